@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from simconfig import OFFLINE_CONFIG, SOURCE, TEST_KEY, cli_process
@@ -83,6 +84,27 @@ def directory(tmp_path_factory):
     return where
 
 
+def read_once(
+    directory: Path, args: list[str], env: dict[str, str]
+) -> tuple[subprocess.Popen[str], str, bytes]:
+    """Run the CLI with a reader that takes what one read takes, as head's
+    does, then goes; return the process (ended), its stderr and what was read."""
+    read, write = os.pipe()
+    with subprocess.Popen(
+        [sys.executable, "-m", "tracker", *args],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=directory,
+    ) as proc:
+        os.close(write)
+        first = os.read(read, 1 << 20)  # what one read takes, as head's does
+        os.close(read)  # then the reader goes
+        _, stderr = proc.communicate(timeout=60)
+    return proc, stderr, first
+
+
 @pytest.mark.parametrize("args", PRINTING, ids=" ".join)
 def test_output_into_a_closed_pipe_ends_quietly_as_git_and_grep_do(directory, args):
     read, write = os.pipe()
@@ -118,19 +140,8 @@ def test_a_listing_that_fits_the_pipe_is_read_whole_by_a_reader_that_then_goes(
     # `| head -1`, as `seq 9 | head -1` does. Each ID was its own write (click
     # flushes each echo): the reader had the first line and went, and the
     # other 2,999 met a pipe with no reader, 141.
-    read, write = os.pipe()
-    with subprocess.Popen(
-        [sys.executable, "-m", "tracker", *args],
-        stdout=write,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "SMM_TEST_KEY": TEST_KEY, "PYTHONPATH": SOURCE},
-        cwd=directory,
-    ) as proc:
-        os.close(write)
-        first = os.read(read, 1 << 20)  # what one read takes, as head's does
-        os.close(read)  # then the reader goes
-        _, stderr = proc.communicate(timeout=60)
+    env = {**os.environ, "SMM_TEST_KEY": TEST_KEY, "PYTHONPATH": SOURCE}
+    proc, stderr, first = read_once(directory, args, env)
     assert (proc.returncode, stderr) == (0, "")
     listed = first.decode()
     assert len(listed.split() if "--ids" in args else json.loads(listed)) == count
@@ -157,19 +168,7 @@ def test_a_short_output_of_lines_is_one_write_read_whole_by_head(directory, args
         timeout=60,
     )
     assert whole.returncode == 0 and whole.stdout.count("\n") > 1, whole
-    read, write = os.pipe()
-    with subprocess.Popen(
-        [sys.executable, "-m", "tracker", *args],
-        stdout=write,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=directory,
-    ) as proc:
-        os.close(write)
-        first = os.read(read, 1 << 20)  # what one read takes, as head's does
-        os.close(read)  # then the reader goes
-        _, stderr = proc.communicate(timeout=60)
+    proc, stderr, first = read_once(directory, args, env)
     now = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")  # report's window: now's
     said = now.sub("T", first.decode())
     assert (proc.returncode, stderr, said) == (0, whole.stderr, now.sub("T", whole.stdout))
@@ -191,18 +190,6 @@ def test_doctor_is_one_write_read_whole_by_head(directory):
         timeout=60,
     )
     assert whole.returncode == 1 and whole.stdout.count("\n") > 1, whole
-    read, write = os.pipe()
-    with subprocess.Popen(
-        [sys.executable, "-m", "tracker", "doctor"],
-        stdout=write,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=directory,
-    ) as proc:
-        os.close(write)
-        first = os.read(read, 1 << 20)  # what one read takes, as head's does
-        os.close(read)  # then the reader goes
-        _, stderr = proc.communicate(timeout=60)
+    proc, stderr, first = read_once(directory, ["doctor"], env)
     assert (proc.returncode, stderr) == (whole.returncode, whole.stderr)
     assert first.decode().splitlines() == whole.stdout.splitlines()
