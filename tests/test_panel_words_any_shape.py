@@ -34,8 +34,8 @@ from simconfig import cli_in, sim_config
 from test_refusal_words_plain import (
     BALANCE,
     KEY,
-    ORDER,
     Respond,
+    acts,
     placed,  # noqa: F401  (fixture)
     said,
     said_line,
@@ -58,10 +58,6 @@ pytestmark = [pytest.mark.usefixtures("quick_backoff"), pytest.mark.usefixtures(
 def client_answering(answer: Respond, retries: int = 1) -> tuple[PanelClient, list[str]]:
     """A client whose panel answers each request's form with ``answer(form)``."""
     return scripted.client_answering(answer, KEY, retries)
-
-
-def acts(client: PanelClient) -> list[Any]:
-    return [lambda: client.add(ORDER), lambda: client.refill(5), lambda: client.cancel([5])]
 
 
 # --- 1. the panel's words with a 401, 403 or 404: one reading, any shape ---

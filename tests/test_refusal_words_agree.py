@@ -38,6 +38,7 @@ from test_refusal_words_plain import (
     KEY,
     ORDER,
     Respond,
+    acts,
     panel,  # noqa: F401  (fixture)
     placed,  # noqa: F401  (fixture)
     said,
@@ -60,10 +61,6 @@ pytestmark = [pytest.mark.usefixtures("quick_backoff"), pytest.mark.usefixtures(
 
 def client_answering(answer: Respond, retries: int = 0) -> tuple[PanelClient, list[str]]:
     return scripted.client_answering(answer, KEY, retries)
-
-
-def acts(client: PanelClient) -> list[Any]:
-    return [lambda: client.add(ORDER), lambda: client.refill(5), lambda: client.cancel([5])]
 
 
 # --- 1. busy words to add, refill and cancel: outcome unknown in any shape ---

@@ -50,6 +50,11 @@ Respond = Callable[[dict[str, str]], Reply]
 ORDER = NewOrder(service=1, link="https://example.com/p", quantity=100)
 
 
+def acts(client: PanelClient) -> list[Any]:
+    """The three calls that act, each to run: add, refill, cancel."""
+    return [lambda: client.add(ORDER), lambda: client.refill(5), lambda: client.cancel([5])]
+
+
 def text(words: str, code: int = 200) -> Reply:
     """A line of plain text, as PHP scripts echo it (text/html)."""
     return Reply(f"{words}\n".encode(), code, {"Content-Type": "text/html; charset=UTF-8"})
