@@ -106,3 +106,22 @@ def test_a_full_width_status_word_in_the_config_is_its_ascii_word():
     # and a panel's "Ｐｅｎｄｉｎｇ" were Pending.
     assert config.stall_threshold("Pending", 3) == 7200.0
     assert config.stall_threshold("In progress", 3) == 3 * 3600.0
+
+
+def _full_width(words: str) -> str:
+    """``words`` in full-width letters and spaces, as some panels' scripts send them."""
+    return "".join(
+        chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c for c in words
+    )
+
+
+@pytest.mark.parametrize("words", ["Order not found", "Incorrect order ID"])
+def test_a_full_width_not_found_is_the_order_not_found(words):
+    said = _full_width(words)
+    answer = {"1": {"status": said}, "2": {"error": said}, "3": {"status": "Completed"}}
+    read = make_client(FakePanel(ok(answer))).statuses([1, 2, 3])
+    # Before: order 1 kept open for ever at the unknown status "Ｏｒｄｅｒ ｎｏｔ ｆｏｕｎｄ".
+    # Its words as one line (full-width spaces as one blank each), as any status's.
+    one_line = " ".join(said.split())
+    assert (read[1].error, read[1].status) == (one_line, None)
+    assert read[2].error == one_line

@@ -11,6 +11,7 @@ import re
 
 from tracker.panel.refusals import is_key_refusal
 from tracker.panel.statuses import names_order_status
+from tracker.panel.values import compatible
 
 # Words saying a refill or an order does not exist ("Refill not found",
 # "Incorrect order ID"): where its status goes, the panel's error about it,
@@ -32,8 +33,9 @@ _NOBODY_ELSE = re.compile(r"[\W_]*(?:ids?\b[\W_]*)?", re.IGNORECASE)
 
 
 def says_not_found(message: str) -> bool:
-    """Return True when ``message`` says that what was asked about does not exist."""
-    return _NOT_FOUND.search(message) is not None
+    """Return True when ``message`` says that what was asked about does not
+    exist, in full-width letters too (:func:`values.compatible`)."""
+    return _NOT_FOUND.search(compatible(message)) is not None
 
 
 def says_order_not_found(message: str) -> bool:
@@ -45,6 +47,7 @@ def says_order_not_found(message: str) -> bool:
     with a reason; key refusals and words about anything but the order or an
     ID ("Link not found") are not about the order either.
     """
+    message = compatible(message)
     said = says_not_found(message) or _NO_ORDER_FOUND.search(message) is not None
     if not said or names_order_status(message) or is_key_refusal(message):
         return False

@@ -11,6 +11,7 @@ import re
 from functools import cache
 
 from tracker.panel.refusals import is_busy
+from tracker.panel.values import compatible
 
 # Words about the refill asked for, or the order a refill was asked for: the
 # panel's refusal of it ("Refill not found", "Order not eligible for refill."),
@@ -71,16 +72,16 @@ def says_refill_running(message: str | None) -> bool:
     """Return True when ``message``, a panel's refusal of a refill request,
     says the order's earlier refill still runs ("The refill task is not
     completed for this order"): no refusal of the order, a refill under way."""
-    return bool(message) and _refill_running().search(message or "") is not None
+    return bool(message) and _refill_running().search(compatible(message or "")) is not None
 
 
 def names_refill(message: str) -> bool:
     """Return True when ``message``, a whole-answer error to ``refill_status``
     for one refill, is about a refill ("Refill not found", "Incorrect refill ID")."""
-    return _NAMES_REFILL.search(message) is not None
+    return _NAMES_REFILL.search(compatible(message)) is not None
 
 
 def names_order(message: str) -> bool:
     """Return True when ``message``, a whole-answer error to ``refill`` for one
     order, is about the order or its refill, or says the panel is busy."""
-    return _NAMES_ORDER.search(message) is not None or is_busy(message)
+    return _NAMES_ORDER.search(compatible(message)) is not None or is_busy(message)

@@ -33,7 +33,7 @@ from tracker.panel.refusal_words import (
     REFUSING,
     WITH_CODE,
 )
-from tracker.panel.values import short
+from tracker.panel.values import compatible, short
 
 
 @cache
@@ -45,7 +45,9 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def _found(pattern: str, message: str) -> bool:
-    return _compiled(pattern).search(message) is not None
+    # Words in full-width letters ("Ｉｎｖａｌｉｄ ＡＰＩ ｋｅｙ") read as their
+    # ASCII words, as a status word is (:func:`values.compatible`).
+    return _compiled(pattern).search(compatible(message)) is not None
 
 
 def error_text(value: Any) -> str | None:
@@ -127,7 +129,7 @@ def refuses_the_call(message: str) -> bool:
     """Return True when ``message`` refuses the call itself, the action or the
     request (a panel lacking the action, or unable to read the call), in
     words that name no order, with its HTTP code or not: never one order's error."""
-    words = " ".join(message.split())
+    words = " ".join(compatible(message).split())
     coded = _compiled(WITH_CODE).match(words)
     words = words[coded.end() :] if coded is not None else words
     return _compiled(CALL_REFUSED).fullmatch(words) is not None

@@ -8,7 +8,6 @@ caller warns about it once.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 from tracker.panel.status_hedges import takes_back
@@ -41,7 +40,7 @@ from tracker.panel.status_words import (
     REFILL_STEMS,
     THEN_WHY,
 )
-from tracker.panel.values import INVISIBLE
+from tracker.panel.values import INVISIBLE, compatible
 
 _SPACES = re.compile(r"[\s_-]+")
 # An unknown spelling is kept as the status, cut to this length (the full
@@ -86,17 +85,9 @@ _STATUS_WORD = re.compile(rf"\b(?:{_SPELLING})\b", re.IGNORECASE)
 def names_order_status(text: str) -> bool:
     """Return True when ``text`` holds the words of a known order status
     (other than Error/Fail/Failed) anywhere, as a status with a reason does;
-    in its compatibility form (:func:`_compatible`), as a status is read:
+    in its compatibility form (:func:`compatible`), as a status is read:
     "Link not found, order ｃａｎｃｅｌｅｄ" names Canceled."""
-    return _STATUS_WORD.search(_compatible(text)) is not None
-
-
-def _compatible(raw: str) -> str:
-    """Given a status as sent, return it as read: its Unicode compatibility
-    form (NFKC) when it is not ASCII, so a word in full-width letters
-    ("Ｃｏｍｐｌｅｔｅｄ") reads as its ASCII word. Letters of another
-    script that only look alike (a Cyrillic "С") stay themselves."""
-    return raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
+    return _STATUS_WORD.search(compatible(text)) is not None
 
 
 @lru_cache(maxsize=512)
@@ -105,11 +96,11 @@ def normalize_order_status(raw: str) -> tuple[str, bool]:
 
     A known spelling followed by the panel's reason ("Canceled: invalid
     link", see :func:`status_reason`) is that status; so is one in its
-    compatibility form (:func:`_compatible`). ``known`` is False when
+    compatibility form (:func:`compatible`). ``known`` is False when
     the spelling is not recognised; the status is then the raw text,
     stripped, so the user sees exactly what the panel said.
     """
-    read = _compatible(raw)
+    read = compatible(raw)
     found = ORDER_SPELLINGS.get(_key(read))
     if found is None:
         with_reason = _read_reason(read)
@@ -202,7 +193,7 @@ def status_reason(raw: str | None) -> str | None:
     ("invalid link" of "Canceled: invalid link"), else None."""
     if raw is None:
         return None
-    read = _compatible(raw)
+    read = compatible(raw)
     if ORDER_SPELLINGS.get(_key(read)) is not None:
         return None
     with_reason = _read_reason(read)
@@ -226,8 +217,8 @@ _REFILL_WORDS = _status_words(REFILL_STEMS)
 def normalize_refill_status(raw: str) -> tuple[str, bool]:
     """Given a refill status as a panel spelled it, return (status, known): a
     known spelling, or one followed by the panel's reason (see _LEADING_STATUS),
-    also in its compatibility form (:func:`_compatible`)."""
-    read = _compatible(raw)
+    also in its compatibility form (:func:`compatible`)."""
+    read = compatible(raw)
     found = REFILL_SPELLINGS.get(_key(read))
     if found is None:
         leading = _LEADING_STATUS.match(read)
@@ -244,4 +235,4 @@ def canonical_order_status(text: str) -> str | None:
     ``stall_after``, a simulated order's pin), return the canonical status or
     None: read as a panel's word alone is, in its compatibility form too
     ("Ｐｅｎｄｉｎｇ" is Pending), never with a reason after it."""
-    return ORDER_SPELLINGS.get(_key(_compatible(text)))
+    return ORDER_SPELLINGS.get(_key(compatible(text)))

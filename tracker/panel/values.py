@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
@@ -289,3 +290,12 @@ def to_currency(value: Any) -> str | None:
     if text is None or text.isascii() or all(c.isascii() or c.upper() == c for c in text):
         return text
     return text.upper()
+
+
+def compatible(text: str) -> str:
+    """Given a panel's words as sent, return them as read: their Unicode
+    compatibility form (NFKC) when they are not ASCII, so words in full-width
+    letters ("Ｃｏｍｐｌｅｔｅｄ", "Ｉｎｖａｌｉｄ ＡＰＩ ｋｅｙ") read as their ASCII
+    words. Letters of another script that only look alike (a Cyrillic "С")
+    stay themselves."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
