@@ -16,6 +16,7 @@ from tracker.panel.models import OrderStatus
 from tracker.rules.transitions import Cadence
 from tracker.store.listing import iter_orders, panels
 from tracker.store.orders import Store
+from tracker.store.stopping import untrack
 
 
 @pytest.fixture
@@ -64,6 +65,20 @@ def test_the_status_listing_has_an_index_of_its_own(store):
         "AND order_id < 9 ORDER BY order_id DESC LIMIT 5"
     )
     assert "orders_status_newest" in " ".join(str(r["detail"]) for r in plan)
+
+
+def test_the_untracked_listing_reads_an_index_of_its_own(store, clock):
+    store.track("a", list(range(1, 2001)), clock())
+    untrack(store, "a", [5, 1500], clock())
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    got = [r["order_id"] for r in iter_orders(store, status="untracked")]
+    store.conn.set_trace_callback(None)
+    assert got == [1500, 5]
+    [read] = [s for s in statements if "stopped_by" in s]
+    plan = " ".join(str(r["detail"]) for r in store.rows("EXPLAIN QUERY PLAN " + read))
+    # Before: the panel's every order read, newest first, to find the two.
+    assert "orders_untracked" in plan, plan
 
 
 @pytest.mark.parametrize("count", [0, 1, 7])

@@ -174,3 +174,16 @@ def m043_transitions_currency(db: Database) -> None:
     # of 35.00. NULL on rows recorded before m043: read as the order's, as
     # before (the currency was not kept).
     db.execute("ALTER TABLE transitions ADD COLUMN currency TEXT")
+
+
+def m044_untracked_orders_index(db: Database) -> None:
+    # The orders the user stopped (`untrack`, stopped_by = 'user'), listed by
+    # `orders --status untracked` from this index, newest first, as the lost
+    # ones are from m024's: it read every order of the panel, newest first,
+    # to find the few untracked (a database of a million orders: the whole
+    # table for a listing of three). Partial, as m024's: only `untrack` and
+    # `track` write to it; a status change never does.
+    db.execute(
+        "CREATE INDEX orders_untracked ON orders (panel, order_id, stopped_by) "
+        "WHERE stopped_by = 'user'"
+    )
