@@ -13,7 +13,8 @@ multi-status answer is (tests/test_status_4xx_mixed.py), and
 ``answer_with_error_code`` is said once. What an item does not say stays as
 with a 200: an order left out or an item of no readable outcome is Unknown,
 never sent again; a 4xx with no refill ID given and no cancel accepted in it
-is "outcome unknown" as a whole, as before.
+is "outcome unknown" as a whole, as before, unless each of its items is an
+asked order's refusal (tests/test_items_4xx_refused.py).
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def test_an_item_of_no_readable_outcome_stays_unknown_beside_a_refill_id():
     [
         (lambda c: c.refills([5, 6]), [{"order": 5, "refill": {"error": "a"}}, {"order": 6}]),
         (lambda c: c.cancel([5, 6]), [{"order": 5, "cancel": 0}, {"order": 6, "cancel": "x"}]),
-        (lambda c: c.cancel([5, 6]), {"5": {"error": "a"}, "6": {"error": "b"}}),
+        # Each an asked order's refusal alone is read: tests/test_items_4xx_refused.py.
+        (lambda c: c.cancel([5, 6]), {"5": {"error": "a"}, "6": {"error": "b", "cancel": 1}}),
     ],
 )
 def test_a_4xx_without_a_refill_id_given_or_a_cancel_accepted_stays_outcome_unknown(act, body):

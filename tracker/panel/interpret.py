@@ -26,6 +26,7 @@ from tracker.panel import (
 )
 from tracker.panel.cloudflare import server_error
 from tracker.panel.encoding import as_utf8
+from tracker.panel.form import asked_ids
 from tracker.panel.notices import Document
 from tracker.panel.settings import P
 from tracker.panel.unserved import page_error, unrefused
@@ -160,8 +161,11 @@ class Interpreting(Generic[P]):
         # a script setting 400 when any ID is bad): read, not a broken answer
         # failing the whole batch at every poll; the code kept as data. So
         # are refills' statuses, refill IDs given and cancels accepted
-        # (items_held.py): not "outcome unknown" for every order of the call.
-        held = not took and spoke and _holds(action, data)
+        # (items_held.py): not "outcome unknown" for every order of the call;
+        # and a multi refill's or cancel's refusal of each order it asked.
+        held = (
+            not took and spoke and (_holds(action, data) or _refuses_each(action, data, response))
+        )
         if held and action == "status":
             self.tell_quirk("status_answer_with_error_code", f"status_code:{code}", status=code)
         elif held:
@@ -262,6 +266,16 @@ def _holds(action: str, data: Any) -> bool:
     if items_held.holds_one(action, data):
         return True
     return _holds_statuses(data) if action == "status" else items_held.holds_items(action, data)
+
+
+def _refuses_each(action: str, data: Any, response: httpx.Response) -> bool:
+    """Whether a 4xx answer to a multi ``refill`` or ``cancel`` call refuses
+    each order it names, every one an order the call asked (its ``orders=``,
+    read back from the request: a single-order call's asks none), and says
+    nothing else (:func:`items_held.refuses_each`)."""
+    if action not in ("refill", "cancel"):
+        return False
+    return items_held.refuses_each(action, data, asked_ids(response.request.content))
 
 
 def _holds_statuses(data: Any) -> bool:

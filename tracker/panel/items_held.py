@@ -11,7 +11,10 @@ spelling, not Error/Fail/Failed, which panels send as their error words), a
 refill ID given, a cancel accepted. An answer of errors alone stays what it
 was (a broken answer to a read; "outcome unknown" to ``refill`` and
 ``cancel``), and so does an item no parser reads: never taken for a refusal
-of an order the panel may have acted on.
+of an order the panel may have acted on. But for a multi ``refill`` or
+``cancel`` answer each item of which is an order's refusal and nothing else,
+every one an order asked (:func:`refuses_each`): the panel said why for each,
+so it is read as with a 200 too, each order's refusal its own.
 
 A 429 (or a Cloudflare challenge) to ``add``, ``refill`` or ``cancel`` is
 "never reached the panel", sent again, unless its JSON carries an order ID,
@@ -26,8 +29,8 @@ from typing import Any
 
 from tracker.panel.bare import is_status_word
 from tracker.panel.ids import named_id, to_id, written_id
-from tracker.panel.refusals import error_text
-from tracker.panel.values import says_yes
+from tracker.panel.refusals import error_text, refuses
+from tracker.panel.values import says_yes, sentence
 
 Item = tuple[str | None, Any]  # (its key in an object keyed by ID; None in a list, the item)
 
@@ -39,6 +42,57 @@ def holds_items(action: str, data: Any) -> bool:
     said = _SAYS.get(action)
     items = _items(data)
     return said is not None and items is not None and any(said(item) for item in items)
+
+
+def refuses_each(action: str, data: Any, asked: set[int]) -> bool:
+    """Whether ``data``, a 4xx answer to a multi ``refill`` or ``cancel`` call
+    that asked the orders ``asked``, is a list or an object keyed by IDs each
+    item of which refuses an order asked and says nothing else: its order
+    (in the item or as its key) and the panel's error, ``{"order": 5,
+    "refill": {"error": "Refill is disabled for this service"}}``, ``{"order":
+    5, "error": ...}``, ``{"5": {"error": ...}}``, ``{"5": "Incorrect order
+    ID"}``. An item for an order not asked, or naming another than its key,
+    and one with anything beside its error (a refill ID, a yes or a no, any
+    other field) are not: the panel may have acted on an order."""
+    items = _items(data)
+    if action not in ("refill", "cancel") or not items or not asked:
+        return False
+    return all(_order_of(pair) in asked and _refusal(pair, action) for pair in items)
+
+
+def _order_of(pair: Item) -> int | None:
+    """The order an item is for: its key's, or its ``order``'s; None when it
+    names none, or its key one and its ``order`` another."""
+    key, item = pair
+    keyed = named_id(key) if key is not None else None
+    said = named_id(item.get("order")) if type(item) is dict else None
+    if keyed is not None and said is not None and keyed != said:
+        return None
+    return keyed if said is None else said
+
+
+def _refusal(pair: Item, field: str) -> bool:
+    """Whether an item holds its order's refusal and nothing else: an error
+    object (at the top, or in ``field``: ``refill``, ``cancel``), or words
+    that plainly refuse there or under the order's ID."""
+    key, item = pair
+    if type(item) is str:  # {"5": "Incorrect order ID"}
+        return key is not None and _words(item)
+    if type(item) is not dict or not set(item) <= {"order", "error", field}:
+        return False
+    value = item.get(field)
+    if value is not None and not _words(value):
+        return False  # a refill ID, a yes, a no, words that refuse nothing
+    return value is not None or error_text(item) is not None
+
+
+def _words(value: Any) -> bool:
+    """An error object and nothing else (``{"error": "Incorrect order ID"}``)
+    or words that plainly refuse (``"Incorrect order ID"``)."""
+    if type(value) is dict:
+        return set(value) == {"error"} and error_text(value) is not None
+    words = sentence(value)
+    return words is not None and refuses(words)
 
 
 def holds_one(action: str, data: Any) -> bool:
