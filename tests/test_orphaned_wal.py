@@ -3,9 +3,9 @@ stop after the file was moved, deleted or replaced under it;
 ``NAME-wal.orphaned-<stamp>``, a start that found another database's): its
 rows are in no database file. An operator moved the database back without it
 and lost them; doctor never said a word of it. Now doctor warns of each,
-`run` says it at start, `backup` and `prune` leave it as it is and `backup`
-says its writes are not in the copy. The daemon's own stop is in
-test_hostile.py (real daemons)."""
+`run` says it at start (at warning the first time, then at info), `backup`
+and `prune` leave it as it is and `backup` says its writes are not in the
+copy. The daemon's own stop is in test_hostile.py (real daemons)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,22 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from logcapture import fresh_logs  # noqa: F401  (fixture)
+from logcapture import fresh_logs, json_entries  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
 
 from tracker.cli.main import main
 from tracker.clock import utcnow
+from tracker.config.load import config_from_dict
+from tracker.errors import StoreError
+from tracker.service.notify import Notifier
+from tracker.service.process import Service
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.orders import Store
+from tracker.store.orphans import tell_orphans
 
 KEY = "orphan-key-Qw3Er5Ty7Ui9"
 CONFIG = """
@@ -154,3 +161,102 @@ def test_prune_leaves_it_as_it_is(setup):
     db, kept = setup
     assert _cli("prune", "--older-than", "30d", "--yes").exit_code == 0
     _unchanged(kept)
+
+
+# --- told at warning once, not at every start --------------------------------
+# From cron (``--log-level warning run --once`` every minute) each run warned
+# of the same file again, a mail a minute until it was dealt with. The first
+# start that finds a file (its name, size and time) warns; a later one, of the
+# daemon or ``run --once``, says the same words at info; a file changed or new
+# is warned of again. ``doctor`` says each one every time.
+
+LATER = datetime(2026, 12, 2, 9, 30, tzinfo=UTC).timestamp()
+
+
+def _run_once(*options: str) -> list[dict[str, Any]]:
+    """Run ``run --once --all``; return its ``orphaned_wal_found`` lines."""
+    result = _cli("--log-format", "json", *options, "run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    return [e for e in json_entries(result.output) if e.get("event") == "orphaned_wal_found"]
+
+
+def _told(lines: list[dict[str, Any]]) -> dict[str, str]:
+    return {Path(e["path"]).name: e["level"] for e in lines}
+
+
+ALL = ["t.db-wal.orphaned", "t.db-wal.orphaned-20261201T110000Z", "t.db-wal.orphaned-2"]
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_second_run_once_says_an_orphan_already_told_below_warning(setup):
+    db, kept = setup
+    assert _told(_run_once()) == dict.fromkeys(ALL, "warning")
+    again = _run_once()
+    assert _told(again) == dict.fromkeys(ALL, "info")  # never silent: each named
+    first = again[0]
+    assert first["path"] == str(db.with_name(ALL[0])) and "to keep them" in first["what"]
+    assert _run_once("--log-level", "warning") == []  # cron's mail: nothing of them
+    assert {path: path.read_bytes() for path in kept} == kept
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_an_orphan_touched_grown_or_new_is_warned_of_again(setup):
+    db, kept = setup
+    first, second, empty = kept
+    _run_once()
+    os.utime(first, (LATER, LATER))  # touched: its time alone changed
+    written = second.stat().st_mtime
+    second.write_bytes(kept[second] + b"\0" * 8)  # grown, its time as it was
+    os.utime(second, (written, written))
+    db.with_name("t.db-wal.orphaned-3").write_bytes(b"")
+    assert _told(_run_once()) == {
+        first.name: "warning",
+        second.name: "warning",
+        empty.name: "info",
+        "t.db-wal.orphaned-3": "warning",
+    }
+    assert set(_told(_run_once()).values()) == {"info"}
+
+
+def test_doctor_warns_of_each_at_every_look_after_a_run_told_it(setup):
+    _run_once()
+    _run_once()
+    for _ in range(2):
+        result = _cli("doctor")
+        said = [line for line in result.output.splitlines() if "orphaned" in line]
+        assert len(said) == 3 and all(line.startswith("warn database: ") for line in said)
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_the_daemon_warns_at_its_first_start_then_at_info_after_a_restart(tmp_path):
+    config = config_from_dict(
+        {
+            "database": {"path": "t.db"},
+            "panels": [{"name": "p", "url": "http://127.0.0.1:9/api/v2", "key": "k" * 12}],
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+    (tmp_path / "t.db-wal.orphaned").write_bytes(b"")
+    levels = []
+    for _ in range(3):  # a start, a restart, another
+        service = Service(config, load=lambda: config, notifier=Notifier(None))
+        with capture_logs() as logs:
+            generation = service._build(config)
+        generation.close()
+        levels.append([e["log_level"] for e in logs if e["event"] == "orphaned_wal_found"])
+    assert levels == [["warning"], ["info"], ["info"]]
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_database_that_cannot_say_what_was_told_warns_as_before(tmp_path):
+    class Busy:
+        def rows(self, *args: Any) -> Any:
+            raise StoreError("database t.db is busy (another process holds a write lock)")
+
+    (tmp_path / "t.db-wal.orphaned").write_bytes(b"")
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    with capture_logs() as logs:
+        found = tell_orphans(tmp_path / "t.db", Busy(), now)  # type: ignore[arg-type]
+    assert [o.path.name for o in found] == ["t.db-wal.orphaned"]
+    assert [e["log_level"] for e in logs if e["event"] == "orphaned_wal_found"] == ["warning"]

@@ -129,7 +129,8 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             tracker.once = True  # the alerts' advice: the next run, not a reload
             tracker.prejudge_in_polls()  # the stall watch's judging in the poll's waits
             left_out = tracker.warn_unconfigured()
-            tell_orphans(config.database.path)  # a -wal kept aside beside it: said each start
+            # A -wal kept aside beside it: at warning the first time, then at info.
+            tell_orphans(config.database.path, tracker.store, tracker.clock())
             if lock.database_gone:  # a new, empty database where an earlier run had one
                 tracker.watch.alerter.raise_alert(created_alert(config.database.path))
             mark = last_refill_row(tracker.store)

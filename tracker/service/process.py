@@ -227,8 +227,8 @@ class Service(Startup, Heartbeat):
                 probes |= rethresholded_probes(self.config, config)
                 anew = anew_panels(self.config, config, tracker)  # a new url or key
                 tracker.watch.take_over(old)
-            if old is None:  # the start: a -wal kept aside beside the database, said again
-                tell_orphans(config.database.path)
+            if old is None:  # the start: a -wal kept aside beside it, at warning once
+                tell_orphans(config.database.path, tracker.store, tracker.clock())
             if old is None and self.lock is not None and self.lock.database_gone:
                 tracker.watch.alerter.raise_alert(created_alert(config.database.path))
             self._watch = tracker.watch
