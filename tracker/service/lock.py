@@ -9,6 +9,10 @@ deletes the one it made, still holding it: a run waiting for it then takes
 the file there now (:meth:`DatabaseLock.acquire`). Someone's ``rm`` of it is
 undone by the daemon within a second (:meth:`DatabaseLock.kept`).
 
+The lock file is named by one path: a run through another path to the same
+file (a hard link, a bind mount) is refused by the database file's own flock,
+held beside it (``lock_holder.py``), which never disturbs SQLite's locks.
+
 The holder writes its PID and what it is (``run`` or ``run --once``) in it,
 so a run turned away says which and what to do: wait for a ``run --once``
 (cron's runs overlapping) to end, stop a daemon.
@@ -27,6 +31,7 @@ from types import TracebackType
 
 from tracker.errors import StoreError, TrackerError
 from tracker.rules.state_place import place_hint
+from tracker.service.lock_holder import DAEMON, ONCE, Holder, let_go, read_holder, take
 
 
 class AlreadyRunningError(TrackerError):
@@ -39,9 +44,6 @@ def lock_path(database: Path) -> Path:
     takes one lock."""
     real = Path(os.path.realpath(database))
     return real.with_name(real.name + ".lock")
-
-
-ONCE, DAEMON = "run --once", "run"  # what a holder records after its PID
 
 
 class DatabaseLock:
@@ -63,6 +65,7 @@ class DatabaseLock:
         self.used = False  # a tracker database was opened under it (:meth:`opened`)
         self._before: bytes | None = None  # what a lock file there before said
         self._fd: int | None = None
+        self._database_fd: int | None = None  # the database file's flock (lock_holder.py)
         # The lock file an earlier run left was there, the database not: the
         # start makes a new, empty one (``store_created``), maybe by mistake.
         self.database_gone = False
@@ -79,7 +82,7 @@ class DatabaseLock:
             left = os.path.lexists(self.path)  # by an earlier run: a database was here
             fd = self._open()
             if not _locked(fd):
-                pid, command = _read_holder(fd)
+                pid, command = read_holder(fd)
                 os.close(fd)
                 raise AlreadyRunningError(refusal(self.database, self.path, pid, command))
             if _names(self.path, fd):
@@ -89,6 +92,8 @@ class DatabaseLock:
             os.close(fd)
         else:
             raise TrackerError(f"lock file {self.path} keeps being deleted or replaced")
+        if self._database_fd is None:  # not when kept() locks the lock file again
+            self._take_database(fd)
         self.database_gone = left and not os.path.lexists(self.database)
         # Only a plain file with this one name is handed over or written to: a
         # hard link planted there by the directory's owner shares its inode
@@ -139,9 +144,28 @@ class DatabaseLock:
                     f"cannot create lock file {self.path}: {exc.strerror}{hint}"
                 ) from None
 
+    def _take_database(self, fd: int | None) -> None:
+        """Flock the database file itself, where there is one: a run through
+        another path to it holds it otherwise (AlreadyRunningError, naming it;
+        the lock file this lock made, open as ``fd``, deleted: nobody's witness)."""
+        taken = take(self.database, _locked)
+        if not isinstance(taken, Holder):
+            self._database_fd = taken
+            return
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                if self.made and _names(self.path, fd):
+                    os.unlink(self.path)
+            os.close(fd)
+        lock = taken.lock or Path(os.path.realpath(self.database))
+        raise AlreadyRunningError(refusal(self.database, lock, taken.pid, taken.command))
+
     def opened(self) -> None:
-        """A tracker database is open under this lock: its lock file stays (``tidy``)."""
+        """A tracker database is open under this lock: its lock file stays
+        (``tidy``), and a database the run created is flocked now."""
         self.used = True
+        if self._fd is not None and self._database_fd is None:
+            self._take_database(None)
 
     def kept(self) -> str | None:
         """Return None while the lock file's path still names the file this
@@ -174,6 +198,9 @@ class DatabaseLock:
         return None
 
     def release(self) -> None:
+        held, self._database_fd = self._database_fd, None
+        if held is not None:  # first: a run waiting for the lock file then finds it free
+            let_go(held)
         fd, self._fd = self._fd, None
         if fd is None:
             return
@@ -249,7 +276,7 @@ def holding(database: Path) -> tuple[int | None, str | None] | None:
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:
-        return _read_holder(fd)
+        return read_holder(fd)
     finally:
         os.close(fd)  # closing the descriptor drops a shared lock taken
     return None
@@ -290,31 +317,3 @@ def refusal(database: Path, path: Path, pid: int | None, command: str | None) ->
         f"another smm-tracker run ({who}) {where}; stop it first, or wait for it "
         f"to end if it is a run --once (lock: {path})"
     )
-
-
-def _read_holder(fd: int) -> tuple[int | None, str | None]:
-    """The PID and command the lock's holder wrote (``"123\\nrun --once\\n"``;
-    an older smm-tracker wrote its PID alone: its command read from
-    ``/proc/PID/cmdline`` where there is one)."""
-    try:
-        lines = os.pread(fd, 64, 0).decode("ascii", "replace").split("\n")
-    except OSError:
-        return None, None
-    first = lines[0].strip()
-    pid = int(first) if first.isdigit() else None
-    command = lines[1].strip() if len(lines) > 1 else ""
-    if command in (ONCE, DAEMON):
-        return pid, command
-    return pid, _command_of(pid) if pid else None
-
-
-def _command_of(pid: int) -> str | None:
-    """``run --once`` or ``run`` as the process ``pid`` was started (Linux's
-    /proc); None: not known (no /proc, gone, not a run)."""
-    try:
-        words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return None
-    if b"run" not in words:
-        return None
-    return ONCE if b"--once" in words else DAEMON
