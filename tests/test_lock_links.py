@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -126,6 +127,25 @@ def test_a_second_daemon_through_a_hard_link_is_refused_and_reads_go_on(tmp_path
         daemon.close()
         if second is not None:
             second.close()
+
+
+def test_the_port_taken_by_a_daemon_through_another_name_names_the_daemon(tmp_path):
+    # One config copied with the other name: the metrics port is the first
+    # thing the second daemon meets; what to do is the lock's (stop the first).
+    from test_run_refused_start import start, write_config
+
+    real, link = linked(tmp_path)
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        config = write_config(tmp_path, int(other.getsockname()[1]))
+        config.write_text(config.read_text().replace('"tracker.db"', f'"{link}"'))
+        with DatabaseLock(real):
+            result = start(config)
+    line = result.stderr.strip()
+    assert result.returncode == 1 and "\n" not in line
+    assert f"(pid {os.getpid()}) is using database {link}; stop it first" in line
+    assert not lock_path(link).exists()
 
 
 def test_where_flock_is_made_of_posix_locks_the_lock_file_alone_locks(tmp_path, monkeypatch):

@@ -17,6 +17,7 @@ connections open leave the jobs unable to start theirs.
 from __future__ import annotations
 
 import io
+import os
 import socket
 import sys
 import threading
@@ -32,6 +33,7 @@ from prometheus_client.exposition import choose_encoder
 from tracker.errors import TrackerError
 from tracker.rules.listen_doctor import listen_problem
 from tracker.service.lock import AlreadyRunningError, holding, lock_path, refusal
+from tracker.service.lock_holder import holder_of
 
 log = structlog.get_logger("tracker.metrics")
 
@@ -225,14 +227,19 @@ def listen_first(host: str, port: int, database: Path) -> MetricsServer:
     lock or opens it: a port it cannot listen on refuses the start with
     nothing made (no lock file, no database, an existing one not migrated).
     Taken by a run already using ``database`` (one config started twice),
-    that run's lock is what is said, as when the lock came first."""
+    that run's lock is what is said, as when the lock came first (through
+    another path to the file too: a hard link, its holder's lock file)."""
     try:
         return MetricsServer(host, port)
     except TrackerError:
         held = holding(database)  # never creates the lock file
-        if held is None:
+        if held is not None:
+            raise AlreadyRunningError(refusal(database, lock_path(database), *held)) from None
+        other = holder_of(database)  # /proc/locks: nothing opened on the database
+        if other is None:
             raise
-        raise AlreadyRunningError(refusal(database, lock_path(database), *held)) from None
+        lock = other.lock or Path(os.path.realpath(database))
+        raise AlreadyRunningError(refusal(database, lock, other.pid, other.command)) from None
 
 
 def _server(host: str, port: int, *, bind: bool = True) -> _Server:
