@@ -132,18 +132,18 @@ def test_an_orders_history_names_each_charges_currency(tmp_path):
 def test_a_table_pages_amount_is_written_as_the_cli_writes_it_anything_else_left():
     from tracker.cli.datasette_money import render_cell
 
-    assert render_cell(1e-06, "charge", "transitions") == "0.000001"  # Datasette: 1e-06
-    assert render_cell(1.2, "balance", "balances") == "1.20"
-    assert render_cell(3, "spend", "daily_activity") == "3.00"
+    assert render_cell(1e-06, "charge", "transitions", {}) == "0.000001"  # Datasette: 1e-06
+    assert render_cell(1.2, "balance", "balances", {}) == "1.20"
+    assert render_cell(3, "spend", "daily_activity", {}) == "3.00"
     # A service's price per 1000, as `services` writes its RATE (Datasette: 1.2e-05).
-    assert render_cell(1.2e-05, "rate", "services") == "0.000012"
-    assert render_cell(0.000123, "rate", "services") == "0.000123"
-    assert render_cell(0.9, "rate", "services") == "0.90"
-    assert render_cell(0.5, "rate", "order_watch") is None  # a delivery rate, no amount
-    assert render_cell("abc", "charge", "orders") is None  # text an older row holds
-    assert render_cell(None, "charge", "orders") is None  # Datasette's blank cell
-    assert render_cell(1.2, "charge", None) is None  # a canned query writes its own
-    assert render_cell(1.2, "remains", "orders") is None  # a count, no amount
+    assert render_cell(1.2e-05, "rate", "services", {}) == "0.000012"
+    assert render_cell(0.000123, "rate", "services", {}) == "0.000123"
+    assert render_cell(0.9, "rate", "services", {}) == "0.90"
+    assert render_cell(0.5, "rate", "order_watch", {}) is None  # a delivery rate, no amount
+    assert render_cell("abc", "charge", "orders", {}) is None  # text an older row holds
+    assert render_cell(None, "charge", "orders", {}) is None  # Datasette's blank cell
+    assert render_cell(1.2, "charge", None, {}) is None  # a canned query writes its own
+    assert render_cell(1.2, "remains", "orders", {}) is None  # a count, no amount
 
 
 def test_the_scorecard_ranks_services_a_currency_at_a_time_as_report_does(tmp_path):

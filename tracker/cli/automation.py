@@ -202,8 +202,9 @@ def automation(
     stalled = stalled_orders(store, panel=name)
     cut = pruned.reached(store, name, start) if start is not None else None  # --since's window
     for row in done:  # what its cost is in: the balance's currency then (null: none named)
-        costed = row["estimated_cost"] is not None
-        row["currency"] = currency_at(store, row["panel"], row["at"]) if costed else None
+        costed = row["estimated_cost"] is not None  # as stored since m045 (a balance pruned since)
+        then = row.get("currency") or currency_at(store, row["panel"], row["at"])
+        row["currency"] = then if costed else None
     if as_json:
         click.echo(
             to_json(

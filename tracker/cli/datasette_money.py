@@ -96,13 +96,27 @@ MONEY_COLUMNS = {
 }
 
 
+# A cost the row names the currency of (automation_actions.currency, m045):
+# written with it, "0.60 USD", as `automation` names each cost among panels
+# of two currencies; the page of a USD and a RUB panel's re-orders read 0.60
+# and 0.60, its currency the last of 16 columns. NULL: bare, none guessed.
+CURRENCY_BESIDE = {("automation_actions", "estimated_cost"): "currency"}
+
+
 @hookimpl
-def render_cell(value: Any, column: str, table: str | None) -> str | None:
+def render_cell(value: Any, column: str, table: str | None, row: Any) -> str | None:
     """A table or view page's amount as the CLI writes it; anything else
     (text an older row holds, a canned query's cells: table None) as
-    Datasette writes it."""
+    Datasette writes it. Plain text: Datasette escapes it."""
     if table is None or column not in MONEY_COLUMNS.get(table, ()):
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return money_text(value)
+    shown = money_text(value)
+    beside = CURRENCY_BESIDE.get((table, column))
+    # A sqlite3.Row: `in` would look at its values, keys() are the column names.
+    if beside is not None and beside in row.keys():  # noqa: SIM118
+        currency = row[beside]
+        if isinstance(currency, str) and currency.strip():
+            return f"{shown} {currency}"
+    return shown

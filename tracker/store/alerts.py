@@ -90,12 +90,16 @@ def currency_at(store: Connection, panel: str, at: str) -> str | None:
     """Return the currency the panel's balance last named at or before the
     stamp ``at`` (None: none named by then), as :func:`balance_currencies`
     tells a re-order's spend apart."""
-    rows = store.rows(
-        f"SELECT currency FROM balances WHERE panel = ? AND at <= ? AND {_NAMED} "
-        "ORDER BY at DESC LIMIT 1",
-        [panel, at],
-    )
+    rows = store.rows(CURRENCY_AT, [panel, at])
     return rows[0]["currency"] if rows else None
+
+
+# currency_at's query (panel, at): also automation_actions.currency's, in the
+# transaction that records an action (m045).
+CURRENCY_AT = (
+    f"SELECT currency FROM balances WHERE panel = ? AND at <= ? AND {_NAMED} "
+    "ORDER BY at DESC LIMIT 1"
+)
 
 
 def currency_then(store: Store, panel: str, at: str | None) -> str | None:

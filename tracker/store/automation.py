@@ -24,7 +24,7 @@ from tracker.rules.reorder_costs import (
     currency_held,
 )
 from tracker.rules.reorders import PLACED, REORDER, SENDING, SPENDING, UNKNOWN
-from tracker.store.alerts import balance_currencies
+from tracker.store.alerts import CURRENCY_AT, balance_currencies
 from tracker.store.automation_candidates import ELSEWHERE_OF
 from tracker.store.capabilities import is_unsupported
 from tracker.store.connection import Connection
@@ -50,7 +50,7 @@ def begin_action(
 
     Return the row's ID, or None when this order already had this action (it
     is never taken twice). ``fields``: service, link, quantity, estimated_cost,
-    reason.
+    reason; a cost's ``currency`` is the one the panel's balance last named.
     """
     stamp = iso(now)
     values = {
@@ -71,6 +71,9 @@ def begin_action(
             ).fetchone()
         ):
             return None  # the same order under another panel name, this very moment
+        if values.get("estimated_cost") is not None:  # in the balance's currency now (m045)
+            named = db.conn.execute(CURRENCY_AT, [panel, stamp]).fetchone()
+            values["currency"] = named[0] if named else None
         # ON CONFLICT DO NOTHING: the unique index automation_once already has
         # this order's action, so it is not taken again.
         cursor = db.conn.execute(

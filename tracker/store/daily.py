@@ -141,3 +141,45 @@ def recreate_daily_activity_m042(db: Database) -> None:
     currency in any case folded into one figure (same rows, same columns)."""
     db.execute("DROP VIEW daily_activity")
     db.execute(DAILY_ACTIVITY_M042)
+
+
+# m045: ``orders`` counts the orders `smm-tracker report` counts (the
+# scorecard's m041 rule): not one the panel never answered for (status NULL)
+# that is no longer tracked (untracked before its first poll, or lost: the
+# panel called its ID unknown until the tracker gave it up). The dashboard's
+# Daily activity drew it as "first seen" where `report` counted it nowhere.
+# Such an order has no charge: spend is as before. The polled orders' part
+# keeps one only while it is polled (is_open's ``polling = 1``); the others
+# are counted from orders_created_day as before (covering: the index, not
+# the table, is read), less those few, found by orders_status (status IS
+# NULL). A (day, panel, label) left with no order gives no row, nor a day
+# left with nothing: as `report` lists no service of such orders alone.
+_M042_PLACED = """    SELECT substr(created_at, 1, 10), panel, currency, count(*), total(charge)
+    FROM orders WHERE polling <> 0 GROUP BY 1, 2, 3
+),"""
+_M045_PLACED = """    SELECT substr(created_at, 1, 10), panel, currency, count(*), total(charge)
+    FROM orders WHERE polling <> 0 AND (status IS NOT NULL OR polling = 1) GROUP BY 1, 2, 3
+    UNION ALL  -- m045: less the stopped orders the panel never answered for
+    SELECT substr(created_at, 1, 10), panel, currency, -count(*), -total(charge)
+    FROM orders WHERE status IS NULL AND polling = 0 GROUP BY 1, 2, 3
+),"""
+_M042_LABELLED = """    FROM placed
+    GROUP BY day, panel, currency
+),
+spends AS (  -- m042"""
+_M045_LABELLED = """    FROM placed
+    GROUP BY day, panel, currency
+    HAVING sum(orders) > 0  -- m045: none left of the label
+),
+spends AS (  -- m042"""
+assert _M042_PLACED in DAILY_ACTIVITY_M042 and _M042_LABELLED in DAILY_ACTIVITY_M042
+DAILY_ACTIVITY_M045 = DAILY_ACTIVITY_M042.replace(_M042_PLACED, _M045_PLACED).replace(
+    _M042_LABELLED, _M045_LABELLED
+)
+
+
+def recreate_daily_activity_m045(db: Database) -> None:
+    """Migration m045: daily_activity's orders without those the panel never
+    answered for and no longer tracked, as `report` (same columns)."""
+    db.execute("DROP VIEW daily_activity")
+    db.execute(DAILY_ACTIVITY_M045)

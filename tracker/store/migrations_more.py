@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from tracker.store.daily import recreate_daily_activity_m042
+from tracker.store.daily import recreate_daily_activity_m042, recreate_daily_activity_m045
 from tracker.store.scorecard import (
     recreate_service_scorecard_m041,
     recreate_service_scorecard_m042,
@@ -186,4 +186,23 @@ def m044_untracked_orders_index(db: Database) -> None:
     db.execute(
         "CREATE INDEX orders_untracked ON orders (panel, order_id, stopped_by) "
         "WHERE stopped_by = 'user'"
+def m045_first_seen_as_report_and_action_currency(db: Database) -> None:
+    # daily_activity's orders (the dashboard's "first seen") counted an order
+    # the panel never answered for that is no longer tracked (untracked
+    # before its first poll, or lost), which `report` and service_scorecard
+    # leave out since m041: now left out there too (same columns).
+    recreate_daily_activity_m045(db)
+    # automation_actions.currency: the currency estimated_cost is in, as the
+    # panel's balance named it when the action was recorded (`automation
+    # --json`'s actions[].currency, what the daily cap counts it in); NULL
+    # when no balance had named one by then, and for an action without a
+    # cost. Rows recorded before m045 get it by the same rule from the
+    # balances kept; a balance pruned since leaves it NULL, never a guess.
+    db.execute("ALTER TABLE automation_actions ADD COLUMN currency TEXT")
+    db.execute(
+        "UPDATE automation_actions SET currency = ("
+        "SELECT b.currency FROM balances AS b WHERE b.panel = automation_actions.panel "
+        "AND b.at <= automation_actions.at AND b.currency IS NOT NULL "
+        "AND trim(b.currency) <> '' ORDER BY b.at DESC LIMIT 1) "
+        "WHERE estimated_cost IS NOT NULL"
     )
