@@ -216,7 +216,9 @@ def test_close_thresholds_are_named_at_opposite_ends_of_the_chart(tmp_path):
     # Balances of about 100: lows of 10 and 12 lie 2 apart on a range of ~90,
     # and their names, both at the left end, were drawn on top of each other.
     # Each threshold close to the one below it is named elsewhere along its
-    # line: the right end, then the middle; one far from it at the left again.
+    # line: the left end, then the middle; one far from it at the right end
+    # again, where a person reads a lone one (it sat at the line's start,
+    # against the axis's figures).
     db = balances_db(
         tmp_path / "t.db",
         [("main", "USD", 1), ("backup", "USD", 1), ("eu", "EUR", 1), ("ru", "RUB", 1)],
@@ -231,8 +233,8 @@ def test_close_thresholds_are_named_at_opposite_ends_of_the_chart(tmp_path):
     ]
     marks = {layer["transform"][0]["filter"]: layer["mark"]["align"] for layer in texts}
     assert marks == {
-        "datum.note == null && datum.low != null && datum.low_side == 0": "left",
-        "datum.note == null && datum.low != null && datum.low_side == 1": "right",
+        "datum.note == null && datum.low != null && datum.low_side == 0": "right",
+        "datum.note == null && datum.low != null && datum.low_side == 1": "left",
         "datum.note == null && datum.low != null && datum.low_side == 2": "center",
     }
 

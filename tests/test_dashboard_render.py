@@ -164,6 +164,38 @@ def test_close_thresholds_names_share_a_phones_plot_a_lone_one_has_it_all(tmp_pa
     assert sorted(n for n in names if n != right) == ["low: main", "low: ru"]
 
 
+def _low_names(svg: ElementTree.Element) -> dict[str, tuple[str | None, float, float]]:
+    """Each threshold's name drawn: its anchor and where (x, y in the plot)."""
+    found = {}
+    for text in svg.iter(f"{SVG}text"):
+        if (text.text or "").startswith("low: "):
+            x, y = text.get("transform", "").removeprefix("translate(").rstrip(")").split(",")
+            found[text.text or ""] = (text.get("text-anchor"), float(x), float(y))
+    return found
+
+
+@pytest.mark.parametrize(("low", "top"), [(200.0, True), (130.0, False)])
+def test_a_thresholds_name_is_at_the_right_end_of_its_line_inside_the_plot(tmp_path, low, top):
+    # "low: main" sat at the dashed line's start, against the y axis's figures
+    # (and, for a low above every balance, above the plot's top edge): read
+    # as one more tick label. It is at the line's right end, by the latest
+    # balance; under its line when the line is the plot's top edge.
+    now = utcnow().replace(microsecond=0)
+    checks = [
+        ("main", (now - timedelta(hours=h)).isoformat(), b)
+        for h, b in [(3, 150.0), (2, 120.0), (1, 110.0)]
+    ]
+    db = _balances(tmp_path / "t.db", checks)
+    boards = build_metadata("t", {"main": low})["plugins"]["datasette-dashboards"]
+    rows = card(db, "overview", "balance", boards=boards)
+    svg = _drawn(tmp_path, boards["overview"]["charts"]["balance"]["display"], rows)
+    [(anchor, x, y)] = _low_names(svg).values()
+    assert anchor == "end" and 390 <= x <= 400  # the plot is 400 px wide
+    assert y > 0  # inside the plot, never above its top edge
+    if top:
+        assert y < 20  # just under its line, the plot's top edge
+
+
 def _legend(svg: ElementTree.Element) -> list[str]:
     """The texts a drawn chart's legends show (a text drawn transparent is not shown)."""
     groups = [g for g in svg.iter(f"{SVG}g") if "role-legend" in g.get("class", "").split()]
