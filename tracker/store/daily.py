@@ -151,8 +151,8 @@ def recreate_daily_activity_m042(db: Database) -> None:
 # Such an order has no charge: spend is as before. The polled orders' part
 # keeps one only while it is polled (is_open's ``polling = 1``); the others
 # are counted from orders_created_day as before (covering: the index, not
-# the table, is read), less those few, found by orders_status (status IS
-# NULL). A (day, panel, label) left with no order gives no row, nor a day
+# the table, is read), less those few, found by an index on status (status
+# IS NULL). A (day, panel, label) left with no order gives no row, nor a day
 # left with nothing: as `report` lists no service of such orders alone.
 _M042_PLACED = """    SELECT substr(created_at, 1, 10), panel, currency, count(*), total(charge)
     FROM orders WHERE polling <> 0 GROUP BY 1, 2, 3
