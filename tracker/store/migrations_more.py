@@ -186,6 +186,9 @@ def m044_untracked_orders_index(db: Database) -> None:
     db.execute(
         "CREATE INDEX orders_untracked ON orders (panel, order_id, stopped_by) "
         "WHERE stopped_by = 'user'"
+    )
+
+
 def m045_first_seen_as_report_and_action_currency(db: Database) -> None:
     # daily_activity's orders (the dashboard's "first seen") counted an order
     # the panel never answered for that is no longer tracked (untracked
