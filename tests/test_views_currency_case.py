@@ -22,8 +22,8 @@ from tracker.store.migrations import migrations
 from tracker.store.orders import Store
 
 M042 = "m042_views_currency_case"
-# (panel, service, order_id, charge, currency), each Completed, first seen
-# two hours ago.
+# (panel, service, order_id, charge, currency), each Completed an hour
+# after it was first seen, yesterday morning: one day in daily_activity.
 ORDERS = [
     ("a", 1, 1, 10.0, "USD"),
     ("a", 1, 2, 2.3, "usd"),  # the panel's script wrote it in lower case for a while
@@ -37,7 +37,9 @@ ORDERS = [
 
 def insert_orders(path: Path) -> None:
     """Write ORDERS with plain SQL, into a database of any schema since m010."""
-    first = utcnow().replace(microsecond=0) - timedelta(hours=2)
+    # Yesterday at 06:00, never "two hours ago": run between 00:00 and 02:00
+    # UTC, that spanned midnight and daily_activity gained a completion day.
+    first = (utcnow() - timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
     done = iso(first + timedelta(hours=1))
     conn = sqlite3.connect(path)
     with conn:
