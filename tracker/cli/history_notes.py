@@ -21,6 +21,8 @@ from tracker.rules.reorder_pace import placed_as
 from tracker.store.alerts import currency_then
 from tracker.store.orders import Store
 
+CHILDREN_SHOWN = 50  # child order IDs on `history`'s line; --json has every one
+
 
 def history_notes(
     store: Store,
@@ -34,6 +36,7 @@ def history_notes(
     happened to it and when its next automatic refill request will be, fitted."""
     lines = [
         *_charge(order_currency(store, order), order, changes),
+        *_children(store, order, screen),
         *_refills(store, order, screen),
     ]
     upcoming = next_refill_line(store, config, order["panel"], order["order_id"], utcnow(), screen)
@@ -127,6 +130,27 @@ def _charge(shown: str | None, order: dict[str, Any], changes: list[dict[str, An
         f" change: {was} the panel made since; orders and report count"
         f" {money_or_none(now)})"
     ]
+
+
+def _children(store: Store, order: dict[str, Any], screen: Screen | None) -> list[str]:
+    """A drip-feed or subscription order's child orders, as its status answers
+    named them (in the order first seen), and the runs the last such answer
+    said; the first CHILDREN_SHOWN on the line, all of them in --json."""
+    from tracker.store.children import children_of
+
+    found = children_of(store, order["panel"], order["order_id"])
+    lines = []
+    if found["runs"] is not None:
+        lines.append(
+            f"runs: {found['runs']} (as the panel said {moment(found['runs_said_at'], screen)})"
+        )
+    if children := found["orders"]:
+        named = ", ".join(f"#{child['order_id']}" for child in children[:CHILDREN_SHOWN])
+        more = len(children) - CHILDREN_SHOWN
+        if more > 0:
+            named += f" and {more} more: smm-tracker history {order['order_id']} --json lists them"
+        lines.append(f"child orders ({len(children)}): {named}")
+    return lines
 
 
 def _refills(store: Store, order: dict[str, Any], screen: Screen | None) -> list[str]:

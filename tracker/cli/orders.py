@@ -263,10 +263,13 @@ def history(
     rows = store.history(name, oid)
     if as_json:
         from tracker.cli.history_notes import next_refill_json, with_currency_shown
+        from tracker.store.children import children_of
 
         with_currency_shown(store, row, rows)  # what the text names: the panel's from its balance
         upcoming = next_refill_json(store, row, config)
-        click.echo(to_json({"order": row, "transitions": rows, "next_refill": upcoming}))
+        children = children_of(store, name, oid)  # a drip-feed or subscription order's
+        shown_json = {"order": row, "transitions": rows, "next_refill": upcoming}
+        click.echo(to_json({**shown_json, "child_orders": children}))
         return
     shown = with_reason(row["status"], row["raw_status"])
     status = safe_text(shown, CELL_WIDTH) if shown else "no status yet"

@@ -1,11 +1,8 @@
-"""Storing multi-status answers: their order updates and transitions, a group
-of answers joined into one write (:func:`merged`).
-
-Runs inside the caller's transaction (:meth:`tracker.store.orders.Store.apply_answers`).
-The hot path (a report with a status) goes through
-:func:`tracker.rules.transitions.status_update` and UPDATEs built once; errors
-and IDs missing from the answer go through
-:func:`tracker.rules.transitions.apply_report`.
+"""Storing multi-status answers: their order updates and transitions, a group of answers
+joined into one write (:func:`merged`), inside the caller's transaction
+(:meth:`tracker.store.orders.Store.apply_answers`). The hot path (a report with a status) goes
+through :func:`tracker.rules.transitions.status_update` and UPDATEs built once; errors and IDs
+missing from the answer through :func:`tracker.rules.transitions.apply_report`.
 """
 
 from __future__ import annotations
@@ -33,6 +30,7 @@ from tracker.rules.transitions import (
     next_stamp,
     status_update,
 )
+from tracker.store.children import note_children
 from tracker.store.late_checks import note_ended
 from tracker.store.sql import bound, chunks, placeholders
 
@@ -52,17 +50,16 @@ def write_answer(
     odd: list[dict[str, Any]] | None = None,
     repriced: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Store one answer (see :meth:`~tracker.store.orders.Store.apply_reports`)
-    on ``conn``, in the transaction it is in; return the transitions recorded.
+    """Store one answer (see :meth:`~tracker.store.orders.Store.apply_reports`) on ``conn``,
+    in the transaction it is in; return the transitions recorded.
 
     Each order whose remains just became no delivery figure (see
-    :func:`tracker.rules.delivery.plausible_remains`) is added to ``odd``:
-    over a good one stored it is not stored (the good one kept; an order it
-    ends has none), and added at each answer saying it; else stored as sent,
-    and added once, until its remains is one again. Each
-    order whose charge the panel changed (a re-price, a refund) goes to
-    ``repriced`` with the charge before and after; an ended one whose charge
-    it gave in another currency, kept, with ``kept``."""
+    :func:`tracker.rules.delivery.plausible_remains`) is added to ``odd``: over a good one
+    stored it is not stored (the good one kept; an order it ends has none), and added at each
+    answer saying it; else stored as sent, and added once, until its remains is one again.
+    Each order whose charge the panel changed (a re-price, a refund) goes to ``repriced`` with
+    the charge before and after; an ended one whose charge it gave in another currency, kept,
+    with ``kept``. The child orders an answer names: :mod:`tracker.store.children`."""
     stamp, base = iso(now), polled_at or now
     recorded: list[dict[str, Any]] = []
     # The raw cursor, not sqlite-utils: this runs once per 100 orders.
@@ -72,12 +69,15 @@ def write_answer(
     kept: list[tuple[Any, ...]] = []  # the same status: its indexes untouched
     others: list[int] = []  # no status in the report: apply_report decides
     ended: list[int] = []  # ended Partial, Canceled or Refunded: up for late checks
+    parents: list[OrderStatus] = []  # naming child orders (drip-feed, subscription)
     for row in stored:
         rowid, order_id = row[0], row[1]
         report = reports.get(order_id)
         if report is None or report.error is not None or report.status is None:
             others.append(order_id)
             continue
+        if report.child_orders:  # () for all but a drip-feed or subscription order's
+            parents.append(report)
         if report.remains is not None and report.remains != row[_REMAINS]:  # the same: judged
             report = _as_figure(report, row[_REMAINS], row[_READ_END], row[_READ_END + 1], odd)
         values, whole, transition = status_update(
@@ -105,6 +105,8 @@ def write_answer(
         _write_rows(conn, partial(_update_sql, _MOVED_COLUMNS), moved, stamp)
     if ended:
         note_ended(conn, panel, ended, stamp, repriced or ())
+    if parents:
+        note_children(conn, panel, parents, stamp)
     if turned and _SHARED_TURNED:
         next_at = next_stamp(base, stamp, cadence)
         _write_rows(conn, partial(_update_sql, _TURNED_OWN), turned, stamp, next_at)

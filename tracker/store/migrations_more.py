@@ -209,3 +209,39 @@ def m045_first_seen_as_report_and_action_currency(db: Database) -> None:
         "AND trim(b.currency) <> '' ORDER BY b.at DESC LIMIT 1) "
         "WHERE estimated_cost IS NOT NULL"
     )
+
+
+def m046_child_orders(db: Database) -> None:
+    # What a drip-feed or subscription order's status answer names besides
+    # its status: its child order IDs (``"orders": [1001, "1002"]``), one row
+    # per child, written the first time an answer names it (never again,
+    # deleted only with its order: prune, by the foreign key), at most
+    # store/children.MAX_CHILDREN an order; and the ``runs`` an answer naming
+    # children said, one row per order, rewritten when the figure changes.
+    # Their own small tables, not columns of orders: an order without
+    # children writes what it did before (orders.runs stays the runs as
+    # placed, which the delivery figures multiply by).
+    db.execute(
+        """
+        CREATE TABLE child_orders (
+            panel          TEXT    NOT NULL,
+            order_id       INTEGER NOT NULL,
+            child_id       INTEGER NOT NULL,
+            first_seen_at  TEXT    NOT NULL,
+            PRIMARY KEY (panel, order_id, child_id),
+            FOREIGN KEY (panel, order_id) REFERENCES orders (panel, order_id) ON DELETE CASCADE
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE child_runs (
+            panel     TEXT    NOT NULL,
+            order_id  INTEGER NOT NULL,
+            runs      INTEGER NOT NULL,
+            said_at   TEXT    NOT NULL,
+            PRIMARY KEY (panel, order_id),
+            FOREIGN KEY (panel, order_id) REFERENCES orders (panel, order_id) ON DELETE CASCADE
+        ) WITHOUT ROWID
+        """
+    )

@@ -1,0 +1,90 @@
+"""A drip-feed or subscription order's child orders and runs, as its status
+answers name them (``{"status", "runs", "orders": [child IDs]}``): stored by
+the poll's writer (:func:`note_children`, in its transaction, for the answers
+that name children alone) and read by `history` (:func:`children_of`).
+
+The panel is not trusted: an order keeps at most :data:`MAX_CHILDREN` child
+IDs (the first named), one warning, ``child_orders_capped``, logged by the
+answer that brings it there; an ID is one the parser read by the tracker's
+one rule (:func:`tracker.panel.ids.key_id`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from tracker.store.sql import chunks, placeholders
+
+if TYPE_CHECKING:  # a type only: the read commands' start-up does without it
+    from tracker.panel.models import OrderStatus
+    from tracker.store.connection import Connection
+
+# Child order IDs kept per order: a subscription's posts, a drip-feed's runs,
+# are tens or hundreds; an answer naming thousands is no panel's honest one.
+MAX_CHILDREN = 1000
+
+_INSERT_CHILD = (
+    "INSERT OR IGNORE INTO child_orders (panel, order_id, child_id, first_seen_at) "
+    "VALUES (?, ?, ?, ?)"
+)
+# Written when the figure changes: ``said_at`` is when the panel first said it.
+_UPSERT_RUNS = (
+    "INSERT INTO child_runs (panel, order_id, runs, said_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (panel, order_id) DO UPDATE SET runs = excluded.runs, "
+    "said_at = excluded.said_at WHERE runs IS NOT excluded.runs"
+)
+
+
+def note_children(
+    conn: sqlite3.Connection, panel: str, parents: list[OrderStatus], stamp: str
+) -> None:
+    """Given reports naming child orders (of tracked orders whose answer this
+    transaction stores), store the child IDs not stored yet, up to
+    MAX_CHILDREN an order, and each report's ``runs`` where it has one."""
+    held: dict[int, set[int]] = defaultdict(set)
+    for chunk in chunks([report.order_id for report in parents]):
+        found = conn.execute(
+            "SELECT order_id, child_id FROM child_orders "
+            f"WHERE panel = ? AND order_id IN ({placeholders(chunk)})",
+            [panel, *chunk],
+        )
+        for order_id, child_id in found:
+            held[order_id].add(child_id)
+    rows: list[tuple[Any, ...]] = []
+    capped: list[dict[str, int]] = []
+    for report in parents:
+        have = held[report.order_id]
+        new = [c for c in dict.fromkeys(report.child_orders) if c not in have]
+        room = MAX_CHILDREN - len(have)
+        if new and len(have) < MAX_CHILDREN <= len(have) + len(new):
+            capped.append({"order": report.order_id, "left_out": max(0, len(new) - room)})
+        rows += [(panel, report.order_id, child, stamp) for child in new[: max(0, room)]]
+        have.update(new[: max(0, room)])  # the same order twice in one write: read as one
+    if rows:
+        conn.executemany(_INSERT_CHILD, rows)
+    runs = [(panel, r.order_id, r.runs, stamp) for r in parents if r.runs is not None]
+    if runs:
+        conn.executemany(_UPSERT_RUNS, runs)
+    if capped:
+        import structlog  # here: the read commands' start-up does without it
+
+        structlog.get_logger("tracker.store").warning(
+            "child_orders_capped", panel=panel, cap=MAX_CHILDREN, orders=capped
+        )
+
+
+def children_of(store: Connection, panel: str, order_id: int) -> dict[str, Any]:
+    """Return what `history` shows of an order's children: ``runs`` and
+    ``runs_said_at`` (None where no answer naming children gave runs) and
+    ``orders``, each child's ``order_id`` and ``first_seen_at``, oldest first."""
+    key = [panel, order_id]
+    runs = store.rows("SELECT runs, said_at FROM child_runs WHERE panel = ? AND order_id = ?", key)
+    children = store.rows(
+        "SELECT child_id AS order_id, first_seen_at FROM child_orders"
+        " WHERE panel = ? AND order_id = ? ORDER BY first_seen_at, child_id",
+        key,
+    )
+    said = runs[0] if runs else {"runs": None, "said_at": None}
+    return {"runs": said["runs"], "runs_said_at": said["said_at"], "orders": children}
