@@ -6,9 +6,11 @@ reads the new config and acts on them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from pathlib import Path
 
 from tracker.config.keys import unset_variable
 from tracker.config.model import Config, PanelConfig
+from tracker.rules.doctor import WARN, Check
 from tracker.rules.episodes import Episode
 
 # A reload is read with the daemon's own environment, the one it started with:
@@ -86,6 +88,22 @@ def reload_blockers(old: Config, new: Config) -> list[str]:
     if old.metrics.listen != new.metrics.listen:
         problems.append(f"metrics.listen changed: {_NEW_LISTEN}")
     return problems
+
+
+def moved_database_check(pid: int, running_on: Path, configured: Path, restart: str) -> Check:
+    """Given a daemon running with doctor's config (its PID), the database
+    it writes, the one the config names now (a reload that moved it failed:
+    :func:`reload_blockers`) and what restarts it, return doctor's warning:
+    the checks of ``configured`` are of a file that daemon does not write."""
+    return Check(
+        WARN,
+        "database",
+        f"the smm-tracker daemon (pid {pid}) running with this config still writes "
+        f"{running_on}, not {configured}, which the config names now (a reload cannot "
+        f"move the database): restart to move ({restart}); {running_on} stays as it is: "
+        f"to go on with its orders, stop the daemon, move {running_on} (with its -wal) to "
+        f"{configured}, then start it",
+    )
 
 
 def reload_fix(problems: list[str]) -> str:

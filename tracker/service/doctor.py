@@ -37,13 +37,14 @@ from tracker.rules.failing_doctor import failing_checks, refused_key_lines
 from tracker.rules.late_doctor import late_checks_lines, overdue_after
 from tracker.rules.lost_doctor import lost_checks
 from tracker.rules.money_doctor import one_figure_checks, shared_figures
-from tracker.rules.not_answering import key_place
+from tracker.rules.not_answering import daemon_restart, key_place
 from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
 from tracker.rules.refusal_doctor import held_out_checks, reach_back
+from tracker.rules.reloads import moved_database_check
 from tracker.rules.secret_files import instance_name_check, unit_database_check
 from tracker.rules.unit_stop import config_dirs, search_paths
-from tracker.service.daemon_unit import daemon_manager, unit_running
+from tracker.service.daemon_unit import daemon_manager, pid_manager, unit_running
 from tracker.service.doctor_alerts import alert_targets, notify_checks, placed
 from tracker.service.doctor_database import (
     database_facts,
@@ -55,6 +56,7 @@ from tracker.service.doctor_database import (
 )
 from tracker.service.doctor_files import key_file_checks, secret_file_checks
 from tracker.service.doctor_listen import listen_checks
+from tracker.service.doctor_moved import daemons_elsewhere
 from tracker.service.doctor_panels import call_panels, said_key
 from tracker.service.doctor_unit import template_installed, unit_checks, unit_manager
 from tracker.service.doctor_webhook import outage_checks, webhook_check
@@ -134,6 +136,9 @@ def run_checks(
     else:
         checks.append(database_check(database_facts(database.path)))
         checks.extend(orphaned_wal_checks(database.path))  # a -wal kept aside beside it
+        for pid, old in daemons_elsewhere(path, database.path, env):  # a reload could not move
+            restart = daemon_restart(pid_manager(pid, env, unit_manager(search)))
+            checks.append(moved_database_check(pid, old, database.path, restart))
         running = unit_running(database.path, env)  # the system unit running it, if known
         system = running[1] if running and not running[0] else None
         unit = unit_database_check(path, database.path, template_installed(search), system)
