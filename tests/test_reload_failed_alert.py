@@ -133,3 +133,82 @@ def test_a_typo_beside_an_unset_variable_says_fix_then_restart(tmp_path: Path) -
         "fix the file (`smm-tracker doctor` checks it), then restart the daemon (a reload cannot"
         " apply all of it)"
     )
+
+
+def _key_file_reload(tmp_path: Path, key: bytes, extra: str = "") -> str:
+    """Start on a config whose key is in a file, write ``key`` in that file
+    (and ``extra`` after the config), reload; return the alert's message."""
+    path, key_file = tmp_path / "tracker.toml", tmp_path / "api-key"
+    key_file.write_text("k1k2k3k4k5k6\n")
+    path.write_text(
+        '[database]\npath = "t.db"\n\n'
+        '[[panels]]\nname = "p"\nurl = "http://127.0.0.1:9/api/v2"\nkey_file = "api-key"\n'
+    )
+    config = load_config(str(path), {})
+    service = Service(config, load=lambda: load_config(str(path), {}), notifier=Notifier(None))
+    first = service._build(config)
+    try:
+        key_file.write_bytes(key)
+        if extra:
+            path.write_text(path.read_text() + extra)
+        with capture_logs() as logs:
+            assert service._reload() is None
+    finally:
+        first.close()
+    (alert,) = [e for e in logs if e["event"] == "alert"]
+    return str(alert["message"])
+
+
+def test_an_empty_key_file_at_reload_is_named_as_the_file_to_fix(tmp_path: Path) -> None:
+    """Operator's walk (walkd99): the key file emptied (`> api-key`, an
+    editor's save gone wrong), `systemctl reload`: the alert said "fix the
+    file (`smm-tracker doctor` checks it)" after naming tracker.toml, the
+    one file with nothing to fix."""
+    message = _key_file_reload(tmp_path, b"")
+    key_file = tmp_path / "api-key"
+    assert message.endswith(
+        f"put the key in the key file {key_file} (it is empty), then reload again"
+    )
+    assert "fix the file" not in message
+
+
+def test_a_key_file_of_several_words_says_so_never_what_it_holds(tmp_path: Path) -> None:
+    message = _key_file_reload(tmp_path, b"k9k8k7k6k5 Xq7Wr2Zt9Yu4\n")
+    key_file = tmp_path / "api-key"
+    assert message.endswith(
+        f"fix the key file {key_file} (it must hold only the key: it holds several words), "
+        "then reload again"
+    )
+    assert "k9k8k7k6k5" not in message and "Xq7Wr2Zt9Yu4" not in message
+
+
+def test_a_key_file_beside_a_typo_names_both_files(tmp_path: Path) -> None:
+    message = _key_file_reload(tmp_path, b"", '\n[schedule]\nstatus_evry = "5m"\n')
+    key_file, config = tmp_path / "api-key", tmp_path / "tracker.toml"
+    assert message.endswith(
+        f"fix {config} and put the key in the key file {key_file} (it is empty) "
+        "(`smm-tracker doctor` checks both), then reload again"
+    )
+
+
+def test_each_key_file_fault_is_said_with_the_file() -> None:
+    from tracker.rules.reloads import key_file_fault
+
+    at = "at 'panels[1].key_file': "
+    assert key_file_fault(f"{at}file /k/api key does not exist") == (
+        "put the key in the key file /k/api key (it does not exist)"
+    )
+    assert key_file_fault(
+        f"{at}file /k/a does not exist (also looked in $CREDENTIALS_DIRECTORY)"
+    ) == (
+        "put the key in the key file /k/a (it does not exist; also looked in "
+        "$CREDENTIALS_DIRECTORY)"
+    )
+    assert key_file_fault(f"{at}file /k/a is not UTF-8 text") == (
+        "fix the key file /k/a (it is not UTF-8 text)"
+    )
+    assert key_file_fault(f"{at}cannot read file /k/a: Permission denied") == (
+        "fix the key file /k/a (it cannot be read: Permission denied)"
+    )
+    assert key_file_fault(f"{at}file named here does not exist") is None  # the config's
+    assert key_file_fault("at 'schedule.status_evry': unknown key") is None

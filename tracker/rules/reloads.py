@@ -5,6 +5,7 @@ reads the new config and acts on them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from pathlib import Path
 
@@ -106,19 +107,55 @@ def moved_database_check(pid: int, running_on: Path, configured: Path, restart: 
     )
 
 
-def reload_fix(problems: list[str]) -> str:
-    """Given a failed reload's problems (:func:`reload_problems`'), return
-    what takes the file: a reload again once it is fixed, or a restart when
-    some problem is one no reload can apply (``database.path`` or
-    ``metrics.listen`` moved, a ``key_env`` variable the daemon's environment
-    lacks): a reload again would fail again."""
+def reload_fix(problems: list[str], config: Path | None = None) -> str:
+    """Given a failed reload's problems (:func:`reload_problems`') and the
+    config file, return what takes the file: a reload again once it is
+    fixed, or a restart when some problem is one no reload can apply
+    (``database.path`` or ``metrics.listen`` moved, a ``key_env`` variable
+    the daemon's environment lacks): a reload again would fail again. A
+    ``key_file`` that cannot be used is named with what is wrong with it
+    (:func:`key_file_fault`), never with what it holds: the file to fix is
+    that one, not the config."""
     restart = [p for p in problems if p.endswith((STARTED_WITH, _NEW_DATABASE, _NEW_LISTEN))]
     if restart and len(restart) == len(problems):
         return "restart the daemon to take the file as it is (a reload cannot)"
-    fixed = "fix the file (`smm-tracker doctor` checks it), then "
-    return fixed + (
+    keys = [fault for p in problems if (fault := key_file_fault(p)) is not None]
+    fixed = "fix the file (`smm-tracker doctor` checks it)"
+    if keys and len(keys) + len(restart) == len(problems):  # the key files alone
+        fixed = " and ".join(keys)
+    elif keys:
+        fixed = f"fix {config or 'the file'} and {' and '.join(keys)} "
+        fixed += "(`smm-tracker doctor` checks both)"
+    return f"{fixed}, then " + (
         "restart the daemon (a reload cannot apply all of it)" if restart else "reload again"
     )
+
+
+# A key_file problem as the config reader words it (tracker.config.keys):
+# "at 'panels[0].key_file': file /etc/smm-tracker/api-key is empty"; a
+# key_file naming the key itself ("file named here") is the config's to fix.
+_KEY_FILE = re.compile(
+    r"at '[^']*key_file': (?:(?P<cannot>cannot read )file (?P<unread>/.+?): (?P<why>.+)"
+    r"|file (?P<path>/.+?) (?P<fault>is empty|does not exist|is not UTF-8 text"
+    r"|must hold only the key)(?P<more>.*))"
+)
+
+
+def key_file_fault(problem: str) -> str | None:
+    """Given one problem of a config read, return what fixes the key file
+    it is about, named, with what is wrong with it ("put the key in the key
+    file /etc/smm-tracker/api-key (it is empty)"); None for a problem of
+    another kind."""
+    found = _KEY_FILE.fullmatch(problem)
+    if found is None:
+        return None
+    if found["cannot"]:
+        return f"fix the key file {found['unread']} (it cannot be read: {found['why']})"
+    path, fault, more = found["path"], found["fault"], found["more"]
+    if more.startswith(" (") and more.endswith(")"):  # "(it holds several words)"
+        fault += (": " if fault.startswith("must") else "; ") + more[2:-1]
+    verb = "put the key in" if fault.startswith(("is empty", "does not")) else "fix"
+    return f"{verb} the key file {path} (it {fault})"
 
 
 def moved_panels(old: Config, new: Config) -> frozenset[str]:

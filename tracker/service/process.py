@@ -73,7 +73,7 @@ def reload_failed_alert(path: Path | None, problems: list[str]) -> Alert:
     message = (
         f"config reload failed: {summarize_problems(problems)}; the daemon runs on with "
         f"the previous config, none of the changes to {path or 'the config'} in effect: "
-        f"{reload_fix(problems)}"
+        f"{reload_fix(problems, path)}"
     )
     data = {"config": str(path) if path else None, "problems": problems}
     return Alert(CONFIG_RELOAD_FAILED, message, severity="error", data=data)
