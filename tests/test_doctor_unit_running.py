@@ -28,7 +28,8 @@ pytestmark = pytest.mark.usefixtures("quick_backoff")
 LONG = "[Service]\nTimeoutStopSec=120s\n"  # over CONFIG's 40 s stop: no line
 SHORT = "[Service]\nTimeoutStopSec=20s\n"  # under it: systemd kills it mid-stop
 WARNED = "warn stop timeout: run stops within 40s of SIGTERM (panel main timeout 30s + "
-WARNED += "database.busy_timeout 10s), not under the unit's TimeoutStopSec="
+WARNED += "database.busy_timeout 10s: one timeout for all the calls on the wire, which run at "
+WARNED += "once; a refill call is waited to its deadline), not under the unit's TimeoutStopSec="
 
 
 def _units(tmp_path: Path, files: dict[str, str], user: dict[str, str] | None = None) -> Path:

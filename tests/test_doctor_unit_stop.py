@@ -57,7 +57,8 @@ def test_a_drop_in_that_shortens_the_stop_timeout_is_named(tmp_path):
     drop_in.write_text("[Service]\nTimeoutStopSec=30s\n")
     assert stop_lines(tmp_path, units) == [
         "warn stop timeout: run stops within 40s of SIGTERM (panel main timeout 30s + "
-        "database.busy_timeout 10s), not under the unit's TimeoutStopSec=30s "
+        "database.busy_timeout 10s: one timeout for all the calls on the wire, which run at "
+        "once; a refill call is waited to its deadline), not under the unit's TimeoutStopSec=30s "
         f"(TimeoutStopSec= in {drop_in}): systemd may kill it mid-commit; lower the "
         "timeouts or raise TimeoutStopSec"
     ]
@@ -111,7 +112,8 @@ def test_doctor_reads_a_unit_installed_in_usr_lib_and_names_it(tmp_path):
     )
     assert [line for line in result.output.splitlines() if "stop timeout" in line] == [
         "warn stop timeout: run stops within 40s of SIGTERM (panel main timeout 30s + "
-        "database.busy_timeout 10s), not under the unit's TimeoutStopSec=30s "
+        "database.busy_timeout 10s: one timeout for all the calls on the wire, which run at "
+        "once; a refill call is waited to its deadline), not under the unit's TimeoutStopSec=30s "
         f"(TimeoutStopSec= in {unit}): systemd may kill it mid-commit; lower the "
         "timeouts or raise TimeoutStopSec"
     ]
@@ -173,7 +175,8 @@ def test_a_system_unit_and_a_user_unit_each_get_their_own_line(tmp_path):
     checks = run_checks(str(config), {"UNIT_STOP_KEY": "k-Gh4Jk8Lm2Np6"}, units=[[system], [user]])
     bound = (
         "warn stop timeout: run stops within 40s of SIGTERM (panel main timeout 30s + "
-        "database.busy_timeout 10s), not under the unit's "
+        "database.busy_timeout 10s: one timeout for all the calls on the wire, which run at "
+        "once; a refill call is waited to its deadline), not under the unit's "
     )
     fix = ": systemd may kill it mid-commit; lower the timeouts or raise TimeoutStopSec"
     assert [c.line() for c in checks if c.name == "stop timeout"] == [
@@ -269,7 +272,8 @@ def test_an_empty_timeout_stop_sec_in_a_drop_in_leaves_the_units_own(tmp_path):
     (units / "smm-tracker.service.d" / "reset.conf").write_text("[Service]\nTimeoutStopSec=\n")
     assert stop_lines(tmp_path, units) == [
         "warn stop timeout: run stops within 40s of SIGTERM (panel main timeout 30s + "
-        "database.busy_timeout 10s), not under the unit's TimeoutStopSec=30s "
+        "database.busy_timeout 10s: one timeout for all the calls on the wire, which run at "
+        "once; a refill call is waited to its deadline), not under the unit's TimeoutStopSec=30s "
         f"(TimeoutStopSec= in {unit}): systemd may kill it mid-commit; lower the "
         "timeouts or raise TimeoutStopSec"
     ]
@@ -342,7 +346,9 @@ def test_systemds_configured_default_stop_timeout_is_the_one_compared(tmp_path):
     path = ":".join(str(tmp_path / d) for d in SYSTEM)
     assert doctor_lines(tmp_path, path) == [
         "warn stop timeout: run stops within 40s of SIGTERM (panel main timeout 30s + "
-        "database.busy_timeout 10s), not under the unit's TimeoutStopSec=30s (systemd's "
+        "database.busy_timeout 10s: one timeout for all the calls on the wire, which run at "
+        "once; a refill call is waited to its deadline), not under the unit's "
+        "TimeoutStopSec=30s (systemd's "
         f"default, DefaultTimeoutStopSec= in {site}, as {unit} and its drop-ins leave "
         "it): systemd may kill it mid-commit; lower the timeouts or raise TimeoutStopSec"
     ]
@@ -417,7 +423,9 @@ def test_the_user_managers_default_is_its_own_user_conf(tmp_path):
     checks = run_checks(str(config), env, units=[[], user])
     assert [c.line() for c in checks if c.name == "stop timeout"] == [
         "warn stop timeout: run stops within 40s of SIGTERM (panel main timeout 30s + "
-        "database.busy_timeout 10s), not under the unit's TimeoutStopSec=20s (systemd's "
+        "database.busy_timeout 10s: one timeout for all the calls on the wire, which run at "
+        "once; a refill call is waited to its deadline), not under the unit's "
+        "TimeoutStopSec=20s (systemd's "
         f"default, DefaultTimeoutStopSec= in {conf}, as {unit} and its drop-ins leave "
         "it): systemd may kill it mid-commit; lower the timeouts or raise TimeoutStopSec"
     ]
@@ -425,3 +433,63 @@ def test_the_user_managers_default_is_its_own_user_conf(tmp_path):
     units_in(tmp_path, {"etc/systemd/user.conf.d/60-stop.conf": f"{stop}2min\n"})
     checks = run_checks(str(config), env, units=[[], user])
     assert [c.line() for c in checks if c.name == "stop timeout"] == []
+
+
+def test_a_daemon_that_only_reads_is_told_what_its_timeout_stands_for(tmp_path):
+    """Operator's walk (walkd99): doctor said "run stops within 130s (panel
+    main timeout 120s + ...)", as if each call cost a whole timeout, while
+    the daemon, SIGTERMed mid-poll against a panel that never answered, was
+    gone in a second. What the daemon waits: the calls on the wire, at once
+    (a stop sends no new one), each to its whole-call deadline at most, and
+    no longer than its own bound (the longest timeout + busy_timeout: then
+    it exits anyway). A call that only reads is cut 0.75s after the stop
+    once it waits for its answer, but not in its connect or TLS handshake
+    (the connect timeout each, measured: a TLS handshake left unanswered
+    ended 10s after it began, not at the stop); a call that may act (refill,
+    add, cancel) is waited to its deadline. The line says which."""
+    units = tmp_path / "etc-systemd-system"
+    units.mkdir()
+    (units / "smm-tracker.service").write_text("[Service]\nTimeoutStopSec=90s\n")
+    config = tmp_path / "tracker.toml"
+    config.write_text(CONFIG.replace('"30s"', '"120s"') + "[refill]\nenabled = false\n")
+    checks = run_checks(str(config), {"UNIT_STOP_KEY": "k-Gh4Jk8Lm2Np6"}, units=[[units]])
+    lines = [f"{c.state} {c.name}: {c.detail}" for c in checks if c.name == "stop timeout"]
+    assert lines == [
+        "warn stop timeout: run stops within 130s of SIGTERM (panel main timeout 120s + "
+        "database.busy_timeout 10s: one timeout for all the calls on the wire, which run at "
+        "once; no job sends a refill, add or cancel, and a read's wait for its answer is cut "
+        "0.75s after the stop, but not its connect and TLS handshake (up to the connect "
+        "timeout each)), not under the unit's TimeoutStopSec=90s (TimeoutStopSec= in "
+        f"{units / 'smm-tracker.service'}): systemd may kill it mid-commit; lower the "
+        "timeouts or raise TimeoutStopSec"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sections", "acts"),
+    [
+        ("", "a refill call"),  # refills are on by default
+        (
+            "[refill]\nenabled = false\n[automation]\nreorder = true\ndaily_cap = 5\n"
+            "cancel_pending = true\n",
+            "an add or cancel call",
+        ),
+        (
+            "[automation]\nreorder = true\ndaily_cap = 5\ncancel_pending = true\ndry_run = true\n",
+            "a refill call",  # a dry run sends no add, no cancel
+        ),
+    ],
+)
+def test_a_daemon_that_may_act_is_told_which_call_takes_the_timeout(tmp_path, sections, acts):
+    units = tmp_path / "etc-systemd-system"
+    units.mkdir()
+    (units / "smm-tracker.service").write_text("[Service]\nTimeoutStopSec=90s\n")
+    config = tmp_path / "tracker.toml"
+    config.write_text(CONFIG.replace('"30s"', '"120s"') + sections)
+    checks = run_checks(str(config), {"UNIT_STOP_KEY": "k-Gh4Jk8Lm2Np6"}, units=[[units]])
+    (line,) = [c.detail for c in checks if c.name == "stop timeout"]
+    assert line.startswith(
+        "run stops within 130s of SIGTERM (panel main timeout 120s + database.busy_timeout "
+        "10s: one timeout for all the calls on the wire, which run at once; "
+        f"{acts} is waited to its deadline), "
+    )

@@ -191,7 +191,10 @@ def test_doctor_counts_the_queued_alerts_a_stop_posts(tmp_path, alerts):
     assert warned == [
         f"warn stop timeout: run stops within {30 + BUSY + 125:g}s of SIGTERM (panel evil "
         f"timeout 30s + database.busy_timeout {BUSY:g}s + queued alerts 125s "
-        "(alerts.webhook_timeout + 5s)), not under the unit's TimeoutStopSec=90s (no "
+        "(alerts.webhook_timeout + 5s): one timeout for all the calls on the wire, which run at "
+        "once; no job sends a refill, add or cancel, and a read's wait for its answer is cut "
+        "0.75s after the stop, but not its connect and TLS handshake (up to the connect timeout "
+        "each)), not under the unit's TimeoutStopSec=90s (no "
         "smm-tracker.service installed: the shipped unit's): systemd may "
         "kill it mid-commit; lower the timeouts or raise TimeoutStopSec"
     ]

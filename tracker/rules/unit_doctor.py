@@ -5,6 +5,10 @@ Pure: :mod:`tracker.service.doctor_unit` reads the unit files. Apart from
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from tracker.config.model import Config
+from tracker.panel.sockets import STOP_GRACE, STOP_SLICE
 from tracker.rules.doctor import WARN, Check
 from tracker.rules.not_answering import shell_word
 from tracker.rules.unit_runs import UNIT
@@ -13,6 +17,29 @@ from tracker.rules.unit_stop import SHIPPED_STOP_TIMEOUT
 # The unit's TimeoutStopSec= (systemd/smm-tracker.service): systemd kills a
 # service still running this long after SIGTERM.
 UNIT_STOP_TIMEOUT = SHIPPED_STOP_TIMEOUT
+# A stop ends the daemon's wait for the answer of a call that only reads
+# within this long (tracker.panel.sockets); not its connect and TLS
+# handshake, each bounded by the connect timeout (an address of the host each).
+READ_CUT = STOP_SLICE + STOP_GRACE
+
+
+def acting_calls(config: Config) -> tuple[str, ...]:
+    """Given the config, return the calls that may act which the daemon's
+    jobs send (a stop waits for one on the wire until its deadline, whether
+    it acted must be known): ``refill`` (refill rounds), ``add``
+    (``automation.reorder``), ``cancel`` (``automation.cancel_pending``);
+    none under ``automation.dry_run`` but the refills."""
+    automation = config.automation
+    sent = not automation.dry_run
+    return tuple(
+        action
+        for action, on in (
+            ("refill", config.refill.enabled),
+            ("add", sent and automation.reorder),
+            ("cancel", sent and automation.cancel_pending),
+        )
+        if on
+    )
 
 
 def stop_bound_check(
@@ -20,15 +47,27 @@ def stop_bound_check(
     busy_timeout: float,
     alerts_wait: float = 0.0,
     unit: tuple[float, str | None] = (UNIT_STOP_TIMEOUT, None),
+    acting: Sequence[str] = ("refill",),
 ) -> Check | None:
     """Given each panel's timeout, the database busy_timeout, how long the
     stop waits for the alerts still queued (``alerts_wait``: the webhook
-    timeout + 5 s when a webhook or notify target is set, else 0) and the
+    timeout + 5 s when a webhook or notify target is set, else 0), the
     unit's stop timeout with where it was set (``unit``: None, the shipped
-    unit's), return a warning when a SIGTERM may not end ``run`` inside it
-    (a call on the wire ends by its deadline, then the job commits, waiting
-    at most busy_timeout, then the queued alerts are posted), else None: the
-    line is shown only when it has news."""
+    unit's) and the calls that may act the daemon sends (``acting``:
+    :func:`acting_calls`; the default config's refills), return a warning
+    when a SIGTERM may not end ``run`` inside it, else None: the line is
+    shown only when it has news.
+
+    The bound is the daemon's own (:func:`tracker.service.once.stop_bound`,
+    past which it exits anyway): one whole-call deadline, the longest
+    panel's timeout, for all the calls on the wire, which run at once (a
+    stop sends no new one), not one per call; then the job commits, waiting
+    at most busy_timeout, then the queued alerts are posted. The line says
+    which calls take it: one that may act is waited to its deadline; one
+    that only reads is cut 0.75 s after the stop once it waits for its
+    answer, but not in its connect or TLS handshake (the connect timeout
+    each, an address of the host each: not known here), so the bound
+    stands for them too."""
     name = "stop timeout"
     if not timeouts:
         return None
@@ -40,7 +79,7 @@ def stop_bound_check(
     ]
     if alerts_wait:
         parts.append(f"queued alerts {alerts_wait:g}s (alerts.webhook_timeout + 5s)")
-    detail = f"run stops within {bound:g}s of SIGTERM ({' + '.join(parts)})"
+    detail = f"run stops within {bound:g}s of SIGTERM ({' + '.join(parts)}: {_why(acting)})"
     limit, where = unit
     if bound < limit:  # infinity (TimeoutStopSec=infinity or 0): never killed
         return None
@@ -50,6 +89,20 @@ def stop_bound_check(
         f"{detail}, not under the unit's TimeoutStopSec={limit:g}s"
         f"{f' ({where})' if where else ''}: systemd may "
         "kill it mid-commit; lower the timeouts or raise TimeoutStopSec",
+    )
+
+
+def _why(acting: Sequence[str]) -> str:
+    """What the panel's timeout in the stop's bound stands for."""
+    once = "one timeout for all the calls on the wire, which run at once"
+    if acting:
+        calls = " or ".join([", ".join(acting[:-1]), acting[-1]] if len(acting) > 1 else acting)
+        article = "an" if calls[0] in "aeiou" else "a"
+        return f"{once}; {article} {calls} call is waited to its deadline"
+    return (
+        f"{once}; no job sends a refill, add or cancel, and a read's wait for its answer is "
+        f"cut {READ_CUT:g}s after the stop, but not its connect and TLS handshake (up to "
+        "the connect timeout each)"
     )
 
 

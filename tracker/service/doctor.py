@@ -43,6 +43,7 @@ from tracker.rules.redelivery import undelivered_check
 from tracker.rules.refusal_doctor import held_out_checks, reach_back
 from tracker.rules.reloads import moved_database_check
 from tracker.rules.secret_files import instance_name_check, unit_database_check
+from tracker.rules.unit_doctor import acting_calls
 from tracker.rules.unit_stop import config_dirs, search_paths
 from tracker.service.daemon_unit import daemon_manager, pid_manager, unit_running
 from tracker.service.doctor_alerts import alert_targets, notify_checks, placed
@@ -115,7 +116,7 @@ def run_checks(
         timeouts = {p.name: p.timeout for p in config.panels}
         alerts = config.alerts  # a stop posts the queued alerts: webhook.close's bound
         wait = alerts.webhook_timeout + 5.0 if alerts.webhook_url or alerts.notify else 0.0
-        bound = timeouts, config.database.busy_timeout, wait
+        bound = timeouts, config.database.busy_timeout, wait, acting_calls(config)
         running = unit_running(config.database.path, env)  # None: the units installed
         checks.extend(unit_checks(bound, search, config_dirs(env, units), running))
         database, refill = config.database, config.refill

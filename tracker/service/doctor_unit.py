@@ -214,13 +214,14 @@ def installed_manager(env: Mapping[str, str]) -> str:
 
 
 def unit_checks(
-    bound: tuple[dict[str, float], float, float],
+    bound: tuple[dict[str, float], float, float, tuple[str, ...]],
     search: Sequence[Sequence[Path]],
     configs: Sequence[Sequence[Path]],
     running: tuple[bool, str] | None = None,
 ) -> list[Check]:
     """Given what bounds a stop (each panel's timeout, database.busy_timeout,
-    the queued alerts' wait: :func:`stop_bound_check`'s), systemd's search
+    the queued alerts' wait, the calls that may act the daemon sends:
+    :func:`stop_bound_check`'s), systemd's search
     paths, each manager's config directories and the unit that runs the
     daemon now (None: none runs), return the lines of every installed unit,
     or of that one (:func:`installed_units`), each naming its file: a
@@ -245,7 +246,10 @@ def unit_checks(
         elif unit.fault is not None:
             checks.append(unopenable_unit_check(unit.unit, unit.fault, user, name))
         else:
-            checks.append(stop_bound_check(*bound, (unit.seconds, unit.where)))
+            timeouts, busy, wait, acting = bound
+            checks.append(
+                stop_bound_check(timeouts, busy, wait, (unit.seconds, unit.where), acting)
+            )
     return [check for check in checks if check is not None]
 
 
