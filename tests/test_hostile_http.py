@@ -133,19 +133,20 @@ _RSS_CHILD = textwrap.dedent(
     """
     import sys
     from tracker.config.model import PanelConfig, Secret
-    from tracker.errors import AnswerTooLargeError
+    from tracker.errors import PanelError
     from tracker.panel.client import PanelClient
 
     def rss(field):
         for line in open("/proc/self/status"):
             if line.startswith(field):
                 return int(line.split()[1]) * 1024
-    panel = PanelConfig(name="evil", url=sys.argv[1], key=Secret("hostile-key-1234"), timeout=20)
+    key = Secret("hostile-key-1234")
+    panel = PanelConfig(name="evil", url=sys.argv[1], key=key, timeout=20, retries=0)
     client = PanelClient(panel)
     before = rss("VmRSS")
     try:
         getattr(client, sys.argv[2])()
-    except AnswerTooLargeError:
+    except PanelError:  # refused, as it must be: the memory is what is looked at
         pass
     print(before, rss("VmHWM"))
     """
@@ -162,7 +163,7 @@ def memory_of_one_call(url: str, action: str) -> tuple[int, int]:
         timeout=60,
         check=True,
     )
-    before, peak = map(int, done.stdout.split())
+    before, peak = map(int, done.stdout.splitlines()[-1].split())  # after any log line
     return before, peak
 
 

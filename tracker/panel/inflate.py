@@ -5,6 +5,13 @@ chunk of a gzip bomb is 64 MB once decoded, before any size check can run.
 :class:`Inflater` decodes in steps no larger than the room left under the
 cap, so :func:`tracker.panel.deadline.exchange` refuses an answer the moment
 its decoded size passes the cap, with memory never far above it.
+
+The body must be whole compressed data, nothing else: gzip members one after
+another are one answer (RFC 1952; ``gzip -d`` reads them so), blanks after
+the end are dropped, any other byte after it, or a stream cut before its
+end, is :class:`Undecodable`. Only the first member was read and the rest
+dropped unseen: a refusal then, in a second member, the order it placed
+was "no order placed".
 """
 
 from __future__ import annotations
@@ -56,6 +63,9 @@ class Inflater:
             yield data
             return
         while data and room > 0:
+            if self._engine.eof:  # bytes after the stream's end
+                data = self._after_end(data)
+                continue
             try:
                 out = self._engine.decompress(data, room)
             except zlib.error as exc:
@@ -66,13 +76,29 @@ class Inflater:
                     continue
                 raise Undecodable(f"broken {self._coding} answer: {exc}", self._status) from None
             self._started = True
-            if not out:
-                return  # all of data taken in; more input needed
-            room -= len(out)
-            data = self._engine.unconsumed_tail
-            yield out
+            data = self._engine.unconsumed_tail or self._engine.unused_data
+            if out:
+                room -= len(out)
+                yield out
+
+    def _after_end(self, data: bytes) -> bytes:
+        """Given bytes after the end of the stream, return what is still to
+        decode: blanks dropped, a next gzip member begun; other bytes, or
+        any after a deflate stream, raise :class:`Undecodable`."""
+        rest = data.lstrip(b" \t\r\n")
+        if rest and self._coding == "deflate":
+            raise Undecodable("bytes after the end of its deflate answer", self._status)
+        if rest:  # the next gzip member: its header read as the first one's
+            self._engine = zlib.decompressobj(_WINDOW[self._coding or "gzip"])
+        return rest
 
     def flush(self) -> bytes:
         """Return what the decoder still holds once the body has ended (at most
-        its window: the input is all taken in by then)."""
-        return self._engine.flush() if self._engine is not None else b""
+        its window: the input is all taken in by then); raise
+        :class:`Undecodable` for a stream cut before its end."""
+        if self._engine is None:
+            return b""
+        tail = self._engine.flush()
+        if self._started and not self._engine.eof:
+            raise Undecodable(f"{self._coding} answer cut off before its end", self._status)
+        return tail
