@@ -25,6 +25,10 @@ from hostile import HostileServer, Reply
 from simconfig import assert_added_once, scripted_panel, stored_orders
 from test_hostile_http import memory_of_one_call
 
+from tracker.config.model import PanelConfig, Secret
+from tracker.errors import AnswerTooLargeError
+from tracker.panel.client import PanelClient
+
 KEY = "hostile-key-GzipMembers4471"
 ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
 REFUSAL = b'{"error": "Not enough funds on balance"}'
@@ -89,16 +93,16 @@ def test_a_status_answered_over_gzip_members_that_differ_believes_neither(panel,
     assert stored_orders(tmp_path) == [(7, None, None), (8, None, None)]  # neither believed
 
 
-def _gzip_then(after: int):
-    """A writer: a gzip answer of ``{}``, then ``after`` bytes that are none
-    of it, as fast as the client reads, the connection closed at the end."""
-    packed = gzip.compress(b"{}")
+def _gzip_then(after: int, byte: bytes = b"x"):
+    """A writer: a gzip answer of a balance, then ``after`` of ``byte``, as
+    fast as the client reads, no Content-Length: the connection closed at the end."""
+    packed = gzip.compress(b'{"balance": "5.00", "currency": "USD"}')
 
     def write(handler) -> None:
         head = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n"
         try:
             handler.wfile.write(head.encode() + packed)
-            block = b"x" * (64 * 1024)
+            block = byte * (64 * 1024)
             for _ in range(after // len(block)):
                 handler.wfile.write(block)
         except OSError:
@@ -110,7 +114,17 @@ def _gzip_then(after: int):
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
 def test_bytes_after_a_gzip_answers_end_are_not_kept_in_memory():
     # The decoder kept every byte after the stream's end (its unused_data),
-    # counted toward no cap: 200 MB after a 22-byte answer, 110 MB more.
+    # counted toward no cap: 200 MB after a small answer, 110 MB more.
     with HostileServer(lambda form: _gzip_then(200 * 1024 * 1024)) as server:
         before, peak = memory_of_one_call(server.url, "balance")
     assert peak < before + 20 * 1024 * 1024, (before, peak)
+
+
+def test_blanks_after_a_gzip_answers_end_count_toward_its_cap():
+    # Dropped unseen, they were under no cap: a call read them to its deadline.
+    with HostileServer(lambda form: _gzip_then(2 * 1024 * 1024, b" ")) as server:
+        config = PanelConfig(name="p", url=server.url, key=Secret(KEY), timeout=5, retries=0)
+        client = PanelClient(config, sleep=lambda _seconds: None)
+        with pytest.raises(AnswerTooLargeError, match="larger than 1 MB"):
+            client.balance()
+        client.close()

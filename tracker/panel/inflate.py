@@ -8,10 +8,10 @@ its decoded size passes the cap, with memory never far above it.
 
 The body must be whole compressed data, nothing else: gzip members one after
 another are one answer (RFC 1952; ``gzip -d`` reads them so), blanks after
-the end are dropped, any other byte after it, or a stream cut before its
-end, is :class:`Undecodable`. Only the first member was read and the rest
-dropped unseen: a refusal then, in a second member, the order it placed
-was "no order placed".
+the end are the body's (JSON allows them; counted toward the cap), any other
+byte after it, or a stream cut before its end, is :class:`Undecodable`. Only
+the first member was read and the rest dropped unseen: a refusal then, in a
+second member, the order it placed was "no order placed".
 """
 
 from __future__ import annotations
@@ -64,7 +64,11 @@ class Inflater:
             return
         while data and room > 0:
             if self._engine.eof:  # bytes after the stream's end
-                data = self._after_end(data)
+                rest = data.lstrip(b" \t\r\n")
+                if len(rest) < len(data):  # blanks, as JSON allows: the body's, capped
+                    room -= len(data) - len(rest)
+                    yield data[: len(data) - len(rest)]
+                data = self._next_member(rest)
                 continue
             try:
                 out = self._engine.decompress(data, room)
@@ -81,14 +85,13 @@ class Inflater:
                 room -= len(out)
                 yield out
 
-    def _after_end(self, data: bytes) -> bytes:
-        """Given bytes after the end of the stream, return what is still to
-        decode: blanks dropped, a next gzip member begun; other bytes, or
-        any after a deflate stream, raise :class:`Undecodable`."""
-        rest = data.lstrip(b" \t\r\n")
+    def _next_member(self, rest: bytes) -> bytes:
+        """Given the bytes after the end of the stream and its blanks, begin
+        the next gzip member and return them; raise :class:`Undecodable`
+        for any after a deflate stream (a gzip one's: at its header)."""
         if rest and self._coding == "deflate":
             raise Undecodable("bytes after the end of its deflate answer", self._status)
-        if rest:  # the next gzip member: its header read as the first one's
+        if rest:
             self._engine = zlib.decompressobj(_WINDOW[self._coding or "gzip"])
         return rest
 
