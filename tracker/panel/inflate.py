@@ -23,6 +23,7 @@ import httpx
 
 # What the tracker asks for: the two encodings decoded here, nothing else.
 ACCEPT_ENCODING = "gzip, deflate"
+_GZIP_MAGIC = b"\x1f\x8b"  # how a gzip member begins (RFC 1952)
 _WINDOW = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
@@ -88,9 +89,11 @@ class Inflater:
     def _next_member(self, rest: bytes) -> bytes:
         """Given the bytes after the end of the stream and its blanks, begin
         the next gzip member and return them; raise :class:`Undecodable`
-        for any after a deflate stream (a gzip one's: at its header)."""
-        if rest and self._coding == "deflate":
-            raise Undecodable("bytes after the end of its deflate answer", self._status)
+        for any after a deflate stream, and for bytes after a gzip one that
+        do not begin a member (its magic number; a broken header past it
+        fails as it is decoded)."""
+        if rest and (self._coding == "deflate" or not _GZIP_MAGIC.startswith(rest[:2])):
+            raise Undecodable(f"bytes after the end of its {self._coding} answer", self._status)
         if rest:
             self._engine = zlib.decompressobj(_WINDOW[self._coding or "gzip"])
         return rest
