@@ -14,6 +14,7 @@ import pytest
 from conftest import FakeClock
 from refill_world import DAY, World
 from sqlite_utils import Database
+from test_daily_currency import daily_rows as daily
 from test_scorecard_unseen import dashboard
 
 from tracker.cli.dashboard import build_metadata
@@ -33,15 +34,6 @@ def world(tmp_path):
     assert w.sync_services()
     yield w
     w.close()
-
-
-def daily(path) -> list[dict]:
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM daily_activity")]
-    finally:
-        conn.close()
 
 
 def report_orders(w: World) -> int:
