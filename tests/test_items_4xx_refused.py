@@ -16,12 +16,10 @@ asked, anything beside an error, a whole-call error and a single-order
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from hostile import json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
@@ -29,6 +27,7 @@ from scripted_panel import rows
 from simconfig import request_refills_once, scripted_panel
 from structlog.testing import capture_logs
 from test_client import FakePanel, make_client
+from test_items_4xx_mixed import answer, told
 
 from tracker.errors import OutcomeUnknownError
 from tracker.panel.form import asked_ids, form_body
@@ -40,14 +39,6 @@ DISABLED = "Refill is disabled for this service"
 BAD_ORDER = "Incorrect order ID"
 CANNOT = "This order cannot be canceled"
 CODES = [400, 404, 422]
-
-
-def answer(code: int, body: Any) -> httpx.Response:
-    return httpx.Response(code, content=json.dumps(body).encode())
-
-
-def told(logs: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    return [(e["action"], e["status"]) for e in logs if e["event"] == "answer_with_error_code"]
 
 
 REFILLS = {
