@@ -128,7 +128,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             tracker.everything = everything
             tracker.once = True  # the alerts' advice: the next run, not a reload
             tracker.prejudge_in_polls()  # the stall watch's judging in the poll's waits
-            left_out = tracker.warn_unconfigured()
+            left_out = tracker.warn_unconfigured(told_once=True)  # then at info
             # A -wal kept aside beside it: at warning the first time, then at info.
             tell_orphans(config.database.path, tracker.store, tracker.clock())
             if lock.database_gone:  # a new, empty database where an earlier run had one

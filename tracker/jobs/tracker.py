@@ -62,9 +62,12 @@ class Tracker(Core):
             late_checks=schedule.late_checks,
         )
 
-    def warn_unconfigured(self) -> dict[str, int]:
+    def warn_unconfigured(self, told_once: bool = False) -> dict[str, int]:
         """Log one warning per panel the config leaves out that still has open
         orders in the database (no job polls them); return each one's count.
+        ``told_once`` (``run --once``): a panel an earlier run warned of, left
+        out since, is said at info with ``warned_at`` (cron mails it once:
+        :mod:`tracker.store.left_out`); the daemon warns at each start.
 
         The panels are found by one index seek each, and only the left-out
         ones' open orders are counted: a start reads none of the configured
@@ -77,14 +80,21 @@ class Tracker(Core):
             found = open_counts_of(self.store, left_out)
         except StoreError:
             return {}
+        told: dict[str, str] = {}
+        if told_once:
+            from tracker.store.left_out import told_before
+
+            told = told_before(self.store, found, self.clock())
         if found:  # doctor's words: imported for a panel left out only
             from tracker.rules.doctor import unconfigured_text
         for panel, count in found.items():
-            log.warning(
+            warned = told.get(panel)
+            (log.warning if warned is None else log.info)(
                 "orders_of_unconfigured_panel",
                 panel=panel,
                 open_orders=count,
                 detail=unconfigured_text(panel, count),
+                **({} if warned is None else {"warned_at": warned}),
             )
         return found
 
