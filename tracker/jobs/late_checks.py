@@ -17,6 +17,12 @@ no check: asked again at the next poll, until a day past the last moment.
 Nor is a late check's failed call the panel's: it runs with LATE_CALL set, and
 :mod:`tracker.jobs.reach` leaves it out of the panel's run of failed calls
 (no refill round held, no ``panel_unreachable`` or ``status_failing`` count).
+Its ``late_check_failed`` line is told once per run of failed late-check
+calls (kept in ``alert_state`` under the line's name, as a failing job's:
+:mod:`tracker.jobs.failing_jobs`), in the daemon and across ``run --once``
+runs: at warning the first time, at debug until a late check's call is
+answered (a poll with none failed), but for checks given up (``dropped``):
+from cron, the same orders asked at every run warned a mail a minute.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import structlog
 
 from tracker.clock import Clock
 from tracker.jobs.batch_answer import Answer
+from tracker.jobs.failing_jobs import told_once
 from tracker.jobs.few_lines import FewLines
 from tracker.rules.money import money_or_none
 from tracker.store.late_checks import LateStored, due_late_ids, store_late
@@ -43,6 +50,7 @@ LATE_CALL: ContextVar[bool] = ContextVar("late_call", default=False)
 # open orders (a batch split by a bad ID costs more calls, as any batch does).
 BATCHES_PER_POLL = 10
 _LISTED = 20  # order IDs named in a late_check_failed line
+LATE_CHECK_FAILED = "late_check_failed"  # and its run of failed calls' kind
 # Of a poll's per-order lines (see tracker.jobs.few_lines), the first 10 by
 # name, any more at debug and counted in one line when the poll ends: orders
 # re-opened (order_reopened, at warning: order_reopened_many), charged more
@@ -117,6 +125,7 @@ class LateChecks:
         # An ended order's charge given in another currency: kept, said once
         # an order (tracker.store.late_checks.KEPT_SAID), its checks going on.
         self.kept = kept_lines(panel)
+        self._calls = {"answered": False, "failed": False}  # this poll's late-check calls
 
     def batches(self, size: int) -> Iterator[list[int]]:
         """Yield the due late checks' IDs ``size`` at a time (read when the
@@ -132,6 +141,7 @@ class LateChecks:
         asked = answer.settled(ids)
         self.checked += len(asked)
         if asked:
+            self._calls["answered"] = True
             stored = store_late(
                 self.store, self.panel, asked, answer.reports, self.clock(), self.delays
             )
@@ -144,9 +154,14 @@ class LateChecks:
         check stays due (:func:`tracker.store.late_checks.store_late`)."""
         self.checked += len(ids)
         now = self.clock()
-        self._tell(store_late(self.store, self.panel, ids, {}, now, self.delays, failed=why))
+        stored = store_late(self.store, self.panel, ids, {}, now, self.delays, failed=why)
+        self._calls["failed"] = True
+        self._tell(stored, told=told_once(self.store, self.panel, LATE_CHECK_FAILED, True, now))
 
-    def _tell(self, stored: LateStored) -> None:
+    def _tell(self, stored: LateStored, told: bool = False) -> None:
+        """Log what a batch's checks stored; ``told``: its whole call failed
+        while a run of such failures was told already (its line at debug,
+        but for orders given up)."""
         self.refunds += stored.refunds
         self.overcharged += stored.raised
         self.failures += len(stored.failed)
@@ -170,12 +185,13 @@ class LateChecks:
         for order_id, why, last in stored.failed:
             by_why.setdefault(why, []).append((order_id, last))
         for why, orders in by_why.items():
-            log.warning(
+            dropped = sum(1 for _, last in orders if last)  # that was their last check
+            (log.debug if told and not dropped else log.warning)(
                 "late_check_failed",
                 panel=self.panel,
                 orders=len(orders),
                 ids=[order_id for order_id, _ in orders[:_LISTED]],
-                dropped=sum(1 for _, last in orders if last),  # that was their last check
+                dropped=dropped,
                 error=why,
             )
 
@@ -184,5 +200,7 @@ class LateChecks:
         line each (the charges changed: by the poll, when it shares them)."""
         for lines in (self.raised, self.reopened, self.moved, self.kept):
             lines.finish()
+        if self._calls["answered"] and not self._calls["failed"]:  # a run of failures ends
+            told_once(self.store, self.panel, LATE_CHECK_FAILED, False, self.clock())
         if self._own:
             self.charged.finish()
