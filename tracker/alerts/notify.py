@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -126,16 +126,31 @@ def _asset(apprise: Any) -> Any:
         return apprise.AppriseAsset(async_mode=False)
 
 
-def targets(urls: Sequence[str], *, timeout: float) -> list[NotifyTarget]:
+def targets(
+    urls: Sequence[str],
+    *,
+    timeout: float,
+    told: Callable[[list[str]], Mapping[str, str]] | None = None,
+) -> list[NotifyTarget]:
     """Given the configured URLs, return a target for each one Apprise accepts;
-    log one line (naming the position and scheme) for each it does not."""
+    log one line (naming the position and scheme) for each it does not: at
+    error, but at info (``warned_at``) for a place ``told`` (given the
+    names of the places refused now: ``run --once``'s marks,
+    :mod:`tracker.store.told_marks`) says an earlier run told."""
     register_urls(urls)  # before anything can log or raise
-    made = []
+    made, refused = [], []
     for index, url in enumerate(urls):
         try:
             made.append(NotifyTarget(url, index, timeout=timeout))
         except ValueError as exc:
-            log.error("notify_target_invalid", error=str(exc))
+            refused.append((target_name(index, url), str(exc)))
+    said = told([name for name, _ in refused]) if told is not None else {}
+    for name, error in refused:
+        warned = said.get(name)
+        if warned is None:
+            log.error("notify_target_invalid", error=error)
+        else:  # from cron: mailed once, by the first run that refused it
+            log.info("notify_target_invalid", error=error, warned_at=warned)
     return made
 
 

@@ -120,13 +120,13 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             monotonic=time.monotonic,
             boottime=boottime,
             stop_cuts_reads=False,  # a stop waits for calls on the wire
+            once=True,  # the alerts' advice: the next run, not a reload
         )
         lock.opened()  # its lock file stays: a tracker ran on this database
         outcome = None
         try:
             tracker.watch.carry_outages()  # an outage an earlier run told: at debug
             tracker.everything = everything
-            tracker.once = True  # the alerts' advice: the next run, not a reload
             tracker.prejudge_in_polls()  # the stall watch's judging in the poll's waits
             left_out = tracker.warn_unconfigured(told_once=True)  # then at info
             # A -wal kept aside beside it: at warning the first time, then at info.

@@ -36,8 +36,9 @@ STOPPED_POLL = "stopping: the orders not yet answered are asked at the next poll
 class Tracker(Core):
     """Given a config, own the store, the panel clients and the alert watch; list the jobs."""
 
-    def __init__(self, config: Config, **kwargs: Any):
+    def __init__(self, config: Config, *, once: bool = False, **kwargs: Any):
         super().__init__(config, **kwargs)
+        self.once = once  # `run --once`: known to the watch as it is made
         self.watch = Watch(self)  # alerts: balance jobs, listeners, observers, key pauses
         self.polls: dict[str, PollResult] = {}  # each panel's last poll (`run --once` summary)
         self.prejudges: dict[str, Prejudge] = {}  # see prejudge_in_polls
@@ -67,7 +68,7 @@ class Tracker(Core):
         orders in the database (no job polls them); return each one's count.
         ``told_once`` (``run --once``): a panel an earlier run warned of, left
         out since, is said at info with ``warned_at`` (cron mails it once:
-        :mod:`tracker.store.left_out`); the daemon warns at each start.
+        :mod:`tracker.store.told_marks`); the daemon warns at each start.
 
         The panels are found by one index seek each, and only the left-out
         ones' open orders are counted: a start reads none of the configured
@@ -82,9 +83,9 @@ class Tracker(Core):
             return {}
         told: dict[str, str] = {}
         if told_once:
-            from tracker.store.left_out import told_before
+            from tracker.store.told_marks import UNCONFIGURED, told_before
 
-            told = told_before(self.store, found, self.clock())
+            told = told_before(self.store, UNCONFIGURED, found, self.clock())
         if found:  # doctor's words: imported for a panel left out only
             from tracker.rules.doctor import unconfigured_text
         for panel, count in found.items():

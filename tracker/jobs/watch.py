@@ -44,6 +44,7 @@ from tracker.rules.reach_episodes import (
 from tracker.rules.redelivery import NOT_KEPT
 from tracker.rules.unread_refills import refill_change_alerts
 from tracker.store.probes import drop_evidence
+from tracker.store.told_marks import notify_told
 
 if TYPE_CHECKING:
     from tracker.alerts.webhook import WebhookSink
@@ -60,7 +61,9 @@ class Watch(KeyGate):
         self.clock = tracker.clock
         alerts = self.config.alerts
         # Apprise targets share the webhook's queue and thread (and its timeout).
-        notify = targets(alerts.notify, timeout=alerts.webhook_timeout) if alerts.notify else []
+        # `run --once`: a notify URL refused, told at error by the first run alone.
+        told = notify_told(tracker.store, tracker.clock()) if tracker.once else None
+        notify = targets(alerts.notify, timeout=alerts.webhook_timeout, told=told)
         keeper = Keeper(
             tracker.store,
             tracker.clock,

@@ -1,0 +1,66 @@
+"""What ``run --once`` told at warning (or error) once per episode, marked
+in ``alert_state`` so the runs after it, each a process of its own under
+cron, say the same line at info: every minute's run warned again of the
+same thing, a mail a minute. A mark is a row (``panel``: what the line is
+about, ``kind``: the line's event, ``active`` 0: no alert; ``since``: when
+it was told); the episode lasts while the thing is found at each run, and
+ends (its mark deleted) at the first run that does not find it:
+
+- ``orders_of_unconfigured_panel``: a panel the config leaves out with open
+  orders (``panel``: its name), until it is configured again or has none;
+- ``notify_target_invalid``: an ``[alerts] notify`` place whose URL Apprise
+  does not understand (``panel``: the place's name, ``alerts.notify[0]
+  (tgram)``, never a panel's: a panel's name has no brackets, nor the URL's
+  secrets), until its URL is understood or gone.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+
+from tracker.clock import iso
+from tracker.errors import StoreError
+from tracker.store.orders import Store
+
+UNCONFIGURED = "orders_of_unconfigured_panel"
+NOTIFY_INVALID = "notify_target_invalid"
+
+
+def told_before(store: Store, kind: str, found: Iterable[str], now: datetime) -> dict[str, str]:
+    """Given the line's event and what a run found to tell of it now, return
+    those an earlier run told, each with when; mark the others told now and
+    delete the marks of what is no longer found, in one transaction (none
+    when nothing changed). A database that cannot say: none told (each told
+    at its level), and what it did not take is marked at a later run."""
+    now_found = set(found)
+    try:
+        rows = store.rows("SELECT panel, since FROM alert_state WHERE kind = ?", [kind])
+    except (StoreError, sqlite3.Error):
+        return {}
+    stored = {str(row["panel"]): row["since"] or "" for row in rows}
+    new = [(what, kind, iso(now)) for what in sorted(now_found - stored.keys())]
+    gone = [(what, kind) for what in sorted(stored.keys() - now_found)]
+    if new or gone:
+        try:
+            with store.write(f"{kind} told") as db:
+                db.conn.executemany("DELETE FROM alert_state WHERE panel = ? AND kind = ?", gone)
+                db.conn.executemany(
+                    "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
+                    "ON CONFLICT (panel, kind) DO NOTHING",
+                    new,
+                )
+        except (StoreError, sqlite3.Error):
+            pass  # told at its level now, and again at the next run
+    return {what: since for what, since in stored.items() if what in now_found}
+
+
+def notify_told(store: Store, now: datetime) -> Callable[[list[str]], Mapping[str, str]]:
+    """Return what :func:`tracker.alerts.notify.targets` asks with the names
+    of the notify places it refused: those an earlier run told, marked."""
+
+    def told(refused: list[str]) -> Mapping[str, str]:
+        return told_before(store, NOTIFY_INVALID, refused, now)
+
+    return told
