@@ -39,6 +39,7 @@ from tracker.jobs.batch_answer import Answer, refused_alike, told_at, unblame
 from tracker.panel import not_found, refusals
 from tracker.panel.client import PanelClient, WholeCallRefused
 from tracker.panel.models import OrderStatus
+from tracker.rules.quirks import PARTIAL_ANSWERS
 
 # Missing IDs up to this many are asked one by one; more get further multi calls.
 ASK_ALONE = 5
@@ -193,9 +194,10 @@ def _ask_missing(client: PanelClient, ids: list[int], answer: Answer, budget: li
         still = [i for i in missing if i not in answer.reports]
         if len(still) == len(missing):
             return  # asked again and left out again: not in the answer
-        client.warn_once(
+        # A quirk: once per process, at debug when an earlier one told it (cron).
+        client.tell_quirk(
+            PARTIAL_ANSWERS,
             "partial_answers",
-            "panel_answers_part_of_each_call",
             asked=len(missing),
             answered=len(missing) - len(still),
             hint="set max_batch for this panel to the number it answers",

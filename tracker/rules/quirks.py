@@ -7,7 +7,8 @@ A panel's quirks (``panel_prints_notices``: PHP notices around its JSON;
 ``status_charge_twice``, ``status_currency_twice``: a status item's given
 two ways; ``status_answer_with_error_code``: statuses answered with a 4xx;
 ``answer_with_error_code``: refills' statuses, refill IDs or cancels so,
-or an order, a refill ID or a cancel answered with a 429)
+or an order, a refill ID or a cancel answered with a 429;
+``panel_answers_part_of_each_call``: fewer orders per status call than asked)
 are warned once per panel (and field, or order) in a process. Under cron each
 ``run --once`` is a process of its own: every run warned them again, a mail
 a minute at ``--log-level warning``, for a panel that has always been so.
@@ -41,6 +42,9 @@ STATUS_WITH_ERROR_CODE = "status_answer_with_error_code"
 # Refills' statuses, refill IDs given or cancels accepted answered with a 4xx:
 # said by panel/interpret.py, its action a field.
 ANSWER_WITH_ERROR_CODE = "answer_with_error_code"
+# A panel answering part of each multi-status call (fewer than asked, the
+# rest asked again): said by jobs/asking.py.
+PARTIAL_ANSWERS = "panel_answers_part_of_each_call"
 QUIRKS = (
     PANEL_PRINTS_NOTICES,
     ABSURD_NUMBER,
@@ -51,6 +55,7 @@ QUIRKS = (
     STATUS_CURRENCY_TWICE,
     STATUS_WITH_ERROR_CODE,
     ANSWER_WITH_ERROR_CODE,
+    PARTIAL_ANSWERS,
 )
 ABSENT = timedelta(days=1)  # a quirk not seen for this long is told again
 SEEN_EVERY = timedelta(hours=1)  # how often a process stores a quirk it still sees
