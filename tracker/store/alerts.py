@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, parse_iso, read_iso
-from tracker.store.orphans import TOLD_RANGE
 from tracker.store.sql import CHUNK, chunks
 
 if TYPE_CHECKING:
@@ -265,19 +264,15 @@ def last_alert_data(
 # --- alert targets' outages ------------------------------------------------------
 
 # Kept in alert_state too, under no panel's name (a panel's name is never
-# empty): :mod:`tracker.alerts.outages_kept`. So are the marks of the -wal
-# files kept aside that a start told (:data:`tracker.store.orphans.TOLD`):
-# no outage, never read (nor forgotten) as one.
+# empty): :mod:`tracker.alerts.outages_kept`.
 NO_PANEL = ""
 
 
 def target_outages(store: Store) -> dict[str, EpisodeRow]:
     """Return {kind: (active, since, last_sent_at)} of every alert target's
-    outage kept (the rows of no panel, but the orphans told)."""
+    outage kept (the rows of no panel)."""
     rows = store.rows(
-        "SELECT kind, active, since, last_sent_at FROM alert_state "
-        "WHERE panel = ? AND NOT (kind > ? AND kind < ?)",
-        [NO_PANEL, *TOLD_RANGE],
+        "SELECT kind, active, since, last_sent_at FROM alert_state WHERE panel = ?", [NO_PANEL]
     )
     return {row["kind"]: _episode_row(row) for row in rows}
 

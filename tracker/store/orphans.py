@@ -17,40 +17,19 @@ the other database's tables.
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
-from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
 
-from tracker.clock import iso
-from tracker.errors import StoreError
+from tracker.store.told_marks import Store, told_before
 
 KEPT_SUFFIX = "-wal.orphaned"  # the daemon's; stale_wal's add "-<UTC stamp>"
 _WAL_HEADER = 32  # bytes: a -wal no longer than its header holds no write
 
-# alert_state's kind (panel '', as the alert targets' outages, which leave
-# these alone; ``active`` 0: no alert; ``since`` when told) for an orphan a
-# start of ``run`` told at warning: :func:`told_kind`. Read as a range of the
-# primary key: every kind after TOLD and before "orphaned_wal_found$".
-TOLD = "orphaned_wal_found#"
-TOLD_RANGE = (TOLD, "orphaned_wal_found$")  # "$" follows "#"
-_TOLD = "SELECT kind, since FROM alert_state WHERE panel = '' AND kind > ? AND kind < ?"
-
-
-class Opened(Protocol):
-    """The database a start of ``run`` opened, as :func:`tell_orphans` uses
-    it (:class:`tracker.store.connection.Connection`, which imports this
-    module through :mod:`tracker.store.identity`)."""
-
-    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]: ...
-
-    def write(
-        self, what: str | None = None, *, temp_in_memory: bool = False
-    ) -> AbstractContextManager[Any]: ...
+# The line a start of ``run`` tells an orphan with: at warning once per file
+# as it is, marked in alert_state (:mod:`tracker.store.told_marks`), then at info.
+TOLD = "orphaned_wal_found"
 
 
 @dataclass(frozen=True)
@@ -127,49 +106,23 @@ def orphan_words(orphan: Orphan, database: Path) -> str:
 
 
 def told_kind(orphan: Orphan) -> str:
-    """Return the ``alert_state`` kind marking an orphan as told at warning:
-    ``orphaned_wal_found#NAME SIZE WRITTEN`` (its name beside the database,
-    its size in bytes, its time to the microsecond): the same file changed
-    (written to, touched, grown or cut) is another, told again."""
-    return f"{TOLD}{orphan.path.name} {orphan.size} {orphan.written:%Y-%m-%dT%H:%M:%S.%fZ}"
+    """Return what marks an orphan as told at warning (``alert_state``'s
+    ``panel`` beside the kind ``orphaned_wal_found``): ``NAME SIZE WRITTEN``
+    (its name beside the database, its size in bytes, its time to the
+    microsecond): the same file changed (written to, touched, grown or cut)
+    is another, told again."""
+    return f"{orphan.path.name} {orphan.size} {orphan.written:%Y-%m-%dT%H:%M:%S.%fZ}"
 
 
-def _told_before(store: Opened, found: list[Orphan], now: datetime) -> dict[Path, str]:
-    """Given the orphans found, return those an earlier start told at warning
-    (each one's path: when it was told); mark the others told now and forget
-    the marks of files no longer there, in one transaction (none when nothing
-    changed). A database that cannot say: none told (each at warning), and
-    what it did not take is marked at a later start."""
-    kinds = {told_kind(orphan): orphan for orphan in found}
-    try:
-        rows = store.rows(_TOLD, TOLD_RANGE)
-    except (StoreError, sqlite3.Error):
-        return {}
-    stored = {row["kind"]: row["since"] or "" for row in rows}
-    told = {kinds[kind].path: since for kind, since in stored.items() if kind in kinds}
-    new = [("", kind, iso(now)) for kind in kinds if kind not in stored]
-    gone = [("", kind) for kind in stored if kind not in kinds]
-    if new or gone:
-        try:
-            with store.write("orphans told") as db:
-                db.conn.executemany("DELETE FROM alert_state WHERE panel = ? AND kind = ?", gone)
-                db.conn.executemany(
-                    "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
-                    "ON CONFLICT (panel, kind) DO NOTHING",
-                    new,
-                )
-        except (StoreError, sqlite3.Error):
-            pass  # told at warning now, and again at the next start
-    return told
-
-
-def tell_orphans(database: Path, store: Opened, now: datetime) -> list[Orphan]:
+def tell_orphans(database: Path, store: Store, now: datetime) -> list[Orphan]:
     """Log one ``orphaned_wal_found`` line per orphan beside the database (a
     start of ``run``, the database opened as ``store``; ``now``: the wall
     clock): at warning for one no earlier start told at warning (a new file,
     or one changed since), at info for the others; return them."""
     found = orphans(database)
-    told = _told_before(store, found, now)  # none found: the marks of those gone forgotten
+    kinds = {told_kind(orphan): orphan for orphan in found}
+    # None found: the marks of those gone forgotten.
+    told = {kinds[kind].path: at for kind, at in told_before(store, TOLD, kinds, now).items()}
     if found:
         import structlog  # here: as stale_wal, a read command's start-up does without it
 

@@ -8,6 +8,9 @@ ends (its mark deleted) at the first run that does not find it:
 
 - ``orders_of_unconfigured_panel``: a panel the config leaves out with open
   orders (``panel``: its name), until it is configured again or has none;
+- ``orphaned_wal_found``: a ``-wal`` kept aside beside the database
+  (``panel``: its name, size and time, :func:`tracker.store.orphans.told_kind`),
+  told by a start of ``run``, the daemon's too, until it is gone or changed;
 - ``notify_target_invalid``: an ``[alerts] notify`` place whose URL Apprise
   does not understand (``panel``: the place's name, ``alerts.notify[0]
   (tgram)``, never a panel's: a panel's name has no brackets, nor the URL's
@@ -18,11 +21,26 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import Any, Protocol
 
 from tracker.clock import iso
 from tracker.errors import StoreError
-from tracker.store.orders import Store
+
+
+class Store(Protocol):
+    """The database the marks are kept in, as used here
+    (:class:`tracker.store.connection.Connection`, which imports
+    :mod:`tracker.store.orphans`, a user of this module, through
+    :mod:`tracker.store.identity`: a Protocol, no import)."""
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]: ...
+
+    def write(
+        self, what: str | None = None, *, temp_in_memory: bool = False
+    ) -> AbstractContextManager[Any]: ...
+
 
 UNCONFIGURED = "orders_of_unconfigured_panel"
 NOTIFY_INVALID = "notify_target_invalid"
