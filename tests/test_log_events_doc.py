@@ -28,7 +28,6 @@ METHODS = {**{level: level for level in LEVELS}, "exception": "error"}
 READ_ELSEWHERE = {
     ("tracker/jobs/tracker.py", "f'{ended.line}_ended'"),  # ToldLines: told_at() below
     ("tracker/panel/interpret.py", "line"),  # tell_quirk(LINE, key)
-    ("tracker/panel/status_calls.py", "event"),  # warn_once(key, EVENT)
     ("tracker/store/write_waits.py", "told.event"),  # rules/slow_writes.py's events
 }
 # write_waits.py logs a slow write's line under the event rules/slow_writes.py
@@ -131,8 +130,6 @@ def _indirect(call: ast.Call, constants: dict[str, str], factories: dict[str, se
         found[many] |= _levels(call.args[0])
     elif name.endswith(".tell_quirk") and args and args[0]:
         found[args[0]] |= {"warning", "debug"}  # panel/interpret.py: at debug once told
-    elif name.endswith(".warn_once") and len(args) >= 2 and args[1]:
-        found[args[1]] |= {"warning"}
     elif isinstance(call.func, ast.Name) and call.func.id in factories:
         # told_at(client, LINE): a ToldLines line, its episode ended by <line>_ended: jobs/tracker
         for line in (a for a in args[1:2] if a):
@@ -249,7 +246,7 @@ def test_the_walk_finds_the_events_readme_names():
         "order_charge_raised_many",  # FewLines(..., many=)
         "status_reask_failed_ended",  # told_at(): ToldLines
         "absurd_number",  # tell_quirk
-        "panel_answers_part_of_each_call",  # warn_once
+        "panel_answers_part_of_each_call",  # tell_quirk
         "database_write_slow_ended",  # rules/slow_writes.py
         "alert",  # log.log(level, "alert")
     ):

@@ -100,11 +100,6 @@ class StatusCalls(Witnessed[P]):
             self._warned.add(key)
             return True
 
-    def warn_once(self, key: str, event: str, **fields: Any) -> None:
-        """Log ``event`` for this panel once per process and ``key``."""
-        if self.once(key):
-            log.warning(event, panel=self.name, **fields)
-
     def told_by(self, before: StatusCalls[Any]) -> None:
         """At a reload: what ``before``, the old generation's client of the same
         panel, logged once (PHP notices, a status spelling, an absurd number)

@@ -1,5 +1,5 @@
 """What one panel's client has logged once (:meth:`Interpreting.tell_quirk`,
-``warn_once``, status spellings), its memory flat over a daemon's long life.
+status spellings, a panel answering part of each call), its memory flat over a daemon's long life.
 
 A key of a kind (``notices``, ``absurd:status:remains``) is kept for the
 process: there are few. A key of one order (``remains_odd:5``,
