@@ -308,3 +308,27 @@ def test_track_of_an_id_held_only_by_a_left_out_panel_says_so_and_tracks_it(setu
         "too\n"
     )
     assert cli("track", "999998").stderr == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("orders",),
+        ("refills",),
+        ("alerts",),
+        ("balance",),
+        ("prune", "--older-than", "30d", "--dry-run"),
+    ],
+)
+def test_a_panel_mistyped_names_the_database_panels_it_takes_beside_the_configured(
+    setup, tmp_path, command
+):
+    # `--panel slwo` listed only the configured panels: the user was never
+    # told `slow` (orders left in the database) is a name the option takes.
+    cli, _sim_ids, _slow_ids = setup
+    result = cli(*command, "--panel", "slwo")
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        f"smm-tracker: --panel: no panel named 'slwo' (configured: sim; "
+        f"also in {tmp_path / 't.db'}: slow)"
+    ]

@@ -19,7 +19,7 @@ from tracker.cli import pruned
 from tracker.cli.main import EXIT_USAGE, fail, open_store
 from tracker.cli.render import safe_text
 from tracker.config.model import Config
-from tracker.errors import ConfigError, StoreError
+from tracker.errors import ConfigError, PanelChoiceError, StoreError
 from tracker.panel.values import said
 from tracker.store.orders import Store
 from tracker.store.readings import panels_holding, panels_in_database, panels_with_balances
@@ -44,8 +44,25 @@ def stored_panel(
         if name in known or name in checked:
             return name
         if config.panels:
+            beside(config, name, path, [*known, *checked])
             raise
         unknown_panel(path, name, known, checked)  # --database with no config: its panels are all
+
+
+def beside(config: Config, name: str, path: object, held: Collection[str]) -> None:
+    """Given a ``--panel`` name neither configured nor in the database, and
+    the panels the database holds, raise the config's refusal naming those
+    of them the option takes beside the configured ones: "configured: main"
+    alone hid a panel left out of the config, or a kept file's own."""
+    configured = [p.name for p in config.panels]
+    if others := sorted(set(held) - set(configured)):
+        also = ", ".join(safe_text(other) for other in others)
+        raise PanelChoiceError(
+            [
+                f"no panel named {said(name)} (configured: {', '.join(configured)}; "
+                f"also in {path}: {also})"
+            ]
+        )
 
 
 def unknown_panel(
