@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import sqlite3
@@ -224,6 +225,22 @@ def test_a_keep_folder_that_cannot_be_made_is_one_line_and_leaves_nothing(tmp_pa
         assert result.output == f"smm-tracker: --keep: cannot create {keep}: {cause}\n"
     # No folder on the way to the name too long is left behind (new/deeper were).
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_a_keep_that_is_a_fifo_or_a_device_is_refused_as_no_folder_before_the_demo_starts(
+    tmp_path,
+):
+    # click's check refuses a regular file only: a FIFO or /dev/null started
+    # the demo, then failed with exit 1 saying root "cannot enter" it.
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for keep in (str(fifo), "/dev/null"):
+        result = CliRunner().invoke(main, ["demo", "--keep", keep], catch_exceptions=False)
+        assert result.exit_code == 2, result.output
+        assert result.output == (
+            f"smm-tracker: --keep: {keep} is not a folder; name the folder to keep "
+            "the database in\n"
+        )
 
 
 def test_an_empty_keep_is_refused_not_taken_for_the_current_directory(tmp_path, monkeypatch):

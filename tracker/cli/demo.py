@@ -162,7 +162,7 @@ def run_demo(
 def _make_folder(path: Path) -> None:
     """Given ``--keep DIR``, create it and its missing parents. Exit 2, leaving
     none of them, when one cannot be made (a file on the way, a name too long,
-    no permission)."""
+    no permission), or when it is there and no folder."""
     created: list[Path] = []
     try:
         missing = [p for p in (path, *path.parents) if not p.exists()]
@@ -172,6 +172,8 @@ def _make_folder(path: Path) -> None:
     except OSError as exc:
         _remove_empty(created)
         fail(f"--keep: cannot create {path}: {exc.strerror or exc}", EXIT_USAGE)
+    if not path.is_dir():  # a FIFO, /dev/null: click's check refuses a regular file only
+        fail(f"--keep: {path} is not a folder; name the folder to keep the database in", EXIT_USAGE)
 
 
 def _remove_empty(folders: list[Path]) -> None:
