@@ -50,3 +50,28 @@ def test_resend_refuses_a_listing_option_beside_it(
 
     alone = cli("alerts", "--resend", str(alert.id))
     assert alone.exit_code == 0 and alone.stdout.startswith(f"alert {alert.id}: sent again")
+
+
+def test_resend_refuses_database_the_daemon_never_reads_and_writes_nothing_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--resend 1 --database copy.db` wrote its mark into the copy and said
+    # "sent again by the next run": the daemon reads database.path, never it.
+    cli = cli_in(tmp_path, monkeypatch, HOOKED, env={"SMM_TEST_KEY": "k" * 24})
+    db = Store(tmp_path / "copy.db")
+    clock = FakeClock()
+    alert = raise_alert(Alert("balance_low", "balance low", panel="main"), store=db, clock=clock)
+    Keeper(db, clock, 3600).failed(alert, "webhook", "HTTP 502")
+    before = waiting(db)
+    db.close()
+
+    said = cli("alerts", "--resend", str(alert.id), "--database", str(tmp_path / "copy.db"))
+    assert said.exit_code == 2 and said.stdout == ""
+    (line,) = said.stderr.splitlines()
+    assert line.startswith(
+        "smm-tracker: --resend sets alerts to go again from the daemon's database "
+        "(database.path): it takes no --database (see '"
+    )
+    db = Store(tmp_path / "copy.db")
+    assert waiting(db) == before  # nothing marked in the file named
+    db.close()

@@ -83,6 +83,11 @@ def alerts(
     """List alerts, oldest first, and the episodes still open."""
     # --limit has a default: refused only when given (a 100 would be one too)
     limited = click.get_current_context().get_parameter_source("limit") != DEFAULT
+    if resend_ids and database is not None:  # the daemon would never look there
+        raise click.UsageError(
+            "--resend sets alerts to go again from the daemon's database (database.path): "
+            "it takes no --database"
+        )
     if resend_ids and (undelivered or as_json or since or panel or limited):
         given = [n for n, v in (("--undelivered", undelivered), ("--json", as_json)) if v]
         given += [n for n, v in (("--since", since), ("--panel", panel)) if v is not None]
