@@ -591,6 +591,27 @@ def test_a_host_that_does_not_resolve_is_named(built_db):
     assert len(result.output.splitlines()) == 1 and "Unknown error" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("host", "said"),
+    [
+        ("", "--host is empty: name an address to listen on, or leave the option out"),
+        (
+            "x\u202ey",
+            "--host 'x\\u202ey': not a host name or address (Invalid character '\\u202e')",
+        ),
+        ("a" * 70, f"--host '{'a' * 59}…': not a host name or address (label too long)"),
+    ],
+)
+def test_a_host_no_lookup_can_take_is_one_line_not_a_traceback(tmp_path, host, said):
+    # A name IDNA cannot encode raised UnicodeError out of getaddrinfo: a
+    # traceback; an empty one was said "--host : cannot resolve it".
+    w, _ = build(tmp_path)
+    args = ["dashboard", "--database", str(w.store.path), "--host", host]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.output == f"smm-tracker: {said}\n"
+
+
 def test_without_the_extra_the_command_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "datasette", None)  # import datasette -> ImportError
     monkeypatch.chdir(tmp_path)

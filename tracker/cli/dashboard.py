@@ -88,12 +88,20 @@ def listen(host: str, port: int) -> socket.socket:
     to be handed to the server as it is: no other process can take the port in
     between, and the port to print is known. Exit with one line if it cannot be
     listened on (uvicorn would only log it and exit 3)."""
+    if not host:  # `--host "$UNSET"`: no name getaddrinfo resolves
+        fail("--host is empty: name an address to listen on, or leave the option out", EXIT_USAGE)
     try:
         # Resolved first: bind() reports a name it cannot resolve as a bare errno.
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         return socket.create_server((host, port), family=found[0][0])  # ::1 too
     except socket.gaierror as exc:
         fail(f"--host {host}: cannot resolve it to an address ({exc.strerror})", EXIT_USAGE)
+    except UnicodeError as exc:  # no IDNA form: a format character, a label past 63
+        from tracker.cli.render import safe_text
+        from tracker.panel.values import said
+
+        why = safe_text(exc.__cause__ or exc)
+        fail(f"--host {said(host)}: not a host name or address ({why})", EXIT_USAGE)
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
         fail(f"cannot listen on {host}:{port}: {reason}")
