@@ -75,6 +75,12 @@ def test_a_relative_file_is_looked_up_in_the_credentials_directory_first(tmp_pat
             "its host",
         ),
         (
+            {"webhook_url_file": "hook"},  # a host no lookup can take, as webhook_url refuses
+            "https://hooks\u202e.example/services/T0KEN9xQ2w",
+            "at 'alerts.webhook_url_file': the file must hold an http(s) URL with a host no "
+            "lookup can take (not shown)",
+        ),
+        (
             {"notify_file": "hook", "notify": [TGRAM]},
             TGRAM,
             "at 'alerts.notify_file': set notify or notify_file, not both",

@@ -571,3 +571,18 @@ def test_an_sqlite_too_old_for_the_status_writes_is_one_line(cli, tmp_path, monk
 
     with sqlite3.connect(tmp_path / "t.db") as db:
         assert [r[0] for r in db.execute("SELECT order_id FROM orders")] == [101, 102]
+
+
+@pytest.mark.parametrize("host", ["x\u202ey.example", "a" * 64 + ".example", "xn--zz.example"])
+@pytest.mark.parametrize(
+    "args", [("services", "--refresh"), ("add", "--service", "1", "--link", "https://x.test/p")]
+)
+def test_a_panel_url_whose_host_no_lookup_can_take_is_a_config_line(tmp_path, host, args):
+    # It was "valid"; then `services --refresh` and `add` died on a traceback
+    # (httpx's InvalidURL, idna's IDNAError, the resolver thread's UnicodeError).
+    config = tmp_path / "idna.toml"
+    config.write_text(CONFIG.format(db="i.db", key=KEY_LINE).replace("127.0.0.1:9", host))
+    env = {"BAD_INPUT_KEY": KEY, "SMM_TRACKER_CONFIG": str(config)}
+    result = CliRunner(env=env).invoke(main, list(args), catch_exceptions=False)
+    line = one_line(result, "at 'panels[0].url'", "host no lookup can take")
+    assert line.startswith(f"smm-tracker: config {config}: at 'panels[0].url': "), line

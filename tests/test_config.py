@@ -181,6 +181,20 @@ MISTAKES = [
     # refused every call ("Invalid IDNA hostname") of a config called valid.
     ("panels[0].url", "https://panel.exa\u00a0mple/api/v2", "without a blank in its host"),
     ("alerts.webhook_url", "https://hooks\u3000.example/x", "without a blank in its host"),
+    # A host no lookup can take: a format character (U+202E), a label past
+    # 63 characters, an empty one, a broken A-label. "Valid" to doctor, then
+    # every call a traceback (UnicodeError, idna.IDNAError) out of httpx or
+    # the resolver's thread.
+    ("panels[0].url", "https://x\u202ey.example/api/v2", "host no lookup can take (Invalid char"),
+    (
+        "panels[0].url",
+        f"https://{'a' * 64}.example/api/v2",
+        "lookup can take (label empty or too lo",
+    ),
+    ("panels[0].url", "https://panel..example/api/v2", "lookup can take (label empty or too long)"),
+    ("panels[0].url", "https://xn--zz.example/api/v2", "lookup can take (Invalid A-label)"),
+    ("panels[0].url", "https://\u2603.example/api/v2", "host no lookup can take"),
+    ("alerts.webhook_url", "https://hooks\u202e.example/x", "host no lookup can take"),
     ("panels[0].name", "main panel", "must be letters, digits"),
     ("panels[0].name", "", "must be letters, digits"),
     ("panels[0].timeout", "0s", "must be between 1ms and 10m"),

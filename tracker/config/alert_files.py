@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from tracker.config.fields import Table, blank_in_host, is_http_url
+from tracker.config.fields import Table, blank_in_host, host_problem, is_http_url
 from tracker.config.keys import NotARegularFile, key_file_path, read_small_file
 
 MAX_URL_FILE = 64 * 1024  # bytes; a few URLs
@@ -82,6 +82,11 @@ def webhook_url(
         t.fail("webhook_url_file", "the file must hold an http(s) URL (not shown)")
     elif blank_in_host(urls[0]):  # as webhook_url's: "host not found" at every alert
         t.fail("webhook_url_file", "the file must hold an http(s) URL without a blank in its host")
+    elif host_problem(urls[0]):  # as webhook_url's: a traceback at every alert
+        t.fail(
+            "webhook_url_file",
+            "the file must hold an http(s) URL with a host no lookup can take (not shown)",
+        )
     else:
         return urls[0]
     return inline

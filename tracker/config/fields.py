@@ -57,6 +57,31 @@ def blank_in_host(url: str) -> bool:
     return any(c.isspace() for c in urlsplit(url).hostname or "")
 
 
+def host_problem(url: str) -> str | None:
+    """Given an http(s) URL, return why no lookup can take its host (a format
+    character, a label empty or past 63 characters, a broken ``xn--`` label),
+    in words that never show the URL, else None: httpx and the resolver
+    raise on it at every call."""
+    from tracker.terminal import escape_controls
+
+    host = urlsplit(url).hostname or ""
+    try:
+        host.encode("idna")  # the resolver's form (the lookup thread's)
+    except UnicodeError as exc:
+        return escape_controls(str(exc.__cause__ or exc))
+    if host.isascii() and "xn--" not in host:
+        return None  # httpx reads it as it is: the common case loads no httpx
+    import httpx  # its IDNA 2008 rule, stricter: U+2603, a broken A-label
+
+    try:
+        httpx.URL(url).host  # noqa: B018 - its A-labels decoded, as a call does
+    except UnicodeError as exc:  # idna.IDNAError, let through by httpx
+        return escape_controls(str(exc))
+    except httpx.InvalidURL:  # its words name the host
+        return "not an IDNA host name"
+    return None
+
+
 class Table:
     """One TOML table being read: tracks its path, the keys used, and problems."""
 
@@ -227,6 +252,8 @@ class Table:
             self.fail(key, "must be an http(s) URL without a control character in it")
         elif self.ok(key) and blank_in_host(value):
             self.fail(key, "must be an http(s) URL without a blank in its host")
+        elif self.ok(key) and (why := host_problem(value)):
+            self.fail(key, f"must be an http(s) URL with a host no lookup can take ({why})")
         return value
 
     def finish(self) -> None:
