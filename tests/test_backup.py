@@ -398,3 +398,40 @@ def test_the_help_says_the_restore_the_readme_says():
     shown = CliRunner().invoke(main, ["backup", "--help"], terminal_width=80).output
     words = " ".join(shown.split())
     assert "delete database.path's -wal and -shm files, copy DEST over database.path" in words
+
+
+def test_a_database_on_a_read_only_mount_is_named_not_the_destination(
+    backup, tmp_path, monkeypatch
+):
+    # On a read-only mount SQLite cannot make the WAL database's -shm: its
+    # first read fails "unable to open database file", which the copy blamed
+    # on DEST ("cannot open database copy.db: check permissions"), a file in
+    # a directory anyone may write. No test mounts one: the first read's
+    # failure and the filesystem's flag are faked.
+    from collections import namedtuple
+
+    class Unopenable:  # the source's connection, as SQLite answers it there
+        def execute(self, *args):
+            raise sqlite3.OperationalError("unable to open database file")
+
+        def close(self):
+            pass
+
+    connect = sqlite3.connect
+    source = str(tmp_path / "t.db")
+    monkeypatch.setattr(
+        sqlite3,
+        "connect",
+        lambda p, *a, **k: Unopenable() if str(p) == source else connect(p, *a, **k),
+    )
+    real = os.statvfs
+    flagged = namedtuple("StatVFS", "f_flag f_bavail")(os.ST_RDONLY, 100)
+    monkeypatch.setattr(os, "statvfs", lambda p: flagged if str(p) == str(tmp_path) else real(p))
+    (tmp_path / "out").mkdir()
+    result = backup(str(tmp_path / "out" / "copy.db"))
+    assert result.exit_code == 1
+    assert result.output == (
+        f"smm-tracker: database {tmp_path / 't.db'} is read-only: the filesystem holding "
+        f"{tmp_path} is mounted read-only\n"
+    )
+    assert list((tmp_path / "out").iterdir()) == []  # no partial copy left

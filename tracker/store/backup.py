@@ -165,7 +165,12 @@ def backup(
         except sqlite3.Error as exc:
             raise StoreError(describe_db_error(source, exc)) from None
         try:
-            if not applied_migrations(live):  # nothing of the tracker's in it
+            try:  # the first read: its failure is the source's (a -shm a read-only mount refuses)
+                live.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                applied = applied_migrations(live)
+            except sqlite3.Error as exc:
+                raise StoreError(describe_db_error(source, exc)) from None
+            if not applied:  # nothing of the tracker's in it
                 refuse_foreign(live, source)
                 raise StoreError.no_database(source)
             copy = sqlite3.connect(partial)
