@@ -287,7 +287,7 @@ def test_history_help_says_all_it_shows_as_the_readme_table_does():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith("| `history ORDER_ID"))
     said = row.split(" | ")[1].split(" ([more]")[0]
-    assert said.startswith("every status change of one order, then its charge, refills, ")
+    assert said.startswith("every status change of one order, then its charge, child orders ")
     text = " ".join(CliRunner().invoke(main, ["history", "--help"]).output.split())
     assert f" Show {said}. " in text
 

@@ -252,8 +252,9 @@ HISTORY_SCREEN = Columns(
 def history(
     ctx: Context, order_id: str, as_json: bool, panel: str | None, database: Path | None
 ) -> None:
-    """Show every status change of one order, then its charge, refills, next automatic
-    refill and what the automation did with it."""
+    """Show every status change of one order, then its charge, child orders and runs
+    (drip-feed, subscription), refills, next automatic refill and what the automation
+    did with it."""
     oid = parse_order_id(order_id)
     config = ctx.config(keys=False, logs=False, database=database)
     store, row = stored_order(config, panel, oid, database)  # on any panel in the database
