@@ -510,7 +510,10 @@ def test_track_refuses_an_empty_link(cli, link):
     assert "link https://x.test/p filled in" in result.output
 
 
-@pytest.mark.parametrize("link", ["https://x.test/p\nhttps://x.test/q", "https://x.test/\x1b[2~p"])
+@pytest.mark.parametrize(
+    "link",
+    ["https://x.test/p\nhttps://x.test/q", "https://x.test/\x1b[2~p", "https://x.test/\u202ep"],
+)
 def test_track_refuses_a_link_holding_a_control_character_as_add_does(cli, link):
     # Stored, the re-order of a Partial (automation.reorder) sent it: an order
     # paid for a link no one can open, which `add` refuses to send.

@@ -110,7 +110,20 @@ def test_a_complete_request_is_placed(synced):
     assert order["order_id"] == int(result.stdout) and order["quantity"] == 5
 
 
-@pytest.mark.parametrize("link", [LINK + "\x1b[2J", LINK + "\n", "\t" + LINK, LINK + "\x7f"])
+@pytest.mark.parametrize(
+    "link",
+    [
+        LINK + "\x1b[2J",
+        LINK + "\n",
+        "\t" + LINK,
+        LINK + "\x7f",
+        # A bidirectional control (RFC 3987: in no IRI): shown, the link reads
+        # as another; sent, it was placed on a link no one can open.
+        LINK + "\u202e",
+        "\u200f" + LINK,
+        LINK.replace("//", "//\u2066"),
+    ],
+)
 def test_a_link_with_a_control_character_is_refused_even_for_an_unsynced_service(sim, link):
     # A terminal's escape, a line break or a tab pasted with the link: the
     # panel took it, and the order (paid) went to a link no one can open.

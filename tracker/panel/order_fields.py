@@ -134,9 +134,11 @@ def untaken(drip: bool, extra: Mapping[str, str], facts: ServiceFacts | None) ->
 
 
 # C0 and C1 controls and DEL: in no URL or username (a line break, a tab, a
-# terminal's escape pasted with the link); the format characters of emoji
+# terminal's escape pasted with the link); the bidirectional controls too
+# (ALM, LRM, RLM, the embeddings, overrides and isolates: in no IRI, RFC 3987
+# 4.1; a link holding one reads as another). The format characters of emoji
 # (a zero-width joiner) are not among them.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _link_problems(link: str | None) -> list[str]:
