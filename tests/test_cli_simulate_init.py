@@ -208,6 +208,28 @@ def test_simulate_refuses_to_overwrite_a_config(tmp_path):
     assert (tmp_path / "tracker.toml").read_text() == "# mine\n"
 
 
+def test_a_config_out_that_cannot_be_written_is_said_before_the_panel_is_announced(
+    tmp_path, monkeypatch
+):
+    # On a read-only mount it printed "simulated panel at ...", the key and
+    # its orders as if serving, then failed, exit 1. No test mounts one: the
+    # filesystem's answer to the write is faked.
+    import errno
+
+    target = tmp_path / "tracker.toml"
+    real = Path.open
+
+    def refused(self, *args, **kwargs):
+        if self == target:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refused)
+    result = CliRunner().invoke(main, ["simulate", "--port", "0", "--config-out", str(target)])
+    assert result.exit_code == 1, result.output
+    assert result.output == f"smm-tracker: cannot write {target}: Read-only file system\n"
+
+
 def test_init_writes_the_example_config_once(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)

@@ -225,6 +225,14 @@ def simulate(
     seeded = server.panel.seed_orders(SEEDED, service=SERVICE_FOLLOWERS, quantity=1000)
     stop = Stop()  # marked asked by a stop signal's handler, set by a thread of its own
     with stop_signals(stop), server:
+        if config_out is not None:  # before the panel is announced: a failure ends it
+            try:
+                with config_out.open("x", encoding="utf-8") as out:
+                    out.write(config_text(server.url, day if script.drops else None))
+            except FileExistsError:
+                fail(f"{safe_text(written)} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
+            except OSError as exc:
+                fail(f"cannot write {safe_text(written)}: {exc.strerror}", EXIT_FAILED)
         click.echo(f"simulated panel at {server.url}")
         click.echo(f"key: {key}")
         click.echo(f"currency: {safe_text(currency)} (its balance and charges)")
@@ -234,13 +242,6 @@ def simulate(
             f"(new orders get IDs from {seeded[-1] + 1})"
         )
         if config_out is not None:
-            try:
-                with config_out.open("x", encoding="utf-8") as out:
-                    out.write(config_text(server.url, day if script.drops else None))
-            except FileExistsError:
-                fail(f"{safe_text(written)} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
-            except OSError as exc:
-                fail(f"cannot write {safe_text(written)}: {exc.strerror}", EXIT_FAILED)
             # Absolute: the other shell, where the tracker runs, may be anywhere.
             click.echo(f"config written to {safe_text(written)}; in another shell:")
             click.echo(f"  export {KEY_ENV}={shlex.quote(key)}")
