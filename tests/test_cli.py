@@ -46,6 +46,8 @@ def test_an_order_id_as_the_tracker_prints_it_is_taken(cli):
     for bad in ("##106", "#"):
         refused = cli("track", bad)
         assert refused.exit_code == 2 and "not an order ID" in refused.output
+        # As typed: "'#106'" named an ID `track #106` takes as not one.
+        assert refused.output.rstrip().endswith(f": '{bad}'"), refused.output
 
 
 def test_ids_read_from_a_terminal_say_so_first(monkeypatch, capsys):

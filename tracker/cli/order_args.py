@@ -69,8 +69,9 @@ def parse_order_ids(
         tokens.extend(t for t in re.split(r"[\s,]+", text) if t)
     # The panel's answer to `add` is read the same way: what `add` tracks, this
     # accepts; and "#483001", as `history`, `cancel` and the demo print an ID.
-    tokens = [t[1:] if t.startswith("#") and len(t) > 1 else t for t in tokens]
-    bad = [t for t in tokens if to_id(t) is None]
+    ids = [t[1:] if t.startswith("#") and len(t) > 1 else t for t in tokens]
+    bad = [given for given, t in zip(tokens, ids, strict=True) if to_id(t) is None]  # as typed
+    tokens = ids
     if bad:  # each said cut: a 20 MB token on stdin is no 20 MB line
         shown = _first([said(t) for t in bad[:6]])
         _usage(option, f"not an order ID (a whole number from 1 to {ORDER_ID_MAX}): {shown}")
