@@ -77,8 +77,8 @@ def test_a_relative_file_is_looked_up_in_the_credentials_directory_first(tmp_pat
         (
             {"webhook_url_file": "hook"},  # a host no lookup can take, as webhook_url refuses
             "https://hooks\u202e.example/services/T0KEN9xQ2w",
-            "at 'alerts.webhook_url_file': the file must hold an http(s) URL with a host no "
-            "lookup can take (not shown)",
+            "at 'alerts.webhook_url_file': the file's URL has a host no name lookup takes "
+            "(not shown): it cannot be looked up",
         ),
         (
             {"notify_file": "hook", "notify": [TGRAM]},

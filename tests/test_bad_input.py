@@ -587,5 +587,5 @@ def test_a_panel_url_whose_host_no_lookup_can_take_is_a_config_line(tmp_path, ho
     config.write_text(CONFIG.format(db="i.db", key=KEY_LINE).replace("127.0.0.1:9", host))
     env = {"BAD_INPUT_KEY": KEY, "SMM_TRACKER_CONFIG": str(config)}
     result = CliRunner(env=env).invoke(main, list(args), catch_exceptions=False)
-    line = one_line(result, "at 'panels[0].url'", "host no lookup can take")
+    line = one_line(result, "at 'panels[0].url'", "cannot be looked up")
     assert line.startswith(f"smm-tracker: config {config}: at 'panels[0].url': "), line

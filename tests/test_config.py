@@ -185,16 +185,16 @@ MISTAKES = [
     # 63 characters, an empty one, a broken A-label. "Valid" to doctor, then
     # every call a traceback (UnicodeError, idna.IDNAError) out of httpx or
     # the resolver's thread.
-    ("panels[0].url", "https://x\u202ey.example/api/v2", "host no lookup can take (Invalid char"),
+    ("panels[0].url", "https://x\u202ey.example/api/v2", "no name lookup takes it (Invalid char"),
     (
         "panels[0].url",
         f"https://{'a' * 64}.example/api/v2",
-        "lookup can take (label empty or too lo",
+        "lookup takes it (label empty or too lo",
     ),
-    ("panels[0].url", "https://panel..example/api/v2", "lookup can take (label empty or too long)"),
-    ("panels[0].url", "https://xn--zz.example/api/v2", "lookup can take (Invalid A-label)"),
-    ("panels[0].url", "https://\u2603.example/api/v2", "host no lookup can take"),
-    ("alerts.webhook_url", "https://hooks\u202e.example/x", "host no lookup can take"),
+    ("panels[0].url", "https://panel..example/api/v2", "lookup takes it (label empty or too long)"),
+    ("panels[0].url", "https://xn--zz.example/api/v2", "lookup takes it (Invalid A-label)"),
+    ("panels[0].url", "https://\u2603.example/api/v2", "cannot be looked up"),
+    ("alerts.webhook_url", "https://hooks\u202e.example/x", "cannot be looked up"),
     ("panels[0].name", "main panel", "must be letters, digits"),
     ("panels[0].name", "", "must be letters, digits"),
     ("panels[0].timeout", "0s", "must be between 1ms and 10m"),

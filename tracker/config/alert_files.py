@@ -85,7 +85,7 @@ def webhook_url(
     elif host_problem(urls[0]):  # as webhook_url's: a traceback at every alert
         t.fail(
             "webhook_url_file",
-            "the file must hold an http(s) URL with a host no lookup can take (not shown)",
+            "the file's URL has a host no name lookup takes (not shown): it cannot be looked up",
         )
     else:
         return urls[0]

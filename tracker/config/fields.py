@@ -253,7 +253,7 @@ class Table:
         elif self.ok(key) and blank_in_host(value):
             self.fail(key, "must be an http(s) URL without a blank in its host")
         elif self.ok(key) and (why := host_problem(value)):
-            self.fail(key, f"must be an http(s) URL with a host no lookup can take ({why})")
+            self.fail(key, f"its host cannot be looked up, no name lookup takes it ({why})")
         return value
 
     def finish(self) -> None:
