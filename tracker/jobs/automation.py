@@ -115,7 +115,7 @@ class AutomationRound(ReorderOne):
         skipped: dict[int, str] = {}
         capped: list[dict[str, Any]] = []
         placed: list[dict[str, Any]] = []
-        ok, after = True, 0
+        ok, after, sent, unsent = True, 0, False, False
         key_refused: AuthError | JobPaused | None = None
         while (
             ok
@@ -177,12 +177,16 @@ class AutomationRound(ReorderOne):
                     status = outcome["status"]
                     if status != NOT_SENT:
                         placed.append(outcome)
+                    sent = sent or status not in (NOT_SENT, DRY_RUN)
+                    unsent = unsent or status == NOT_SENT
                     if status in (DRY_RUN, PLACED, UNKNOWN):
                         spent += plan.cost  # may have been placed: it counts
                     # A refusal names this order; a lost answer or a panel out
                     # of reach would repeat for the next: stop there.
                     ok = status in (DRY_RUN, PLACED, REFUSED)
         sql.note_skips(self.store, self.panel, REORDER, skipped, now)
+        if sent and not unsent:  # an add reached the panel, none not sent: the episode over
+            self.sent_told()
         self._announce(AUTOMATION_REORDERED, [p["order_id"] for p in placed], dry, placed)
         if capped:  # with what was spent in another currency, not counted
             uncounted = self.daily_cap.uncounted(self.store, currency, today, dry_run=dry)

@@ -37,10 +37,12 @@ from tracker.rules.reorders import (
     Plan,
 )
 from tracker.store import automation as sql
+from tracker.store.told_marks import told_of_panel
 
 log = structlog.get_logger("tracker.automation")
 
 NOT_SENT = "Not sent"  # certainly never reached the panel: no row kept, tried next run
+NOT_SENT_LINE = "reorder_not_sent"
 
 
 class ReorderOne(PanelActions):
@@ -86,7 +88,7 @@ class ReorderOne(PanelActions):
             sql.forget_unsent(self.store, [row_id])
             if isinstance(exc, AuthError):
                 raise
-            log.warning("reorder_not_sent", panel=self.panel, order=order.order_id, error=str(exc))
+            self._not_sent(order.order_id, str(exc))
             return {**result, "status": NOT_SENT, "error": exc.detail}
         except PanelError as exc:
             # Refused while the panel answers otherwise: this order's refusal.
@@ -140,3 +142,25 @@ class ReorderOne(PanelActions):
             reason=plan.reason,  # what was placed: "400 as 4 runs of 100 every 60 min"
         )
         return {**result, "status": PLACED, "new_order_id": new_id}
+
+    def _not_sent(self, order_id: int, error: str) -> None:
+        """Tell a re-order certainly not sent: at warning, but at info (with
+        ``warned_at``) when an earlier run told it of this order in the same
+        words, no add sent since (a panel refusing adds with HTTP 429 at each
+        run: cron mailed it every run). :meth:`sent_told` ends the episode."""
+        told = told_of_panel(
+            self.store, self.panel, NOT_SENT_LINE, {str(order_id): error}, self.clock()
+        )
+        warned = told.get(str(order_id))
+        (log.warning if warned is None else log.info)(
+            "reorder_not_sent",
+            panel=self.panel,
+            order=order_id,
+            error=error,
+            **({} if warned is None else {"warned_at": warned}),
+        )
+
+    def sent_told(self) -> None:
+        """A round's re-orders reached the panel, none left not sent: the
+        next one not sent is told at warning again."""
+        told_of_panel(self.store, self.panel, NOT_SENT_LINE, {}, self.clock())

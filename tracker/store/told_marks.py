@@ -15,10 +15,17 @@ ends (its mark deleted) at the first run that does not find it:
   does not understand (``panel``: the place's name, ``alerts.notify[0]
   (tgram)``, never a panel's: a panel's name has no brackets, nor the URL's
   secrets), until its URL is understood or gone.
+
+A panel's lines about one thing of it (an order's re-order not sent, in
+the panel's words) are marked by :func:`told_of_panel`: ``panel`` the
+panel's name, ``kind`` the line's event, the thing and a digest of the
+words (``reorder_not_sent#123#ab12cd34ef56``; no byte of the panel's
+answer stored), so that other words about the same thing are a new fact.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
@@ -60,18 +67,68 @@ def told_before(store: Store, kind: str, found: Iterable[str], now: datetime) ->
     stored = {str(row["panel"]): row["since"] or "" for row in rows}
     new = [(what, kind, iso(now)) for what in sorted(now_found - stored.keys())]
     gone = [(what, kind) for what in sorted(stored.keys() - now_found)]
-    if new or gone:
-        try:
-            with store.write(f"{kind} told") as db:
-                db.conn.executemany("DELETE FROM alert_state WHERE panel = ? AND kind = ?", gone)
-                db.conn.executemany(
-                    "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
-                    "ON CONFLICT (panel, kind) DO NOTHING",
-                    new,
-                )
-        except (StoreError, sqlite3.Error):
-            pass  # told at its level now, and again at the next run
+    _mark(store, kind, new, gone)
     return {what: since for what, since in stored.items() if what in now_found}
+
+
+def told_of_panel(
+    store: Store,
+    panel: str,
+    line: str,
+    found: Mapping[str, str],
+    now: datetime,
+    *,
+    asked: Iterable[str] | None = None,
+) -> dict[str, str]:
+    """Given a panel's line (``reorder_not_sent``...) and what a run found to
+    tell of it now, each thing (an order's ID) with its words, return those
+    an earlier run told in the same words, each with when; mark the others
+    told now, and delete the marks of the things no longer found in the
+    same words, of every thing of the panel's line or of those ``asked``
+    alone (the others left as they are: not looked at this time). A
+    database that cannot say: none told."""
+    marks = {f"{line}#{what}#{_digest(words)}": what for what, words in found.items()}
+    prefix = f"{line}#"
+    try:
+        rows = store.rows(
+            "SELECT kind, since FROM alert_state WHERE panel = ? AND substr(kind, 1, ?) = ?",
+            [panel, len(prefix), prefix],
+        )
+    except (StoreError, sqlite3.Error):
+        return {}
+    looked = None if asked is None else set(asked) | set(found)
+    stored = {str(row["kind"]): row["since"] or "" for row in rows}
+    new = [(panel, kind, iso(now)) for kind in sorted(marks.keys() - stored.keys())]
+    gone = [
+        (panel, kind)
+        for kind in sorted(stored.keys() - marks.keys())
+        if looked is None or kind[len(prefix) :].rsplit("#", 1)[0] in looked
+    ]
+    _mark(store, line, new, gone)
+    return {marks[kind]: since for kind, since in stored.items() if kind in marks}
+
+
+def _digest(words: str) -> str:
+    return hashlib.sha256(words.encode("utf-8", "replace")).hexdigest()[:12]
+
+
+def _mark(
+    store: Store, kind: str, new: list[tuple[str, str, str]], gone: list[tuple[str, str]]
+) -> None:
+    """Insert the ``new`` marks (panel, kind, since), delete the ``gone``
+    ones (panel, kind), in one transaction (none when neither)."""
+    if not (new or gone):
+        return
+    try:
+        with store.write(f"{kind} told") as db:
+            db.conn.executemany("DELETE FROM alert_state WHERE panel = ? AND kind = ?", gone)
+            db.conn.executemany(
+                "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
+                "ON CONFLICT (panel, kind) DO NOTHING",
+                new,
+            )
+    except (StoreError, sqlite3.Error):
+        pass  # told at its level now, and again at the next run
 
 
 def notify_told(store: Store, now: datetime) -> Callable[[list[str]], Mapping[str, str]]:
