@@ -5,7 +5,9 @@ From cron (``--log-level warning run --once --due``) and in the daemon, each
 automation round warned ``reorder_not_sent`` again for the same order in the
 same words (a bot check answering every ``add``: the request never reached
 the panel, tried again next run): a mail a run while nothing new happened.
-The first round warns and marks it in ``alert_state``; the rounds after it
+So did ``cancel_not_sent`` of a cancel call refused in words of its own
+while the witness call (``balance``) failed too: not judged, asked again
+next round. The first round warns and marks it in ``alert_state``; the rounds after it
 say it at info with ``warned_at``; other words, another order, or a round
 whose adds reached the panel (the episode over) are told at warning again.
 """
@@ -15,9 +17,12 @@ from __future__ import annotations
 from automation_kit import REORDER, run
 from structlog.testing import capture_logs
 
-from tracker.sim.server import SERVICE_FOLLOWERS
+from tracker.sim.orders import SimRefusal
+from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
 
 STEP = 600.0  # [automation] every: 10 minutes
+H = 3600.0
+CANCEL = 'cancel_pending = true\ncancel_pending_after = "24h"\n'
 
 
 def _said(w, event: str) -> list[tuple[str, int | None, bool]]:
@@ -52,3 +57,47 @@ def test_a_reorder_not_sent_round_after_round_is_warned_of_once(world):
     w.panel.inject("challenge", count=100, action="add")  # a new episode: warned again
     assert _said(w, "reorder_not_sent") == [("warning", third, False)]
     assert _said(w, "reorder_not_sent") == [("info", third, True)]
+
+
+class RefusingCancelPanel(SimulatedPanel):
+    """Refuses every cancel call in words of its own (``words``)."""
+
+    words = "Cancel is not possible now"
+
+    def _cancel(self, form, now):
+        raise SimRefusal(self.words)
+
+
+def _stale(w) -> int:
+    """An order Pending for 25 hours, polled: a stale one to cancel."""
+    order = w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    w.clock.advance(25 * H)
+    w.poll()
+    return order
+
+
+def test_a_cancel_not_judged_round_after_round_is_warned_of_once(world):
+    w = world(automation=CANCEL, panel_class=RefusingCancelPanel)
+    w.sync_services()
+    _stale(w)
+    w.panel.inject("html502", count=1000, action="balance")  # the witness fails too
+    assert _said(w, "cancel_not_sent") == [("warning", None, False)]
+    # Before: the same warning at every round, a mail a run.
+    assert _said(w, "cancel_not_sent") == [("info", None, True)]
+    assert _said(w, "cancel_not_sent") == [("info", None, True)]
+    RefusingCancelPanel.words = "Cancel is closed today"  # other words: a new fact
+    try:
+        assert _said(w, "cancel_not_sent") == [("warning", None, False)]
+        w.panel.clear_faults()  # the witness answers: the refusal is judged, the order's
+        assert _said(w, "cancel_not_sent") == []
+        marks = "SELECT kind FROM alert_state WHERE kind GLOB 'cancel_not_sent#*'"
+        assert w.store.rows(marks) == []  # the episode over
+        _stale(w)
+        w.sync_services()  # its terms known afresh, 25 hours on
+        w.panel.inject("html502", count=1000, action="balance")  # a new episode
+        w.tracker.clients["sim"]._witness_ok_until = 0.0  # a new process's: no witness yet
+        assert _said(w, "cancel_not_sent") == [("warning", None, False)]
+        assert _said(w, "cancel_not_sent") == [("info", None, True)]
+    finally:
+        RefusingCancelPanel.words = "Cancel is not possible now"

@@ -58,6 +58,7 @@ from tracker.store.cancels import ACCEPTED, record_cancels
 from tracker.store.cancels import REFUSED as CANCEL_REFUSED
 from tracker.store.cancels import UNKNOWN as CANCEL_UNKNOWN
 from tracker.store.capabilities import is_unsupported, learn
+from tracker.store.told_marks import told_of_panel, words_mark
 
 log = structlog.get_logger("tracker.automation")
 # the cancels table's result -> automation_actions status
@@ -131,6 +132,7 @@ class PanelActions:
         # A cancel call refused in a missing action's words, the first in a
         # row: this round sends no more (its orders asked again next round).
         self.refused_once = False
+        self.unsent: list[str] = []  # the round's cancel_not_sent words
 
     # --- stale Pending -------------------------------------------------------------
 
@@ -187,17 +189,21 @@ class PanelActions:
             return True
         outcomes: list[dict[str, Any]] = []
         ok, key_refused = True, None
-        self.refused_once = False
+        self.refused_once, self.unsent, reached = False, [], False
 
         def stopped() -> bool:
             return self.stop.is_set() or self.refused_once
 
-        for settled in cancel_in_groups(
-            list(chosen), self.client.cancel, self.client, stopped=stopped
-        ):
-            ok = self._settle(settled, chosen, outcomes) and ok
-            if settled.kind == KEY:  # the last group: nothing more was sent
-                key_refused = settled.error
+        try:
+            for settled in cancel_in_groups(
+                list(chosen), self.client.cancel, self.client, stopped=stopped
+            ):
+                ok = self._settle(settled, chosen, outcomes) and ok
+                reached = reached or settled.kind not in (KEY, STOPPED, NOT_SENT, BUSY)
+                if settled.kind == KEY:  # the last group: nothing more was sent
+                    key_refused = settled.error
+        finally:
+            self._tell_unsent(reached)
         self._announce(AUTOMATION_CANCELED, [o["order_id"] for o in outcomes], False, outcomes)
         if key_refused is not None:
             raise key_refused  # the Watch pauses the panel
@@ -216,7 +222,7 @@ class PanelActions:
             # again next round ("Too many requests": never resent at once).
             sql.forget_unsent(self.store, [rows[o] for o in group])
             if settled.kind == UNSURE:  # refused while the witness failed too
-                log.warning("cancel_not_sent", panel=self.panel, error=settled.detail)
+                self.unsent.append(settled.detail)
             return False
         now = self.clock()
         if settled.lacking and not self._learns_missing(settled.detail, now):
@@ -224,9 +230,7 @@ class PanelActions:
             # its orders (and the round's rest) asked again next round.
             sql.forget_unsent(self.store, [rows[o] for o in group])
             self.refused_once = True
-            log.warning(
-                "cancel_not_sent", panel=self.panel, error=refused_once(CANCEL, settled.detail)
-            )
+            self.unsent.append(refused_once(CANCEL, settled.detail))
             return False
         if settled.busy:  # too busy for these: nothing canceled, asked again next round
             sql.forget_unsent(self.store, [rows[o] for o in settled.busy])
@@ -248,6 +252,20 @@ class PanelActions:
         if settled.kind == ANSWERED:  # a first refusal in those words forgotten
             succeeded(self.store, self.panel, CANCEL, self.client.panel.url)
         return settled.kind == ANSWERED and not settled.busy
+
+    def _tell_unsent(self, reached: bool) -> None:
+        """Tell the round's ``cancel_not_sent``: at info (``warned_at``) in
+        words an earlier round told, else at warning; a round the panel judged
+        with none ends the episode, one that reached no panel leaves it."""
+        if not (self.unsent or reached):
+            return
+        found = {words_mark(words): words for words in self.unsent}
+        told = told_of_panel(self.store, self.panel, "cancel_not_sent", found, self.clock())
+        for words in self.unsent:
+            at = told.get(words_mark(words))
+            warned = {} if at is None else {"warned_at": at}
+            told_at = log.info if warned else log.warning
+            told_at("cancel_not_sent", panel=self.panel, error=words, **warned)
 
     def _learns_missing(self, words: str, now: datetime) -> bool:
         """A call refused in a missing action's words: return True when it

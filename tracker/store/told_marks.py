@@ -87,7 +87,7 @@ def told_of_panel(
     same words, of every thing of the panel's line or of those ``asked``
     alone (the others left as they are: not looked at this time). A
     database that cannot say: none told."""
-    marks = {f"{line}#{what}#{_digest(words)}": what for what, words in found.items()}
+    marks = {f"{line}#{what}#{words_mark(words)}": what for what, words in found.items()}
     prefix = f"{line}#"
     try:
         rows = store.rows(
@@ -108,7 +108,8 @@ def told_of_panel(
     return {marks[kind]: since for kind, since in stored.items() if kind in marks}
 
 
-def _digest(words: str) -> str:
+def words_mark(words: str) -> str:
+    """A digest of a line's words, 12 hex digits: a mark of them, not them."""
     return hashlib.sha256(words.encode("utf-8", "replace")).hexdigest()[:12]
 
 
