@@ -47,6 +47,7 @@ from tracker.store.refills import (
     requests_of,
     settle_interrupted,
 )
+from tracker.store.told_marks import told_of_panel
 
 __all__ = ["RefillListener", "RefillRound", "order_facts", "past_request"]
 
@@ -254,19 +255,31 @@ class RefillRound:
         name, now = self.client.name, self.clock()
         with ThreadPoolExecutor(min(PROBES_IN_FLIGHT, len(orders))) as pool:
             runs = list(pool.map(self.probe, orders))
-        record_probes(
-            self.store,
-            name,
-            [(o.order_id, *run) for o, run in zip(orders, runs, strict=True) if run is not None],
-            now,
-        )
+        ran = [(o.order_id, *run) for o, run in zip(orders, runs, strict=True) if run is not None]
+        self._tell_failed({str(order_id): error for order_id, _, _, error in ran if error}, ran)
+        record_probes(self.store, name, ran, now)
         return [o.order_id for o, run in zip(orders, runs, strict=True) if run and run[1]]
+
+    def _tell_failed(self, failed: dict[str, str], ran: list[tuple[int, Any, Any, Any]]) -> None:
+        """Tell each probe failed: at warning, at info (``warned_at``) when an
+        earlier round told it of the order in the same words (a failed probe
+        is run again every round: cron mailed it every run); a probe of the
+        order that succeeds ends the episode."""
+        asked = [str(run[0]) for run in ran]
+        told = told_of_panel(
+            self.store, self.client.name, "probe_failed", failed, self.clock(), asked=asked
+        )
+        for order, error in failed.items():
+            at = told.get(order)
+            warned = {} if at is None else {"warned_at": at}
+            told_at = log.info if warned else log.warning
+            told_at("probe_failed", panel=self.client.name, order=int(order), error=error, **warned)
 
     def probe(self, order: OrderFacts) -> tuple[int | None, bool | None, str | None] | None:
         """Run the user's probe for one order the rule found it can measure;
         return (count, dropped, error), or None when it was not run (stopping).
 
-        A probe that fails is skipped this round with a warning.
+        A probe that fails is skipped this round (told by :meth:`detect`).
         """
         name = self.client.name
         if self.stop.is_set():
@@ -284,8 +297,7 @@ class RefillRound:
             )
         except ProbeStopped:  # stopping: nothing to record, asked again next round
             return None
-        except ProbeError as exc:
-            log.warning("probe_failed", panel=name, order=order.order_id, error=str(exc))
+        except ProbeError as exc:  # told by detect(), once per episode
             return None, None, str(exc)
         hit = bool(dropped(order, count, self.config.drop_threshold))
         log.debug("probe_done", panel=name, order=order.order_id, count=count, dropped=hit)

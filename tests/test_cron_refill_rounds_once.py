@@ -1,0 +1,52 @@
+"""What a refill round says at every round while nothing new happened,
+told at warning once per episode, not once a round.
+
+A probe command failing for an order (``probe_failed``) is run again at
+every refill round (a failed run is no measurement): the daemon and every
+`run --once` from cron warned again, for the same order in the same words,
+a mail a round. The first round warns and marks it in ``alert_state``; the
+rounds after it say it at info with ``warned_at``; another order, other
+words, or the order's probe succeeding once (the episode over) are told at
+warning again.
+"""
+
+from __future__ import annotations
+
+from refill_world import DAY, probe_files
+from structlog.testing import capture_logs
+
+from tracker.sim.server import SERVICE_FOLLOWERS
+
+ROUND = 1800.0  # [schedule] refill_every: 30 minutes
+
+
+def _said(w, event: str) -> list[tuple[str, int | None, bool]]:
+    """Run one refill round; return its ``event`` lines: (level, order,
+    whether it says when it was warned of)."""
+    w.clock.advance(ROUND)
+    with capture_logs() as logs:
+        w.round()
+    return [(e["log_level"], e.get("order"), "warned_at" in e) for e in logs if e["event"] == event]
+
+
+def test_a_probe_failing_round_after_round_is_warned_of_once(world, tmp_path, monkeypatch):
+    probe, counts = probe_files(tmp_path, monkeypatch)
+    w = world(refill=f'detect = "command"\ncommand = "{probe}"\nprobe_every = "6h"')
+    assert w.sync_services()
+    steady = w.order(SERVICE_FOLLOWERS)  # measured, never dropped
+    unmeasured = w.order(SERVICE_FOLLOWERS)  # the probe fails for it
+    w.poll()
+    w.clock.advance(DAY)  # eligible from +24 h
+    counts.write_text(f"{w.link(steady)} {w.panel.current_count(steady)}\n")
+    assert _said(w, "probe_failed") == [("warning", unmeasured, False)]
+    # Before: the same warning at every round, a mail a run.
+    assert _said(w, "probe_failed") == [("info", unmeasured, True)]
+    assert _said(w, "probe_failed") == [("info", unmeasured, True)]
+    counts.write_text(f"{w.link(unmeasured)} {w.panel.current_count(unmeasured)}\n")
+    assert _said(w, "probe_failed") == []  # measured: the episode over
+    marks = "SELECT kind FROM alert_state WHERE kind GLOB 'probe_failed#*'"
+    assert w.store.rows(marks) == []
+    w.clock.advance(DAY)  # steady due again (probe_every), its link gone: a new fact
+    counts.write_text("")
+    assert _said(w, "probe_failed") == [("warning", steady, False), ("warning", unmeasured, False)]
+    assert _said(w, "probe_failed") == [("info", steady, True), ("info", unmeasured, True)]
