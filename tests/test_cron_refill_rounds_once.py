@@ -8,11 +8,16 @@ a mail a round. The first round warns and marks it in ``alert_state``; the
 rounds after it say it at info with ``warned_at``; another order, other
 words, or the order's probe succeeding once (the episode over) are told at
 warning again.
+
+So did ``refill_status_left_out`` of a panel whose multi ``refill_status``
+answers leave out the same refills at every round (asked alone then) while
+they stay open: other refills left out are a new fact; a round whose multi
+answers name every refill ends the episode.
 """
 
 from __future__ import annotations
 
-from refill_world import DAY, probe_files
+from refill_world import DAY, WordyRefillStatusPanel, probe_files
 from structlog.testing import capture_logs
 
 from tracker.sim.server import SERVICE_FOLLOWERS
@@ -50,3 +55,41 @@ def test_a_probe_failing_round_after_round_is_warned_of_once(world, tmp_path, mo
     counts.write_text("")
     assert _said(w, "probe_failed") == [("warning", steady, False), ("warning", unmeasured, False)]
     assert _said(w, "probe_failed") == [("info", steady, True), ("info", unmeasured, True)]
+
+
+class LeavingOutPanel(WordyRefillStatusPanel):
+    """Every refill In progress; each multi ``refill_status`` answer leaves
+    out the refills of ``left_out`` (asked alone, they answer)."""
+
+    word = "In progress"
+    left_out: set[str] = set()
+
+    def _refill_status(self, form, now):
+        answer = super()._refill_status(form, now)
+        if "refills" not in form:
+            return answer
+        return [item for item in answer if str(item["refill"]) not in self.left_out]
+
+
+def test_refills_left_out_round_after_round_are_warned_of_once(world):
+    w = world(panel_class=LeavingOutPanel)
+    orders = w.dropped(3)
+    w.round()  # the refills requested, Pending
+    first, second, _ = (str(w.requests(order)[0]["refill_id"]) for order in orders)
+    LeavingOutPanel.left_out = {first}
+    try:
+        assert _said(w, "refill_status_left_out") == [("warning", None, False)]
+        # Before: the same warning at every round, a mail a run.
+        assert _said(w, "refill_status_left_out") == [("info", None, True)]
+        assert _said(w, "refill_status_left_out") == [("info", None, True)]
+        LeavingOutPanel.left_out = {first, second}  # another refill left out: a new fact
+        assert _said(w, "refill_status_left_out") == [("warning", None, False)]
+        LeavingOutPanel.left_out = set()  # every refill named: the episode over
+        assert _said(w, "refill_status_left_out") == []
+        marks = "SELECT kind FROM alert_state WHERE kind GLOB 'refill_status_left_out#*'"
+        assert w.store.rows(marks) == []
+        LeavingOutPanel.left_out = {first}  # left out afresh: warned again
+        assert _said(w, "refill_status_left_out") == [("warning", None, False)]
+        assert _said(w, "refill_status_left_out") == [("info", None, True)]
+    finally:
+        LeavingOutPanel.left_out = set()

@@ -49,6 +49,7 @@ from tracker.jobs.refill_outcomes import MAX_FAILED_CALLS
 from tracker.jobs.refill_requests import PanelModes
 from tracker.jobs.refill_shared_ids import close_shared
 from tracker.jobs.refused_once import second_refusal, succeeded
+from tracker.jobs.round_lines import tell_left_out
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
@@ -78,6 +79,9 @@ class FollowResult:
     # The panel's words when it turned out to have no refill_status action at all.
     unsupported: str | None = None
     trusted: bool | None = None  # its errors vouched for this run (None: not asked yet)
+    # Each multi answer leaving refills out: the refills asked, and those left out.
+    left_out: list[tuple[int, list[str]]] = field(default_factory=list)
+    multi_answered: bool = False  # a multi refill_status call answered (tracker.jobs.round_lines)
 
     @property
     def ok(self) -> bool:
@@ -152,6 +156,7 @@ def follow_refills(
         result.changes.extend(changes)
         if changes and on_changes is not None:
             on_changes(changes)
+    tell_left_out(store, client.name, result, clock())
     (log.info if result.changes or result.errors else log.debug)(  # nothing new: debug
         "refill_follow_done",
         panel=client.name,
@@ -232,13 +237,9 @@ def _ask(
             try:
                 found = {s.refill_id: s for s in client.refill_statuses(ids)}
                 missing = [i for i in ids if i not in found]
+                result.multi_answered = True
                 if missing:  # misfiled by the panel? asked alone before any counts as lost
-                    log.warning(
-                        "refill_status_left_out",
-                        panel=client.name,
-                        asked=len(ids),
-                        missing=len(missing),
-                    )
+                    result.left_out.append((len(ids), missing))  # told once the round ends
                     _ask_alone(client, missing, found, result)
                 return found
             except PanelAnswerError as exc:

@@ -1,0 +1,45 @@
+"""A refill round's lines that said the same at every round while nothing
+new happened, told at warning once per episode, in the daemon and across
+``run --once`` runs (each a process of its own under cron): marked in
+``alert_state`` by :func:`tracker.store.told_marks.told_of_panel`, the
+rounds after the first say them at info with ``warned_at``.
+
+- ``refill_status_left_out``: multi ``refill_status`` answers leaving out
+  the same refills (a panel misfiling them, each asked alone then); other
+  refills left out are a new fact; a round whose multi calls named every
+  refill asked ends the episode.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+import structlog
+
+from tracker.store.told_marks import Store, told_of_panel, words_mark
+
+log = structlog.get_logger("tracker.refill")
+
+
+class LeftOut(Protocol):
+    """A round of following refills (:class:`~tracker.jobs.refill_follow.FollowResult`)."""
+
+    left_out: list[tuple[int, list[str]]]  # each multi answer's refills asked, and left out
+    multi_answered: bool  # a multi refill_status call was answered
+
+
+def tell_left_out(store: Store, panel: str, result: LeftOut, now: datetime) -> None:
+    """Tell each multi ``refill_status`` answer that left refills out: at
+    warning, at info when an earlier round told the same refills left out.
+    A round that had no multi call answered leaves the episode as it was."""
+    if not result.multi_answered:
+        return
+    said = [(asked, ",".join(sorted(missing))) for asked, missing in result.left_out]
+    found = {words_mark(ids): ids for _, ids in said}
+    told = told_of_panel(store, panel, "refill_status_left_out", found, now)
+    for (asked, ids), (_, missing) in zip(said, result.left_out, strict=True):
+        at = told.get(words_mark(ids))
+        warned = {} if at is None else {"warned_at": at}
+        told_at = log.info if warned else log.warning
+        told_at("refill_status_left_out", panel=panel, asked=asked, missing=len(missing), **warned)
