@@ -12,7 +12,10 @@ warning again.
 So did ``refill_status_left_out`` of a panel whose multi ``refill_status``
 answers leave out the same refills at every round (asked alone then) while
 they stay open: other refills left out are a new fact; a round whose multi
-answers name every refill ends the episode.
+answers name every refill ends the episode. And ``multi_refill_refused`` of
+multi refill calls refused in the same words (an order in them provoking
+it) at every round their orders are due again, a day apart: other words
+are a new fact; a multi refill call answered ends the episode.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from __future__ import annotations
 from refill_world import DAY, WordyRefillStatusPanel, probe_files
 from structlog.testing import capture_logs
 
-from tracker.sim.server import SERVICE_FOLLOWERS
+from tracker.sim.orders import SimRefusal
+from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
 
 ROUND = 1800.0  # [schedule] refill_every: 30 minutes
 
@@ -93,3 +97,46 @@ def test_refills_left_out_round_after_round_are_warned_of_once(world):
         assert _said(w, "refill_status_left_out") == [("info", None, True)]
     finally:
         LeavingOutPanel.left_out = set()
+
+
+class RefusingOnePanel(SimulatedPanel):
+    """Refuses a multi refill call naming ``bad`` (and ``bad`` alone) in
+    ``words``: its multi calls refused, each order asked alone then."""
+
+    bad: int | None = None
+    words = "Incorrect order ID"
+
+    def _refill(self, form, now):
+        named = form.get("orders", form.get("order", "")).split(",")
+        if str(self.bad) in named:
+            raise SimRefusal(self.words)
+        return super()._refill(form, now)
+
+
+def _requested(w) -> list[tuple[str, int | None, bool]]:
+    """A day on (the cooldown over): one refill round's multi_refill_refused lines."""
+    w.clock.advance(DAY - ROUND)
+    return _said(w, "multi_refill_refused")
+
+
+def test_a_multi_refill_refused_day_after_day_is_warned_of_once(world):
+    w = world(panel_class=RefusingOnePanel)
+    orders = w.dropped(3)
+    RefusingOnePanel.bad = orders[1]
+    try:
+        assert _requested(w) == [("warning", None, False)]
+        # Before: the same warning at every round its orders were due again.
+        assert _requested(w) == [("info", None, True)]
+        assert _requested(w) == [("info", None, True)]
+        RefusingOnePanel.words = "Order is not eligible"  # other words: a new fact
+        assert _requested(w) == [("warning", None, False)]
+        RefusingOnePanel.bad = None  # a multi call answered: the episode over
+        assert _requested(w) == []
+        marks = "SELECT kind FROM alert_state WHERE kind GLOB 'multi_refill_refused#*'"
+        assert w.store.rows(marks) == []
+        for order in orders:
+            w.panel.drop(order, 30)  # dropped again: due again
+        RefusingOnePanel.bad = orders[1]  # refused afresh: warned again
+        assert _requested(w) == [("warning", None, False)]
+    finally:
+        RefusingOnePanel.bad, RefusingOnePanel.words = None, "Incorrect order ID"

@@ -53,6 +53,10 @@ class RequestResult:
     waiting: bool = False
     raced: list[int] = field(default_factory=list)  # requested meanwhile elsewhere: not sent
     running: list[str] = field(default_factory=list)  # refill IDs refusals said still run
+    # Multi refill calls refused in these words, each order asked alone then,
+    # and whether one was answered: told by tracker.jobs.round_lines.
+    multi_refused: list[str] = field(default_factory=list)
+    multi_answered: bool = False
 
     def count(self, fields: dict[str, Any]) -> None:
         self.sent += 1

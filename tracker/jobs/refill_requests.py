@@ -40,6 +40,7 @@ from tracker.jobs.refill_outcomes import (
 from tracker.jobs.refill_singles import PanelModes
 from tracker.jobs.refill_singles import send_singles as _send_singles
 from tracker.jobs.refused_once import succeeded
+from tracker.jobs.round_lines import tell_multi_refused
 from tracker.panel.client import MAX_IDS, PanelClient, WholeCallRefused
 from tracker.panel.models import RefillRequest
 from tracker.panel.refusals import is_busy
@@ -100,6 +101,7 @@ def request_refills(
         except (StopRequested, KeyboardInterrupt) as exc:  # stopped as they were written
             unsent(store, rows, list(rows), result)
             if isinstance(exc, KeyboardInterrupt):
+                tell_multi_refused(store, client.name, result, clock())
                 _done(client, result)
                 raise
             break
@@ -113,6 +115,7 @@ def request_refills(
             multi = _send_multi(store, client, rows, clock, modes, stop, result)
         else:
             _send_singles(store, client, rows, clock, stop, result, modes)
+    tell_multi_refused(store, client.name, result, clock())
     _done(client, result)
     return result
 
@@ -165,7 +168,7 @@ def _send_multi(
         if multi_unsupported(exc) or client.refused_as_missing("refill", exc.detail):
             # The panel read no order from this call: nothing was requested.
             if not reads_no_orders(exc.detail):  # one unknown ID, maybe: this call only
-                log.warning("multi_refill_refused", panel=client.name, answer=exc.detail)
+                result.multi_refused.append(exc.detail)  # told as the run ends
                 _send_singles(store, client, rows, clock, stop, result, modes)
                 return True
             known = len(result.answers)
@@ -177,7 +180,7 @@ def _send_multi(
                 modes.multi_refill = False
             return False
         if isinstance(exc, WholeCallRefused):  # an order in it provoked it: each alone tells
-            log.warning("multi_refill_refused", panel=client.name, answer=exc.detail)
+            result.multi_refused.append(exc.detail)  # told as the run ends
             _send_singles(store, client, rows, clock, stop, result, modes)
             return True
         finish(store, rows, {o: refused(exc.detail) for o in order_ids}, clock, result)
@@ -194,6 +197,7 @@ def _send_multi(
         finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
         return True
     fields = _by_order(order_ids, answers)
+    result.multi_answered = True
     succeeded(store, client.name, REFILL_ORDERS, client.panel.url)  # a first refusal forgotten
     busy = {o: words for o, f in fields.items() if (words := busy_refusal(f)) is not None}
     if busy:  # too busy for these orders, as the same words at the top: not sent

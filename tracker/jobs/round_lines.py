@@ -7,7 +7,11 @@ rounds after the first say them at info with ``warned_at``.
 - ``refill_status_left_out``: multi ``refill_status`` answers leaving out
   the same refills (a panel misfiling them, each asked alone then); other
   refills left out are a new fact; a round whose multi calls named every
-  refill asked ends the episode.
+  refill asked ends the episode;
+- ``multi_refill_refused``: multi ``refill`` calls refused in the same
+  words (an order in them provoking it, asked alone then), at each round
+  the orders are due (a day apart, the cooldown); other words are a new
+  fact; a multi refill call answered ends the episode.
 """
 
 from __future__ import annotations
@@ -43,3 +47,25 @@ def tell_left_out(store: Store, panel: str, result: LeftOut, now: datetime) -> N
         warned = {} if at is None else {"warned_at": at}
         told_at = log.info if warned else log.warning
         told_at("refill_status_left_out", panel=panel, asked=asked, missing=len(missing), **warned)
+
+
+class MultiRefused(Protocol):
+    """A round of refill requests (:class:`~tracker.jobs.refill_outcomes.RequestResult`)."""
+
+    multi_refused: list[str]  # the words of each multi call refused, its orders asked alone
+    multi_answered: bool  # a multi refill call was answered
+
+
+def tell_multi_refused(store: Store, panel: str, result: MultiRefused, now: datetime) -> None:
+    """Tell each multi refill call refused: at warning, at info when an
+    earlier round told a refusal in the same words, no multi call answered
+    since. A round with no multi call judged leaves the episode as it was."""
+    if not (result.multi_refused or result.multi_answered):
+        return
+    found = {words_mark(words): words for words in result.multi_refused}
+    told = told_of_panel(store, panel, "multi_refill_refused", found, now)
+    for words in result.multi_refused:
+        at = told.get(words_mark(words))
+        warned = {} if at is None else {"warned_at": at}
+        told_at = log.info if warned else log.warning
+        told_at("multi_refill_refused", panel=panel, answer=words, **warned)
