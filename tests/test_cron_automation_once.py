@@ -14,11 +14,15 @@ whose adds reached the panel (the episode over) are told at warning again.
 
 from __future__ import annotations
 
+import pytest
 from automation_kit import REORDER, run
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
 from tracker.sim.orders import SimRefusal
 from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")  # its lines read from structlog
 
 STEP = 600.0  # [automation] every: 10 minutes
 H = 3600.0

@@ -20,11 +20,15 @@ are a new fact; a multi refill call answered ends the episode.
 
 from __future__ import annotations
 
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import DAY, WordyRefillStatusPanel, probe_files
 from structlog.testing import capture_logs
 
 from tracker.sim.orders import SimRefusal
 from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")  # its lines read from structlog
 
 ROUND = 1800.0  # [schedule] refill_every: 30 minutes
 
