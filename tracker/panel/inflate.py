@@ -25,6 +25,10 @@ import httpx
 ACCEPT_ENCODING = "gzip, deflate"
 _GZIP_MAGIC = b"\x1f\x8b"  # how a gzip member begins (RFC 1952)
 _WINDOW = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+# A deflate answer is read as zlib-wrapped until it decodes to a byte or this
+# many bytes of it are read: until then, a zlib error reads it again as raw
+# deflate (the bytes read until then kept for that).
+_SNIFF = 1024
 
 
 class Undecodable(httpx.DecodingError):
@@ -56,6 +60,8 @@ class Inflater:
         self._coding = codings[0] if codings else None
         self._engine = zlib.decompressobj(_WINDOW[self._coding]) if self._coding else None
         self._started = False
+        # The bytes of a deflate answer read while it may still be raw deflate.
+        self._head: bytes | None = b"" if self._coding == "deflate" else None
 
     def pieces(self, data: bytes, room: int) -> Iterator[bytes]:
         """Yield ``data`` decoded, in pieces that together stop once they exceed
@@ -74,14 +80,21 @@ class Inflater:
             try:
                 out = self._engine.decompress(data, room)
             except zlib.error as exc:
-                if self._coding == "deflate" and not self._started:
-                    # Some servers send raw deflate, without the zlib wrapper.
+                if self._head is not None:
+                    # Some servers send raw deflate, without the zlib wrapper:
+                    # all of it read again so (a first piece of one byte is no
+                    # zlib error: its header is two).
+                    data, self._head = self._head + data, None
                     self._engine = zlib.decompressobj(-zlib.MAX_WBITS)
-                    self._started = True
                     continue
                 raise Undecodable(f"broken {self._coding} answer: {exc}", self._status) from None
             self._started = True
-            data = self._engine.unconsumed_tail or self._engine.unused_data
+            tail = self._engine.unconsumed_tail
+            if self._head is not None:
+                self._head += data[: len(data) - len(tail)]
+                if out or self._engine.eof or len(self._head) > _SNIFF:
+                    self._head = None  # zlib-wrapped it is
+            data = tail or self._engine.unused_data
             if out:
                 room -= len(out)
                 yield out
