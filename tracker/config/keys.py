@@ -22,6 +22,10 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONVENTIONAL_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{16,}")
 _VARIABLE = re.compile(r"\$(\{)?([A-Za-z_][A-Za-z0-9_]*)(?(1)\})")  # $NAME, ${NAME}
+# C0, DEL and C1: no key holds one (a terminal's escape pasted with it, a
+# binary file); said as "a control character", never which or where.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_HOLDS_CONTROL = "it holds a control character"
 _UNSET = re.compile(r"at '[^']*\.key_env': environment variable .* is not set")
 
 
@@ -72,6 +76,9 @@ def read_key(t: Table, env: Mapping[str, str], base_dir: Path, resolve: bool) ->
     if resolve and len(value.split()) > 1:  # a key is one word, as key_file's must be
         t.fail("key", "must be only the key (it holds several words)")
         return "", "inline in config"
+    if resolve and _CONTROL.search(value.strip()):
+        t.fail("key", f"must be only the key ({_HOLDS_CONTROL})")
+        return "", "inline in config"
     return (value.strip() if resolve else ""), "inline in config"
 
 
@@ -104,6 +111,9 @@ def _from_env(t: Table, name: str, env: Mapping[str, str], resolve: bool) -> tup
     # Pasted with a label or a second key: the panel said "Invalid API key".
     elif len(key.split()) > 1:
         t.fail("key_env", f"{source} must hold only the key (it holds several words)")
+        key = ""
+    elif _CONTROL.search(key):
+        t.fail("key_env", f"{source} must hold only the key ({_HOLDS_CONTROL})")
         key = ""
     return key, source
 
@@ -192,5 +202,8 @@ def _from_file(
         t.fail("key_file", f"{source} is empty")
     elif len(key.split()) > 1:
         t.fail("key_file", f"{source} must hold only the key (it holds several words)")
+        key = ""
+    elif _CONTROL.search(key):
+        t.fail("key_file", f"{source} must hold only the key ({_HOLDS_CONTROL})")
         key = ""
     return key, source
