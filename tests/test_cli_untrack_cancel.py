@@ -191,6 +191,28 @@ def test_ctrl_d_at_the_question_ends_its_line(setup, monkeypatch):
     assert "smm-tracker: nothing canceled" in result.output.splitlines()
 
 
+def test_an_answer_neither_yes_nor_no_says_what_to_answer_and_asks_again(setup, monkeypatch):
+    # Walk: "maybe" at the question got click's "Error: invalid input", in
+    # no words of the tool's, saying nothing of what it wanted.
+    panel, _clock, cli, _tmp_path = setup
+    order = panel.seed_orders(1)[0]
+    monkeypatch.setattr(cancel_module, "interactive", lambda: True)
+    hint = "smm-tracker: answer y (yes) or n (no; Enter alone is no)"
+    result = cli("cancel", str(order), input="maybe\nok\n YES \n")
+    assert result.exit_code == 0 and panel.calls["cancel"] == 1, result.output
+    assert "invalid input" not in result.output and "Traceback" not in result.output
+    assert [line for line in result.output.splitlines() if "answer y" in line] == [hint, hint]
+    assert result.stdout.count("Cancel 1 order on sim") == 3  # asked again each time
+    assert f"#{order}  canceled" in result.output
+    # The input ends after a wrong answer (Ctrl-D, or no more lines): a no.
+    other = panel.seed_orders(1)[0]
+    ended = cli("cancel", str(other), input="maybe\n")
+    assert ended.exit_code == 1 and panel.calls["cancel"] == 1, ended.output
+    assert hint in ended.output.splitlines()
+    assert "smm-tracker: nothing canceled" in ended.output.splitlines()
+    assert "Traceback" not in ended.output and "Aborted" not in ended.output
+
+
 def test_cancel_asks_on_a_terminal_unless_yes(setup, monkeypatch):
     panel, _clock, cli, tmp_path = setup
     order = panel.seed_orders(1)[0]

@@ -14,13 +14,27 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+_YES = ("y", "yes")
+_NO = ("n", "no", "")  # Enter alone: the default
+# Said on stderr, as the tool's other lines, then the question again (click's
+# own was "Error: invalid input", saying nothing of what it wanted).
+_WHAT_TO_ANSWER = "smm-tracker: answer y (yes) or n (no; Enter alone is no)"
+
+
 def ask(question: str) -> bool:
-    """Ask ``question`` once, No by default; Ctrl-D or Ctrl-C at the prompt is
-    No. A SIGTERM there (:class:`tracker.cli.stops.Stopped`, which click
-    turned into its Abort too) is the command's stop, raised again: it read
-    as a No, exit 1, where every other moment of the command exits 143."""
+    """Ask ``question`` until answered y or n (either case, ``yes`` and ``no``
+    too), No by default; anything else is told what to answer and asked
+    again. Ctrl-D (the input's end) or Ctrl-C at the prompt is No. A SIGTERM
+    there (:class:`tracker.cli.stops.Stopped`, which click turned into its
+    Abort too) is the command's stop, raised again: it read as a No, exit 1,
+    where every other moment of the command exits 143."""
     try:
-        return click.confirm(question, default=False)
+        while True:
+            said = click.prompt(f"{question} [y/N]", default="", show_default=False)
+            answer = said.strip().lower()
+            if answer in _YES or answer in _NO:
+                return answer in _YES
+            click.echo(_WHAT_TO_ANSWER, err=True)
     except click.Abort as exc:
         # The cursor is still after the question: what follows starts a line
         # ("...? [y/N]: smm-tracker: nothing canceled" it read after a Ctrl-D).
