@@ -104,6 +104,24 @@ def test_the_daemons_own_port_beside_it_is_a_warning(doctor, tmp_path, taken):
     )
 
 
+def test_the_daemons_own_port_through_another_name_of_its_database_is_a_warning(
+    doctor, tmp_path, taken
+):
+    # The daemon runs on a hard link to this config's database (its lock
+    # file beside the other name): doctor said another program held the port.
+    (tmp_path / "t.db").touch()
+    (tmp_path / "data").mkdir()
+    os.link(tmp_path / "t.db", tmp_path / "data" / "t.db")
+    with DatabaseLock(tmp_path / "data" / "t.db"):
+        code, lines = doctor(f"127.0.0.1:{taken}")
+    assert code == 0, lines
+    [line] = lines
+    assert line.startswith(
+        f"warn metrics.listen: 127.0.0.1:{taken} is in use, and the smm-tracker daemon "
+        f"(pid {os.getpid()}) runs on this config's database"
+    )
+
+
 @pytest.fixture
 def endpoint():
     """A port answering /metrics with the tracker's own metrics, as the daemon's does."""

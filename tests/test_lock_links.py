@@ -21,7 +21,8 @@ from test_hostile import config_text
 from test_service_run import DEADLINE, Daemon
 
 from tracker.cli.main import main
-from tracker.service.lock import AlreadyRunningError, DatabaseLock, lock_path
+from tracker.service.lock import AlreadyRunningError, DatabaseLock, holding, lock_path
+from tracker.service.lock_holder import DAEMON, ONCE
 
 
 def linked(tmp_path):
@@ -50,6 +51,21 @@ def test_a_second_holder_through_a_hard_link_is_refused_naming_the_first(tmp_pat
     with DatabaseLock(link):  # let go: the other name's turn
         with pytest.raises(AlreadyRunningError):
             DatabaseLock(real).acquire()
+
+
+def test_holding_sees_a_run_through_another_name_of_the_file(tmp_path):
+    # holding() (doctor, `alerts --resend`, the unit checks) looked only at
+    # the lock file beside the name it was given: a daemon through a hard
+    # link, its lock file beside the other name, was no run at all.
+    real, link = linked(tmp_path)
+    assert holding(link) is None and holding(real) is None
+    with DatabaseLock(real):
+        assert holding(link) == (os.getpid(), DAEMON)
+        assert holding(real) == (os.getpid(), DAEMON)
+        assert not lock_path(link).exists()  # looked at, never made
+    with DatabaseLock(link, once=True):
+        assert holding(real) == (os.getpid(), ONCE)
+    assert holding(link) is None and holding(real) is None
 
 
 def test_a_database_the_run_creates_is_locked_once_opened(tmp_path):
@@ -145,6 +161,7 @@ def test_the_port_taken_by_a_daemon_through_another_name_names_the_daemon(tmp_pa
     line = result.stderr.strip()
     assert result.returncode == 1 and "\n" not in line
     assert f"(pid {os.getpid()}) is using database {link}; stop it first" in line
+    assert line.endswith(f"lock: {lock_path(real)})")  # the holder's lock file
     assert not lock_path(link).exists()
 
 

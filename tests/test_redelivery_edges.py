@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -419,6 +420,24 @@ def test_resend_with_no_daemon_running_says_the_next_run_sends_it(
         running = cli("alerts", "--resend", str(alert.id))
     finally:
         lock.release()
+    assert running.exit_code == 0, running.output
+    assert running.stdout == (
+        f"alert {alert.id}: sent again at the daemon's next look (within 30s)\n"
+    )
+
+
+def test_resend_with_the_daemon_on_another_name_of_the_file_says_it_sends_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The daemon's database.path a hard link to this config's (another name
+    # of the same file, with a lock file of its own): "no daemon runs now".
+    from tracker.service.lock import DatabaseLock
+
+    cli, alert = resend_cli(tmp_path, monkeypatch, 'webhook_url = "http://127.0.0.1:9/hook"')
+    (tmp_path / "data").mkdir()
+    os.link(tmp_path / "t.db", tmp_path / "data" / "t.db")
+    with DatabaseLock(tmp_path / "data" / "t.db"):  # as that daemon's `run` holds it
+        running = cli("alerts", "--resend", str(alert.id))
     assert running.exit_code == 0, running.output
     assert running.stdout == (
         f"alert {alert.id}: sent again at the daemon's next look (within 30s)\n"

@@ -31,7 +31,7 @@ from types import TracebackType
 
 from tracker.errors import StoreError, TrackerError
 from tracker.rules.state_place import place_hint
-from tracker.service.lock_holder import DAEMON, ONCE, Holder, let_go, read_holder, take
+from tracker.service.lock_holder import DAEMON, ONCE, Holder, holder_of, let_go, read_holder, take
 
 
 class AlreadyRunningError(TrackerError):
@@ -266,20 +266,21 @@ def holding(database: Path) -> tuple[int | None, str | None] | None:
     """Given a database path, return what the holder of its lock recorded
     while a ``run`` holds it: its PID and :data:`ONCE` or :data:`DAEMON`
     (None: not known); None when no run holds it. Never creates the lock
-    file; the shared lock it takes to look is let go at once."""
+    file; the shared lock it takes to look is let go at once. A run through
+    another name of the file (a hard link: its lock file beside that name)
+    is found by the file's own flock (:func:`holder_of`)."""
     if str(database) == ":memory:":
         return None
-    try:
+    with contextlib.suppress(OSError):  # no lock file (no run by this name), or none to open
         fd = os.open(lock_path(database), os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-    except OSError:
-        return None  # no lock file (no run ever), or not one to open: no run holds it
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        return read_holder(fd)
-    finally:
-        os.close(fd)  # closing the descriptor drops a shared lock taken
-    return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return read_holder(fd)
+        finally:
+            os.close(fd)  # closing the descriptor drops a shared lock taken
+    found = holder_of(database)
+    return None if found is None else (found.pid, found.command)
 
 
 def _give_to_directory_owner(fd: int, opened: os.stat_result, directory: Path) -> None:

@@ -232,14 +232,14 @@ def listen_first(host: str, port: int, database: Path) -> MetricsServer:
     try:
         return MetricsServer(host, port)
     except TrackerError:
-        held = holding(database)  # never creates the lock file
-        if held is not None:
-            raise AlreadyRunningError(refusal(database, lock_path(database), *held)) from None
-        other = holder_of(database)  # /proc/locks: nothing opened on the database
-        if other is None:
+        held = holding(database)  # never creates the lock file; through another name too
+        if held is None:
             raise
-        lock = other.lock or Path(os.path.realpath(database))
-        raise AlreadyRunningError(refusal(database, lock, other.pid, other.command)) from None
+        other = holder_of(database)  # /proc/locks: nothing opened on the database
+        lock = other.lock if other is not None and other.lock else lock_path(database)
+        if not os.path.lexists(lock):  # another name's holder, its files not to be read
+            lock = Path(os.path.realpath(database))
+        raise AlreadyRunningError(refusal(database, lock, *held)) from None
 
 
 def _server(host: str, port: int, *, bind: bool = True) -> _Server:
