@@ -14,6 +14,7 @@ previous config runs on.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -82,11 +83,17 @@ def _reload_fails(tmp_path: Path, edited: str) -> str:
     the ``config_reload_failed`` alert's message."""
     path = tmp_path / "config.toml"
     _write(path, "50")
+    return _failed_reload(path, lambda: path.write_text(edited))
+
+
+def _failed_reload(path: Path, edit: Callable[[], object]) -> str:
+    """Start a service on the config at ``path``, ``edit`` what it reads,
+    reload; return the ``config_reload_failed`` alert's message."""
     config = load_config(str(path), {})
     service = Service(config, load=lambda: load_config(str(path), {}), notifier=Notifier(None))
     first = service._build(config)
     try:
-        path.write_text(edited)
+        edit()
         with capture_logs() as logs:
             assert service._reload() is None
     finally:
@@ -144,19 +151,13 @@ def _key_file_reload(tmp_path: Path, key: bytes, extra: str = "") -> str:
         '[database]\npath = "t.db"\n\n'
         '[[panels]]\nname = "p"\nurl = "http://127.0.0.1:9/api/v2"\nkey_file = "api-key"\n'
     )
-    config = load_config(str(path), {})
-    service = Service(config, load=lambda: load_config(str(path), {}), notifier=Notifier(None))
-    first = service._build(config)
-    try:
+
+    def edit() -> None:
         key_file.write_bytes(key)
         if extra:
             path.write_text(path.read_text() + extra)
-        with capture_logs() as logs:
-            assert service._reload() is None
-    finally:
-        first.close()
-    (alert,) = [e for e in logs if e["event"] == "alert"]
-    return str(alert["message"])
+
+    return _failed_reload(path, edit)
 
 
 def test_an_empty_key_file_at_reload_is_named_as_the_file_to_fix(tmp_path: Path) -> None:
