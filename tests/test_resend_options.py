@@ -19,6 +19,18 @@ from tracker.store.outbox import waiting
 HOOKED = OFFLINE_CONFIG + '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
 
 
+def _undelivered(path: Path) -> tuple[Alert, object]:
+    """An alert the webhook did not take, stored in the database at ``path``;
+    return it and what waits to be sent."""
+    db = Store(path)
+    clock = FakeClock()
+    alert = raise_alert(Alert("balance_low", "balance low", panel="main"), store=db, clock=clock)
+    Keeper(db, clock, 3600).failed(alert, "webhook", "HTTP 502")
+    before = waiting(db)
+    db.close()
+    return alert, before
+
+
 @pytest.mark.parametrize(
     ("given", "named"),
     [
@@ -31,12 +43,7 @@ def test_resend_refuses_a_listing_option_beside_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: list[str], named: str
 ) -> None:
     cli = cli_in(tmp_path, monkeypatch, HOOKED, env={"SMM_TEST_KEY": "k" * 24})
-    db = Store(tmp_path / "t.db")
-    clock = FakeClock()
-    alert = raise_alert(Alert("balance_low", "balance low", panel="main"), store=db, clock=clock)
-    Keeper(db, clock, 3600).failed(alert, "webhook", "HTTP 502")
-    before = waiting(db)
-    db.close()
+    alert, before = _undelivered(tmp_path / "t.db")
 
     said = cli("alerts", "--resend", str(alert.id), *given)
     assert said.exit_code == 2 and said.stdout == ""
@@ -58,12 +65,7 @@ def test_resend_refuses_database_the_daemon_never_reads_and_writes_nothing_there
     # `--resend 1 --database copy.db` wrote its mark into the copy and said
     # "sent again by the next run": the daemon reads database.path, never it.
     cli = cli_in(tmp_path, monkeypatch, HOOKED, env={"SMM_TEST_KEY": "k" * 24})
-    db = Store(tmp_path / "copy.db")
-    clock = FakeClock()
-    alert = raise_alert(Alert("balance_low", "balance low", panel="main"), store=db, clock=clock)
-    Keeper(db, clock, 3600).failed(alert, "webhook", "HTTP 502")
-    before = waiting(db)
-    db.close()
+    alert, before = _undelivered(tmp_path / "copy.db")
 
     said = cli("alerts", "--resend", str(alert.id), "--database", str(tmp_path / "copy.db"))
     assert said.exit_code == 2 and said.stdout == ""
