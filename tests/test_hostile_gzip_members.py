@@ -128,3 +128,46 @@ def test_blanks_after_a_gzip_answers_end_count_toward_its_cap():
         with pytest.raises(AnswerTooLargeError, match="larger than 1 MB"):
             client.balance()
         client.close()
+
+
+BALANCE = b'{"balance": "5.00", "currency": "USD"}'
+_EMPTY_STORED = b"\x00\x00\x00\xff\xff"  # a deflate block of no bytes (a sync flush's)
+
+
+def _padded(encoding: str, wire: int) -> bytes:
+    """A balance answer that decodes to the balance alone, after about
+    ``wire`` bytes on the wire that decode to nothing: empty gzip members,
+    or empty deflate blocks inside one zlib stream."""
+    if encoding == "gzip":
+        empty = gzip.compress(b"")
+        return empty * (wire // len(empty)) + gzip.compress(BALANCE)
+    packed = zlib.compress(BALANCE)
+    return packed[:2] + _EMPTY_STORED * (wire // len(_EMPTY_STORED)) + packed[2:]
+
+
+def _sent_whole(body: bytes, encoding: str):
+    def write(handler) -> None:
+        head = f"HTTP/1.1 200 OK\r\nContent-Encoding: {encoding}\r\nConnection: close\r\n\r\n"
+        try:
+            handler.wfile.write(head.encode() + body)
+        except OSError:
+            pass  # the client hung up: what we wanted
+
+    return write
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_compressed_answer_past_the_cap_on_the_wire_is_refused_whatever_it_decodes_to(encoding):
+    # Only the decoded bytes were capped: megabytes of empty members (or
+    # blocks) decoding to nothing kept a core busy to the call's deadline.
+    body = _padded(encoding, 2 * 1024 * 1024)
+    assert gzip.decompress(body) if encoding == "gzip" else zlib.decompress(body)  # well formed
+    with HostileServer(lambda form: _sent_whole(body, encoding)) as server:
+        config = PanelConfig(name="p", url=server.url, key=Secret(KEY), timeout=5, retries=0)
+        client = PanelClient(config, sleep=lambda _seconds: None)
+        with pytest.raises(AnswerTooLargeError, match="larger than 1 MB"):
+            client.balance()
+        small = _padded(encoding, 512 * 1024)  # under the cap: read as any answer
+        server.respond = lambda form: _sent_whole(small, encoding)
+        assert str(client.balance().balance) == "5.00"
+        client.close()

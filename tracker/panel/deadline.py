@@ -126,7 +126,9 @@ def exchange(
 
     Return the response with its (decoded) body loaded. Raise DeadlineExceeded
     (an ``httpx.TimeoutException``) when the deadline passes at any stage,
-    AnswerTooLarge as soon as the body passes ``limit`` bytes, and the usual
+    AnswerTooLarge as soon as the body passes ``limit`` bytes, decoded or as
+    sent (a compressed answer too: megabytes of empty gzip members decode to
+    nothing, as the Content-Length is checked), and the usual
     ``httpx.HTTPError`` subclasses otherwise. The connection is closed on either,
     never drained. ``stop`` set while the answer is awaited (only a call whose
     outcome need not be known is given one): Stopped, within a second, what
@@ -144,7 +146,7 @@ def exchange(
         if declared.isdigit() and int(declared) > limit:
             raise AnswerTooLarge(limit, response.status_code)
         chunks: list[bytes] = []
-        size = 0
+        size = wire = 0
         # Raw bytes, decoded here in bounded steps: httpx would expand a whole
         # compressed chunk (a gzip bomb) before the cap could be checked.
         if response.is_stream_consumed:  # a transport that hands over the body whole (tests)
@@ -153,6 +155,9 @@ def exchange(
             inflater = Inflater(response.headers.get("Content-Encoding", ""), response.status_code)
             raws = response.iter_raw()
         for raw in raws:
+            wire += len(raw)  # as sent, too: what decodes to nothing still costs a core
+            if wire > limit:
+                raise AnswerTooLarge(limit, response.status_code)
             for piece in inflater.pieces(raw, limit - size + 1):
                 size += len(piece)
                 if size > limit:
