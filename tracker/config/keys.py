@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tracker.config.fields import Table, problem
 from tracker.config.places import tidied
+from tracker.redact.layout import invisible
 
 KEY_FIELDS = ("key_env", "key_file", "key")
 MAX_KEY_FILE = 4096  # bytes; a key is a few dozen
@@ -26,6 +27,9 @@ _VARIABLE = re.compile(r"\$(\{)?([A-Za-z_][A-Za-z0-9_]*)(?(1)\})")  # $NAME, ${N
 # binary file); said as "a control character", never which or where.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _HOLDS_CONTROL = "it holds a control character"
+# A format character (U+200B, U+FEFF, a bidi control...: tracker.redact's
+# set): copied with a key from a web page or a chat, shown nowhere.
+_HOLDS_INVISIBLE = "it holds an invisible character"
 _UNSET = re.compile(r"at '[^']*\.key_env': environment variable .* is not set")
 
 
@@ -33,6 +37,14 @@ def unset_variable(problem: str) -> bool:
     """Given one config problem line, return True when it says the variable a
     panel's ``key_env`` names is not set (a reload says what cures that)."""
     return bool(_UNSET.search(problem))
+
+
+def _no_key(key: str) -> str:
+    """Given a key, return why no panel gave it ("it holds ..."), "" when
+    nothing says so: a control character or an invisible one in it."""
+    if _CONTROL.search(key):
+        return _HOLDS_CONTROL
+    return _HOLDS_INVISIBLE if invisible(key) else ""
 
 
 def looks_like_key(text: str) -> bool:
@@ -76,8 +88,8 @@ def read_key(t: Table, env: Mapping[str, str], base_dir: Path, resolve: bool) ->
     if resolve and len(value.split()) > 1:  # a key is one word, as key_file's must be
         t.fail("key", "must be only the key (it holds several words)")
         return "", "inline in config"
-    if resolve and _CONTROL.search(value.strip()):
-        t.fail("key", f"must be only the key ({_HOLDS_CONTROL})")
+    if resolve and (why := _no_key(value.strip())):
+        t.fail("key", f"must be only the key ({why})")
         return "", "inline in config"
     return (value.strip() if resolve else ""), "inline in config"
 
@@ -112,8 +124,8 @@ def _from_env(t: Table, name: str, env: Mapping[str, str], resolve: bool) -> tup
     elif len(key.split()) > 1:
         t.fail("key_env", f"{source} must hold only the key (it holds several words)")
         key = ""
-    elif _CONTROL.search(key):
-        t.fail("key_env", f"{source} must hold only the key ({_HOLDS_CONTROL})")
+    elif why := _no_key(key):
+        t.fail("key_env", f"{source} must hold only the key ({why})")
         key = ""
     return key, source
 
@@ -203,7 +215,7 @@ def _from_file(
     elif len(key.split()) > 1:
         t.fail("key_file", f"{source} must hold only the key (it holds several words)")
         key = ""
-    elif _CONTROL.search(key):
-        t.fail("key_file", f"{source} must hold only the key ({_HOLDS_CONTROL})")
+    elif why := _no_key(key):
+        t.fail("key_file", f"{source} must hold only the key ({why})")
         key = ""
     return key, source
