@@ -27,6 +27,7 @@ from tracker.store.connection import Connection
 from tracker.store.late_checks import forget_marks
 from tracker.store.prune_runs import PruneRun
 from tracker.store.sql import placeholders
+from tracker.store.told_marks import forget_orders
 
 BETWEEN = 0.15  # seconds between two batches: a waiting writer goes first
 
@@ -311,5 +312,6 @@ def _orders_batch(run: PruneRun, panel: str, batch: list[list[int]], cut: Cutoff
         ids = [order for members in kept for order in members]
         counts = _order_rows(execute, panel, ids, delete=True) if ids else zero()
         forget_marks(db.conn, panel, ids)  # alert_state's per order: bookkeeping, not counted
+        forget_orders(db.conn, panel, ids)  # and the lines told of them once (told_marks)
         run.stage(db, counts)
     return counts

@@ -140,3 +140,24 @@ def notify_told(store: Store, now: datetime) -> Callable[[list[str]], Mapping[st
         return told_before(store, NOTIFY_INVALID, refused, now)
 
     return told
+
+
+# The lines told of one order, the thing of their mark its ID: ``prune``
+# deletes their marks with the order. Other lines' things are digests of
+# words, which may read as a number.
+OF_ORDERS = ("probe_failed", "reorder_not_sent")
+
+
+def forget_orders(conn: sqlite3.Connection, panel: str, order_ids: Iterable[int]) -> None:
+    """Delete the panel's marks of :data:`OF_ORDERS` lines told of one of
+    ``order_ids``, in the caller's transaction (a batch of ``prune``'s)."""
+    gone = {str(order) for order in order_ids}
+    if not gone:
+        return
+    either = " OR ".join("kind GLOB ?" for _ in OF_ORDERS)
+    found = conn.execute(
+        f"SELECT kind FROM alert_state WHERE panel = ? AND ({either})",
+        [panel, *(f"{line}#*" for line in OF_ORDERS)],
+    ).fetchall()
+    dead = [(panel, kind) for (kind,) in found if str(kind).split("#", 2)[1] in gone]
+    conn.executemany("DELETE FROM alert_state WHERE panel = ? AND kind = ?", dead)
