@@ -161,13 +161,12 @@ def test_a_compressed_answer_past_the_cap_on_the_wire_is_refused_whatever_it_dec
     # Only the decoded bytes were capped: megabytes of empty members (or
     # blocks) decoding to nothing kept a core busy to the call's deadline.
     body = _padded(encoding, 2 * 1024 * 1024)
-    assert gzip.decompress(body) if encoding == "gzip" else zlib.decompress(body)  # well formed
     with HostileServer(lambda form: _sent_whole(body, encoding)) as server:
         config = PanelConfig(name="p", url=server.url, key=Secret(KEY), timeout=5, retries=0)
         client = PanelClient(config, sleep=lambda _seconds: None)
         with pytest.raises(AnswerTooLargeError, match="larger than 1 MB"):
             client.balance()
-        small = _padded(encoding, 512 * 1024)  # under the cap: read as any answer
+        small = _padded(encoding, 512 * 1024)  # the same shape under the cap: read as any
         server.respond = lambda form: _sent_whole(small, encoding)
         assert str(client.balance().balance) == "5.00"
         client.close()
