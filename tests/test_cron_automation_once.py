@@ -105,3 +105,43 @@ def test_a_cancel_not_judged_round_after_round_is_warned_of_once(world):
         assert _said(w, "cancel_not_sent") == [("info", None, True)]
     finally:
         RefusingCancelPanel.words = "Cancel is not possible now"
+
+
+@pytest.mark.usefixtures("quick_backoff")  # what is told, not the wait
+@pytest.mark.parametrize("fault", ["challenge", "429"])
+def test_a_reorders_add_given_up_run_after_run_is_warned_of_by_the_first_run(
+    world, clock, monkeypatch, fault
+):
+    # cron's `run --once` at warning, each run a new process: the re-order's
+    # add answered by a bot check (or HTTP 429) at every attempt of every run.
+    w = world(automation=REORDER.replace("daily_cap = 1.0", "daily_cap = 100.0"))
+    w.path.write_text(w.path.read_text().replace("retries = 0", "retries = 2"))
+    w.sync_services()
+    first = w.ended(SERVICE_FOLLOWERS)
+    w.poll()
+    w.panel.inject(fault, count=1000, action="add")
+    monkeypatch.setattr("tracker.cli.run.utcnow", clock)  # the run's "now": the world's
+
+    def mailed() -> list[str]:
+        """One run: its panel_retry and reorder_not_sent lines at warning."""
+        ran = w.cli("--log-level", "warning", "run", "--once")
+        w.clock.advance(STEP)
+        lines = ran.stderr.splitlines()
+        return [
+            e for line in lines for e in ("panel_retry", "reorder_not_sent") if f" {e} " in line
+        ]
+
+    told = mailed()
+    assert told.count("reorder_not_sent") == 1 and "panel_retry" in told  # the first run
+    # Before: the add's panel_retry (attempt=3, gave_up) at warning in every run.
+    assert mailed() == []
+    assert mailed() == []
+    assert w.panel.calls["add"] >= 9  # asked at each run: no add placed
+    w.panel.clear_faults()
+    assert mailed() == []  # placed: the episode over
+    second = w.ended(SERVICE_FOLLOWERS)
+    w.poll()
+    w.panel.inject(fault, count=1000, action="add")  # a new episode: told again
+    told = mailed()
+    assert told.count("reorder_not_sent") == 1 and "panel_retry" in told
+    assert first != second

@@ -37,7 +37,7 @@ from tracker.rules.reorders import (
     Plan,
 )
 from tracker.store import automation as sql
-from tracker.store.told_marks import told_of_panel
+from tracker.store.told_marks import told_of_panel, told_of_panel_before
 
 log = structlog.get_logger("tracker.automation")
 
@@ -78,7 +78,13 @@ class ReorderOne(PanelActions):
         try:
             try:
                 sent = NewOrder(order.service, order.link, plan.each, plan.runs, plan.interval)
-                new_id = self.client.add(sent)
+                # Its add not sent at an earlier run, told then: the call's
+                # panel_retry (given up) at debug; reorder_not_sent tells it.
+                told = told_of_panel_before(
+                    self.store, self.panel, NOT_SENT_LINE, str(order.order_id)
+                )
+                with self.client.failure_told(told):
+                    new_id = self.client.add(sent)
             except PanelAnswerError as exc:  # the key, this order, or a failing panel?
                 if is_busy(exc.detail):  # said after acting, maybe: unknown (below)
                     raise

@@ -108,6 +108,21 @@ def told_of_panel(
     return {marks[kind]: since for kind, since in stored.items() if kind in marks}
 
 
+def told_of_panel_before(store: Store, panel: str, line: str, what: str) -> bool:
+    """Return whether an earlier run told ``line`` of ``what`` (an order's
+    ID), in any words, its mark kept (:func:`told_of_panel`): an episode
+    going on. A database that cannot say: False (told)."""
+    prefix = f"{line}#{what}#"
+    try:
+        rows = store.rows(
+            "SELECT 1 FROM alert_state WHERE panel = ? AND substr(kind, 1, ?) = ? LIMIT 1",
+            [panel, len(prefix), prefix],
+        )
+    except (StoreError, sqlite3.Error):
+        return False
+    return bool(rows)
+
+
 def words_mark(words: str) -> str:
     """A digest of a line's words, 12 hex digits: a mark of them, not them."""
     return hashlib.sha256(words.encode("utf-8", "replace")).hexdigest()[:12]
