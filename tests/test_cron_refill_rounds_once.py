@@ -144,3 +144,32 @@ def test_a_multi_refill_refused_day_after_day_is_warned_of_once(world):
         assert _requested(w) == [("warning", None, False)]
     finally:
         RefusingOnePanel.bad, RefusingOnePanel.words = None, "Incorrect order ID"
+
+
+def _mailed(w, event: str) -> list[str]:
+    """One refill round: the levels of its ``event`` lines at warning or above."""
+    return [level for level, _o, _w in _said(w, event) if level in ("warning", "error")]
+
+
+@pytest.mark.parametrize("fault", ["empty", "json500"])
+def test_refill_status_calls_failing_round_after_round_are_told_once(world, fault):
+    # A panel answering every refill_status call `{}` (or HTTP 500) while
+    # its other calls answer: the refill job failed at every round, its
+    # refill_status_failed at error every time, a mail a run under cron.
+    w = world()
+    w.dropped(2)
+    w.round()  # the refills requested, Pending
+    w.panel.inject(fault, count=1000, action="refill_status")
+    assert _mailed(w, "refill_status_failed") == ["error"]
+    # Before: at error again at every round.
+    assert _mailed(w, "refill_status_failed") == []
+    assert _mailed(w, "refill_status_failed") == []
+    marks = "SELECT 1 FROM alert_state WHERE kind = 'refill_status_failed' AND since IS NOT NULL"
+    assert len(w.store.rows(marks)) == 1  # kept across run --once runs
+    w.panel.clear_faults()
+    assert _mailed(w, "refill_status_failed") == []  # answered: the run of failures over
+    assert w.store.rows(marks) == []
+    w.dropped(1)
+    w.round()  # another refill requested (the first ones done)
+    w.panel.inject(fault, count=1000, action="refill_status")
+    assert _mailed(w, "refill_status_failed") == ["error"]  # a new run of them: told

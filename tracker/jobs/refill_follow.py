@@ -45,6 +45,7 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
+from tracker.jobs.failing_jobs import failing, told_once
 from tracker.jobs.refill_outcomes import MAX_FAILED_CALLS
 from tracker.jobs.refill_requests import PanelModes
 from tracker.jobs.refill_shared_ids import close_shared
@@ -54,6 +55,7 @@ from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
 from tracker.rules.capabilities import multi_unsupported, refused_once
+from tracker.rules.failing_jobs import REFILL_STATUS_FAILED
 from tracker.rules.refills import NOT_IN_ANSWER, followed, reported, says_lost
 from tracker.rules.running_refills import HOLD_COOLDOWNS, held, kept_running
 from tracker.store.capabilities import is_unsupported
@@ -82,6 +84,8 @@ class FollowResult:
     # Each multi answer leaving refills out: the refills asked, and those left out.
     left_out: list[tuple[int, list[str]]] = field(default_factory=list)
     multi_answered: bool = False  # a multi refill_status call answered (tracker.jobs.round_lines)
+    failed_whole: bool = False  # a call failed whole: the round's run of them goes on
+    told: bool = False  # an earlier round told that run of failed calls: at debug
 
     @property
     def ok(self) -> bool:
@@ -113,6 +117,7 @@ def follow_refills(
     if is_unsupported(store, client.name, "refill_status", client.panel.url):
         log.debug("refill_status_unsupported", panel=client.name)
         return result
+    result.told = failing(store, client.name, REFILL_STATUS_FAILED)
     while not stop.is_set() and result.unsupported is None:
         rows = open_refills(store, client.name, after=after, limit=MAX_IDS)
         if not rows:
@@ -127,7 +132,8 @@ def follow_refills(
             rows = [r for r in rows if r["id"] not in shared]
             if not rows:
                 continue
-        reports = _ask(client, [r["refill_id"] for r in rows], modes, result)
+        with client.failure_told(result.told):  # its panel_retry too
+            reports = _ask(client, [r["refill_id"] for r in rows], modes, result)
         if reports is None and result.unsupported is not None:
             _first_or_second(store, client, result, clock())
             break  # learned missing, or this round's failure: the rest asked next round
@@ -156,6 +162,8 @@ def follow_refills(
         result.changes.extend(changes)
         if changes and on_changes is not None:
             on_changes(changes)
+    if result.calls:  # a run of failed calls goes on, or ends (across run --once runs)
+        told_once(store, client.name, REFILL_STATUS_FAILED, result.failed_whole, clock())
     tell_left_out(store, client.name, result, clock())
     (log.info if result.changes or result.errors else log.debug)(  # nothing new: debug
         "refill_follow_done",
@@ -261,7 +269,9 @@ def _ask(
         result.errors.append(str(exc))
         result.auth_failed = isinstance(exc, AuthError)
         result.gave_up = isinstance(exc, TransientError | AuthError)
-        log.error("refill_status_failed", panel=client.name, refills=len(ids), error=str(exc))
+        result.failed_whole = True  # told once per run of them (tracker.jobs.failing_jobs)
+        told = log.debug if result.told else log.error
+        told(REFILL_STATUS_FAILED, panel=client.name, refills=len(ids), error=str(exc))
         return None
 
 

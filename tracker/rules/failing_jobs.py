@@ -26,6 +26,9 @@ SERVICES_FAILED = "services_failed"
 # A refill round's catalogue sync failing while none was ever synced: the
 # same, told once per run of them (ended once a round finds a catalogue).
 SERVICES_UNAVAILABLE = "services_unavailable"
+# A refill round's refill_status calls failing whole (``{}``, HTTP 500, a
+# 429 past its retries) while other calls answer: told once per run of them.
+REFILL_STATUS_FAILED = "refill_status_failed"
 
 
 def judge_job(episode: Episode, failed: bool, now: datetime) -> tuple[Episode, bool]:
