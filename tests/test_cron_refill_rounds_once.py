@@ -20,11 +20,15 @@ are a new fact; a multi refill call answered ends the episode.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import DAY, WordyRefillStatusPanel, probe_files
 from structlog.testing import capture_logs
 
+from tracker.jobs.reach import Reach
+from tracker.sim.faults import before_reply
 from tracker.sim.orders import SimRefusal
 from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
 
@@ -173,3 +177,68 @@ def test_refill_status_calls_failing_round_after_round_are_told_once(world, faul
     w.round()  # another refill requested (the first ones done)
     w.panel.inject(fault, count=1000, action="refill_status")
     assert _mailed(w, "refill_status_failed") == ["error"]  # a new run of them: told
+
+
+class BalanceAfterStatusPanel(SimulatedPanel):
+    """While ``broken``, answers each balance call with an HTML 502 once the
+    run's status call was answered and judged (``polled``: the run of failed
+    calls begun after it, as a slow balance call's is)."""
+
+    broken = False
+    polled = threading.Event()
+
+    def answer(self, form):
+        if form.get("action") == "balance" and self.broken:
+            self.polled.wait(timeout=10)  # a deadline: never hangs the test
+            return before_reply("html502")
+        return super().answer(form)
+
+
+def _judged_polls(monkeypatch) -> None:
+    """Set ``BalanceAfterStatusPanel.polled`` once a status call's answer was judged."""
+    observe = Reach.observe
+
+    def observed(self, panel, action, ok, *args):
+        observe(self, panel, action, ok, *args)
+        if action == "status" and ok:
+            BalanceAfterStatusPanel.polled.set()
+
+    monkeypatch.setattr(Reach, "observe", observed)
+
+
+def test_a_refill_round_held_run_after_run_by_the_same_calls_is_warned_of_once(
+    world, clock, monkeypatch
+):
+    # cron's `run --once --due` at warning, each run a new process: the
+    # panel's balance calls fail while it answers the others, its status
+    # calls first; each run's refill round is held by the balance call.
+    every = 'status_every = "1m"\nstatus_max_every = "1m"\nservices_every = "1h"\n'
+    w = world(
+        schedule=every + 'balance_every = "1m"\nrefill_every = "1m"',
+        panel_class=BalanceAfterStatusPanel,
+    )
+    w.dropped(1)  # an order due a refill
+    w.order(SERVICE_FOLLOWERS, "In progress")  # polled at every run
+    monkeypatch.setattr("tracker.cli.run.utcnow", clock)  # the run's "now": the world's
+    _judged_polls(monkeypatch)
+
+    def mailed() -> list[str]:
+        """One run a minute on: its refill_round_held lines at warning."""
+        w.clock.advance(61.0)  # cron's minute: the poll, balance and refill jobs due
+        BalanceAfterStatusPanel.polled.clear()
+        ran = w.cli("--log-level", "warning", "run", "--once", "--due")
+        return [e for e in ran.stderr.split() if e == "refill_round_held"]
+
+    try:
+        assert mailed() == []  # every job run: the catalogue's not due again for an hour
+        BalanceAfterStatusPanel.broken = True
+        assert mailed() == ["refill_round_held"]
+        # Before: warned again at every run, each run's failures begun anew.
+        assert mailed() == []
+        assert mailed() == []
+        BalanceAfterStatusPanel.broken = False
+        assert mailed() == []  # the round ran: the hold over
+        BalanceAfterStatusPanel.broken = True
+        assert mailed() == ["refill_round_held"]  # held afresh: warned again
+    finally:
+        BalanceAfterStatusPanel.broken = False

@@ -44,7 +44,7 @@ from tracker.rules.reach_episodes import (
 from tracker.rules.redelivery import NOT_KEPT
 from tracker.rules.unread_refills import refill_change_alerts
 from tracker.store.probes import drop_evidence
-from tracker.store.told_marks import notify_told
+from tracker.store.told_marks import hold_told, notify_told
 
 if TYPE_CHECKING:
     from tracker.alerts.webhook import WebhookSink
@@ -227,12 +227,14 @@ class Watch(KeyGate):
                 hold = why.partition(" (")[0]  # its start, not the actions failed so far
                 client = self.tracker.clients[panel]  # told by an earlier run: carried
                 told = self._held_told.get(panel) == hold or client.carried or client.polls_carried
+                told = hold_told(self.tracker.store, panel, why, self.clock()) or told  # cron
                 (log.debug if told else log.warning)("refill_round_held", panel=panel, reason=why)
                 self._held_told[panel] = hold
                 self.held_jobs[job.name] = why
                 raise JobHeld(f"{panel}: refill round held: {why}")  # no failure: held
             if kind == "refill":
                 self._held_told.pop(panel, None)  # not held: the next hold is told
+                hold_told(self.tracker.store, panel, None, self.clock())  # by later runs too
                 self.held_jobs.pop(job.name, None)
             refusals = self.refused_jobs[job.name]
             try:

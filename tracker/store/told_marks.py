@@ -26,6 +26,7 @@ answer stored), so that other words about the same thing are a new fact.
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
@@ -121,6 +122,15 @@ def told_of_panel_before(store: Store, panel: str, line: str, what: str) -> bool
     except (StoreError, sqlite3.Error):
         return False
     return bool(rows)
+
+
+def hold_told(store: Store, panel: str, why: str | None, now: datetime) -> bool:
+    """Given why a panel's refill round is held now (None: it is not),
+    return whether an earlier run told a hold of the same calls (its start
+    left out: each run's failures begin anew), no round run since; mark it.
+    Not held ends the episode (the mark deleted)."""
+    found = {} if why is None else {"round": re.sub(r" since \S+", "", why)}
+    return bool(told_of_panel(store, panel, "refill_round_held", found, now))
 
 
 def words_mark(words: str) -> str:
