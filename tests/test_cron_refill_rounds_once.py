@@ -242,3 +242,23 @@ def test_a_refill_round_held_run_after_run_by_the_same_calls_is_warned_of_once(
         assert mailed() == ["refill_round_held"]  # held afresh: warned again
     finally:
         BalanceAfterStatusPanel.broken = False
+
+
+@pytest.mark.parametrize("fault", ["challenge", "429"])
+def test_refill_calls_not_sent_round_after_round_are_told_once(world, fault):
+    # A bot check (or HTTP 429) answering every refill call while the panel
+    # answers its other calls: certainly not sent, asked again at every
+    # round, refill_request_failed at error every time, a mail a run.
+    w = world()
+    w.dropped(2)
+    w.panel.inject(fault, count=1000, action="refill")
+    assert _mailed(w, "refill_request_failed") == ["error"]
+    # Before: at error again at every round.
+    assert _mailed(w, "refill_request_failed") == []
+    assert _mailed(w, "refill_request_failed") == []
+    w.panel.clear_faults()
+    assert _mailed(w, "refill_request_failed") == []  # sent: the run of failures over
+    assert len(w.changes) >= 2  # both requested
+    w.dropped(1)
+    w.panel.inject(fault, count=1000, action="refill")
+    assert _mailed(w, "refill_request_failed") == ["error"]  # a new run of them: told

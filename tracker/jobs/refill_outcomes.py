@@ -16,6 +16,8 @@ import structlog
 from tracker.clock import iso, iso_up, parse_iso
 from tracker.errors import OutcomeUnknownError, PanelError, TransientError, UnservedError
 from tracker.panel.client import PanelClient
+from tracker.panel.refusals import is_busy
+from tracker.rules.failing_jobs import REFILL_REQUEST_FAILED
 from tracker.rules.refill_states import UNKNOWN
 from tracker.rules.running_refills import refused_running, running_now
 from tracker.store.orders import Store
@@ -57,6 +59,10 @@ class RequestResult:
     # and whether one was answered: told by tracker.jobs.round_lines.
     multi_refused: list[str] = field(default_factory=list)
     multi_answered: bool = False
+    # A call certainly not sent (a bot check, a 429, busy words) in this run;
+    # and whether an earlier run told such a run of them (then at debug).
+    not_sent: bool = False
+    told: bool = False
 
     def count(self, fields: dict[str, Any]) -> None:
         self.sent += 1
@@ -134,4 +140,7 @@ def failed(result: RequestResult, client: PanelClient, exc: PanelError, auth: bo
     result.unanswered.append(isinstance(exc, TransientError) or lost)  # a refused port's fix
     result.unserved.append(isinstance(exc, UnservedError))  # a page before the script: its fix
     result.auth_failed = result.auth_failed or auth
-    log.error("refill_request_failed", panel=client.name, error=str(exc))
+    not_sent = not auth and (isinstance(exc, TransientError) or is_busy(exc.detail))
+    result.not_sent = result.not_sent or not_sent  # told once per run of them
+    told = log.debug if not_sent and result.told else log.error
+    told(REFILL_REQUEST_FAILED, panel=client.name, error=str(exc))

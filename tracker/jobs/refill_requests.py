@@ -28,6 +28,7 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
+from tracker.jobs.failing_jobs import failing, told_once
 from tracker.jobs.refill_multi import FOR_GOOD, THIS_ROUND, named_no_order, refused_so
 from tracker.jobs.refill_outcomes import (
     RequestResult,
@@ -50,6 +51,7 @@ from tracker.rules.capabilities import (
     multi_unsupported,
     reads_no_orders,
 )
+from tracker.rules.failing_jobs import REFILL_REQUEST_FAILED
 from tracker.rules.refills import NOT_IN_ANSWER, answered, busy_refusal, lost, refused
 from tracker.store.capabilities import is_unsupported, refused_before
 from tracker.store.orders import Store
@@ -87,6 +89,8 @@ def request_refills(
     result = RequestResult(
         waiting=refused_before(store, client.name, "refill", client.panel.url) is not None
     )
+    auto = source == "auto"  # a round's: told once per run of calls not sent, across runs
+    result.told = auto and failing(store, client.name, REFILL_REQUEST_FAILED)
     if modes.multi_refill and len(order_ids) > 1:  # learned by another process?
         modes.multi_refill = not is_unsupported(store, client.name, REFILL_ORDERS, client.panel.url)
     multi = modes.multi_refill  # this round's: off after a first refusal too
@@ -111,10 +115,13 @@ def request_refills(
             result.raced.extend(raced)
         if not rows:
             continue
-        if multi and len(batch) > 1:
-            multi = _send_multi(store, client, rows, clock, modes, stop, result)
-        else:
-            _send_singles(store, client, rows, clock, stop, result, modes)
+        with client.failure_told(result.told):  # its calls' panel_retry too
+            if multi and len(batch) > 1:
+                multi = _send_multi(store, client, rows, clock, modes, stop, result)
+            else:
+                _send_singles(store, client, rows, clock, stop, result, modes)
+    if auto and result.calls:  # a run of calls not sent goes on, or ends
+        told_once(store, client.name, REFILL_REQUEST_FAILED, result.not_sent, clock())
     tell_multi_refused(store, client.name, result, clock())
     _done(client, result)
     return result

@@ -29,6 +29,9 @@ SERVICES_UNAVAILABLE = "services_unavailable"
 # A refill round's refill_status calls failing whole (``{}``, HTTP 500, a
 # 429 past its retries) while other calls answer: told once per run of them.
 REFILL_STATUS_FAILED = "refill_status_failed"
+# A refill round's calls certainly not sent (a bot check, HTTP 429, busy
+# words), its orders asked again at the next: told once per run of them.
+REFILL_REQUEST_FAILED = "refill_request_failed"
 
 
 def judge_job(episode: Episode, failed: bool, now: datetime) -> tuple[Episode, bool]:
