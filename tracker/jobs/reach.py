@@ -12,10 +12,17 @@ alerting) nor lets a refill round into a panel whose calls are failing.
 It also keeps when the panel's first failed status call since its last
 answer to one began: where a poll's ``status_failing`` run counts from
 (:meth:`poll_ended`), not from the poll's end, after its retries.
+
+Under ``run --once`` each action's count of runs of failures it failed in
+(what makes it broken, :func:`tracker.rules.refill_rounds.held_by`) is
+carried across runs: read at the run's start (:meth:`carry_counts`),
+stored after each job's run where it changed (:meth:`store_counts`), never
+on a call's path. The daemon keeps them in memory, as before.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import weakref
 from collections.abc import Collection
@@ -26,6 +33,8 @@ import structlog
 
 from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock
+from tracker.config.model import ScheduleConfig
+from tracker.errors import StoreError
 from tracker.jobs.late_checks import LATE_CALL
 from tracker.jobs.steps import Looks, Ticks
 from tracker.rules.alerts import PANEL_UNREACHABLE
@@ -33,7 +42,9 @@ from tracker.rules.clocksteps import Gap, call_began
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reach_episodes import Reachability, judge_call, panel_blind
 from tracker.rules.reachability import reachable_alert, unreachable_alert
-from tracker.rules.refill_rounds import failed_runs, held_by
+from tracker.rules.refill_rounds import counts_kept, counts_kept_for, failed_runs, held_by
+from tracker.store.orders import Store
+from tracker.store.run_counts import load_counts, save_counts
 
 log = structlog.get_logger("tracker.watch")
 
@@ -63,6 +74,11 @@ class Reach:
         self._failed_actions: dict[str, list[str]] = {}  # panel -> the actions failed in its run
         # panel -> action -> runs of failures in a row it failed in (see held_by)
         self._runs: dict[str, dict[str, int]] = {}
+        # run --once: where the counts are kept (carry_counts), and the
+        # (panel, action) whose count changed since they were last stored.
+        self.clock, self._unsaved = clock, set[tuple[str, str]]()
+        self._kept_in: Store | None = None
+        self._saving = threading.Lock()  # one job's thread stores at a time
         # panel -> the clock's gaps while its episode was open (asleep, set)
         self._skipped: dict[str, Gap] = {}
         # panel -> the monotonic clock at its last answer: a run of failures
@@ -107,6 +123,48 @@ class Reach:
             for mine, theirs in ticks:
                 mine.update((p, v) for p, v in theirs.items() if kept is None or p in kept)
             previous._successor = weakref.ref(self)
+
+    def carry_counts(self, store: Store, panels: Collection[str], schedule: ScheduleConfig) -> None:
+        """``run --once``'s start: read the counts an earlier run kept of
+        ``panels`` (those not stale: :func:`counts_kept`), and keep this
+        run's in ``store`` from now on. A database that cannot say (busy):
+        counted from 0 in this run, as before, and none stored (the kept
+        ones stay for the next run)."""
+        now = self.clock()
+        try:
+            stored = load_counts(store, panels)
+        except (StoreError, sqlite3.Error) as exc:
+            log.debug("failed_runs_unread", error=str(exc))
+            return
+        kept_for = counts_kept_for(self.after_s, schedule)
+        with self._lock:
+            for panel, counts in stored.items():
+                self._runs[panel] = counts_kept(counts, now, kept_for)
+                stale = counts.keys() - self._runs[panel].keys()
+                self._unsaved.update((panel, action) for action in stale)  # deleted
+            self._kept_in = store
+
+    def store_counts(self) -> None:
+        """Store the counts changed since they were last stored, in one
+        transaction (a job's thread, after its run; the tracker's close).
+        Never raises: those the database did not take are stored later.
+        Nothing outside ``run --once`` (:meth:`carry_counts`)."""
+        if self._kept_in is None or not self._saving.acquire(blocking=False):
+            return
+        try:
+            with self._lock:
+                unsaved, self._unsaved = self._unsaved, set()
+                counts = [(p, a, self._runs.get(p, {}).get(a, 0)) for p, a in sorted(unsaved)]
+            if not counts:
+                return
+            try:
+                save_counts(self._kept_in, counts, self.clock())
+            except (StoreError, sqlite3.Error) as exc:
+                with self._lock:
+                    self._unsaved |= unsaved
+                log.debug("failed_runs_unsaved", error=str(exc))
+        finally:
+            self._saving.release()
 
     def held(self, panel: str) -> str | None:
         """Why the panel's refill round waits (its calls failing), or None."""
@@ -197,7 +255,10 @@ class Reach:
             if action == "status":
                 self._status_call(panel, ok and error is None, now, tick, s, stepped_at)
             run = self._failed_actions.get(panel, []) if self._failing.get(panel) else []
-            self._runs[panel] = failed_runs(self._runs.get(panel, {}), action, ok, action in run)
+            before = self._runs.get(panel, {})
+            self._runs[panel] = after = failed_runs(before, action, ok, action in run)
+            if self._kept_in is not None and after != before:  # not a call's: a run's
+                self._unsaved.add((panel, action))
             if ok or action not in run:  # a run names each action once: bounded
                 self._failed_actions[panel] = [] if ok else [*run, action]
 

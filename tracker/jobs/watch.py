@@ -170,10 +170,12 @@ class Watch(KeyGate):
         (:mod:`tracker.jobs.carried`)."""
         every, clients = self.config.schedule.status_every, self.tracker.clients
         self.carried = carried(self.alerter, clients, self.clock(), self.reach.after_s, every)
+        self.reach.carry_counts(self.tracker.store, clients, self.config.schedule)  # broken actions
 
     def close(self, hurry: threading.Event | None = None) -> None:
         """Store what is left, then close the sink (``hurry``: see WebhookSink.close)."""
         self.quirks.store_seen()  # those no job's end stored (a stop): a last try
+        self.reach.store_counts()
         self.alerter.close()  # what the database could not take yet: a last try
         if self.sink is not None:
             self.sink.close(hurry=hurry)
@@ -198,6 +200,7 @@ class Watch(KeyGate):
                 return job.run()
             finally:  # a run paused by the refusal it met too
                 self.quirks.store_seen()
+                self.reach.store_counts()  # run --once: its actions' runs of failures
 
         return replace(job, run=run)
 

@@ -10,6 +10,11 @@ answer), is broken, not a sign of a failing panel. The poll's own calls
 (``status``) are never judged broken: status calls failing run after run while
 the balance answers are the panel failing (``status_failing``), and the round
 would work on what the poll could not refresh.
+
+Under ``run --once`` (each run a process of its own) the counts are kept
+in ``alert_state`` (:mod:`tracker.store.run_counts`), read at a run's
+start: those whose action has not failed for :func:`counts_kept_for` are
+forgotten (a count from a week ago says nothing of the action now).
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from tracker.clock import iso
+from tracker.config.model import ScheduleConfig
 
 BROKEN_AFTER = 3  # runs of failures in a row an action failed in: broken, not the panel
 OWN = ("refill", "refill_status")  # the round's own calls: they hold nothing
 POLL = "status"  # the poll's calls: failing, they hold the round however long
+KEPT_AT_LEAST = 3600.0  # seconds a count is kept across runs, whatever the schedule
 
 
 def failed_runs(
@@ -65,3 +72,32 @@ def held_by(
         since = iso(failing_since)
         return f"its calls have failed since {since} ({', '.join(holding) or 'a call'})"
     return "panel_unreachable is open" if unreachable else None
+
+
+def counts_kept_for(unreachable_after: float, schedule: ScheduleConfig) -> float:
+    """Given ``alerts.unreachable_after`` and the schedule, return how long
+    (seconds) a count is kept across ``run --once`` runs without its action
+    failing again: twice the longest of the jobs' intervals (an action is
+    asked once a run of its job; ``services_every`` by default: 12 hours),
+    twice ``unreachable_after``, an hour at least."""
+    longest = max(
+        schedule.status_max_every,
+        schedule.services_every,
+        schedule.balance_every,
+        schedule.refill_every,
+    )
+    return max(KEPT_AT_LEAST, 2 * unreachable_after, 2 * longest)
+
+
+def counts_kept(
+    stored: Mapping[str, tuple[int, datetime]], now: datetime, kept_for: float
+) -> dict[str, int]:
+    """Given each action's count as an earlier run stored it, with when it
+    was stored, now and :func:`counts_kept_for`, return those still valid:
+    stored within ``kept_for`` (not later than now: a clock set back since
+    makes its time unknown), above 0."""
+    return {
+        action: count
+        for action, (count, at) in stored.items()
+        if count > 0 and 0 <= (now - at).total_seconds() <= kept_for
+    }

@@ -1,0 +1,100 @@
+"""An action broken for good stops holding the refill round under cron too.
+
+A panel script whose ``balance`` answers HTTP 500 every time while its
+status calls answer has a broken balance action, not a failing panel: after
+BROKEN_AFTER runs of failures, each ended by another call answered, it no
+longer holds the refill round (tests/test_refill_holds.py: the daemon). The
+count lived in the process alone: each ``run --once`` from cron, a new
+process, began it at 0 and never reached 3, so such a panel never had a
+refill round again. It is kept in ``alert_state`` now, read at a run's start.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+
+from tracker.config.model import ScheduleConfig
+from tracker.errors import JobHeld
+from tracker.jobs.tracker import Tracker
+from tracker.rules.refill_rounds import BROKEN_AFTER, counts_kept, counts_kept_for
+from tracker.sim.server import SERVICE_FOLLOWERS
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
+
+MINUTE = 61.0  # cron's minute
+COUNTS = "SELECT kind FROM alert_state WHERE kind GLOB 'failed_runs#*'"
+
+
+def _run(w: Any, *, balance_ok: bool = False) -> bool:
+    """One ``run --once`` (a new process on the world's database), a minute
+    on: the poll (answered), the balance check (failing unless
+    ``balance_ok``), then the refill round; return whether the round ran."""
+    w.clock.advance(MINUTE)
+    tracker = Tracker(w.config, clock=w.clock, once=True)
+    tracker.everything = True
+    try:
+        tracker.watch.carry_outages()  # what cli/run.py's run --once does first
+        jobs = {job.name: job for job in tracker.jobs()}
+        assert jobs["status:sim"].run()
+        assert jobs["balance:sim"].run() is balance_ok
+        try:
+            return bool(jobs["refill:sim"].run())
+        except JobHeld:  # held, not run
+            return False
+    finally:
+        tracker.close()
+
+
+def _world(world: Any) -> tuple[Any, int]:
+    w = world()
+    (order,) = w.dropped(1)  # due a refill
+    w.order(SERVICE_FOLLOWERS, "In progress")  # open: each poll asks the panel
+    w.panel.inject("json500", count=1000, action="balance")  # a PHP fatal error
+    return w, order
+
+
+def test_the_third_run_of_a_broken_balance_runs_the_refill_round(world) -> None:
+    w, order = _world(world)
+    assert BROKEN_AFTER == 3
+    assert not _run(w)  # nothing tells yet whether the panel or its balance fails
+    assert not _run(w)
+    assert w.requests(order) == []
+    # Before: held at every run, each run's count begun at 0: no refill ever.
+    assert _run(w)  # as the daemon's third round
+    assert [r["status"] for r in w.requests(order)] != []  # the refill was asked for
+    assert w.store.rows(COUNTS) == [{"kind": "failed_runs#balance#3"}]
+
+
+def test_a_balance_answer_resets_the_count_across_runs(world) -> None:
+    w, _order = _world(world)
+    assert not _run(w)
+    assert not _run(w)
+    w.panel.clear_faults()
+    assert _run(w, balance_ok=True)  # answered: not broken, the count gone
+    assert w.store.rows(COUNTS) == []
+    w.panel.inject("json500", count=1000, action="balance")
+    assert not _run(w)  # counted from 1 again: held
+    assert not _run(w)
+
+
+def test_a_count_left_long_ago_is_forgotten(world) -> None:
+    w, _order = _world(world)
+    assert not _run(w)
+    assert not _run(w)
+    w.clock.advance(7 * 86400.0)  # the tracker stopped for a week
+    assert not _run(w)  # a count of a week ago: not broken now
+    assert w.store.rows(COUNTS) == [{"kind": "failed_runs#balance#1"}]
+
+
+def test_a_count_is_kept_twice_the_longest_job_interval() -> None:
+    at = datetime(2026, 12, 7, 12, tzinfo=UTC)
+    kept_for = counts_kept_for(900.0, ScheduleConfig())  # the defaults
+    assert kept_for == 12 * 3600.0  # twice services_every (6 hours)
+    stored = {"balance": (2, at), "services": (1, at - timedelta(hours=13))}
+    assert counts_kept(stored, at + timedelta(hours=1), kept_for) == {"balance": 2}
+    # A time after now (the clock set back since): not known, forgotten.
+    assert counts_kept(stored, at - timedelta(minutes=1), kept_for) == {}
