@@ -12,13 +12,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+import test_key_control_chars
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from test_bad_input import KEY_LINE, one_line, write_config
 from test_key_control_chars import ADD, KEY, write_config_text
 from test_reload_failed_alert import _key_file_reload
 
-from tracker.cli.main import main
 from tracker.config.load import load_config
 
 INVISIBLE = {
@@ -35,14 +34,7 @@ INVISIBLE = {
 SAID = "must hold only the key (it holds an invisible character)"
 
 
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    """The real CLI in ``tmp_path``, the key good in $BAD_INPUT_KEY (test_bad_input's)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    monkeypatch.setenv("BAD_INPUT_KEY", "bad-input-key-Hq4Vn8Tz")
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+cli = test_key_control_chars.cli  # the fixture: the real CLI in tmp_path
 
 
 def _said_without_the_key(line: str, char: str) -> None:
