@@ -338,8 +338,16 @@ def test_m035_upgrades_a_database_at_m034_keeping_every_row(tmp_path):
         "m036_prune_runs_ran_by",
         "m037_late_checks",
     ]
-    # tables of their own (job_runs: m038; child_orders, child_runs: m046)
-    added = ("prune_runs", "late_checks", "job_runs", "child_orders", "child_runs")
+    # tables of their own (job_runs: m038; child_orders, child_runs: m046),
+    # and m047's index of child_orders
+    added = (
+        "prune_runs",
+        "late_checks",
+        "job_runs",
+        "child_orders",
+        "child_runs",
+        "child_orders_by_child",
+    )
     kept = [line for line in after if not any(table in line for table in added)]
     # m043's transitions.currency: NULL on every row recorded before it.
     older = 'INSERT INTO "transitions"'

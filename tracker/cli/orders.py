@@ -255,9 +255,13 @@ def history(
     """Show every status change of one order, then its charge, child orders and runs
     (drip-feed, subscription), refills, next automatic refill and what the automation
     did with it."""
+    from tracker.cli.child_of import tell_parent  # `history` alone needs it
+
     oid = parse_order_id(order_id)
     config = ctx.config(keys=False, logs=False, database=database)
-    store, row = stored_order(config, panel, oid, database)  # on any panel in the database
+    # On any panel in the database; an ID not held but a tracked order's child: which one's.
+    child = partial(tell_parent, order_id=oid, panel=panel, named=database, as_json=as_json)
+    store, row = stored_order(config, panel, oid, database, child)
     # The order as `orders --json` shows it: eta, stall, untracked and lost too.
     row = next(with_untracked(with_watch(store, [row])))
     name = row["panel"]

@@ -164,16 +164,23 @@ def note_held_elsewhere(
 
 
 def stored_order(
-    config: Config, panel: str | None, order_id: int, named: Path | None = None
+    config: Config,
+    panel: str | None,
+    order_id: int,
+    named: Path | None = None,
+    unheld: Callable[[Store], None] | None = None,
 ) -> tuple[Store, dict[str, Any]]:
     """Given ``--panel`` (None: any), an order ID and the file ``--database``
     named (None: the config's), return the database opened read-only and the
     order's row, on whichever panel holds it, configured or not. Exit 1 when
-    no panel does, 2 when several do and none was named."""
+    no panel does, 2 when several do and none was named; ``unheld``, given
+    the database, may exit first, saying more of an order no panel holds."""
     name, store = read_panel(config, panel)
     held, _ = panel_holding(store, [order_id], None if name is None else [name])
     row = store.order(held, order_id) if held is not None else None
     if row is None:
+        if unheld is not None:
+            unheld(store)
         untracked(config, store, order_id, panel, named)
     return store, row
 

@@ -88,3 +88,52 @@ def children_of(store: Connection, panel: str, order_id: int) -> dict[str, Any]:
     )
     said = runs[0] if runs else {"runs": None, "said_at": None}
     return {"runs": said["runs"], "runs_said_at": said["said_at"], "orders": children}
+
+
+# The parents :func:`parents_of` returns at most: a child ID is one order's;
+# a panel naming it under many (a bug, or hostile) is not read without end.
+MAX_PARENTS = 10
+
+# INDEXED BY: with a panel given, SQLite would read that panel's every child
+# by the primary key (for the ORDER BY) without the statistics ANALYZE makes.
+_PARENTS = (
+    "SELECT c.panel, c.order_id, c.first_seen_at, o.runs FROM child_orders AS c "
+    "INDEXED BY child_orders_by_child "
+    "JOIN orders AS o ON o.panel = c.panel AND o.order_id = c.order_id "
+    "WHERE c.child_id = ?{on} ORDER BY c.panel, c.order_id LIMIT ?"
+)
+# Its place among its parent's children as `history` lists them: first seen,
+# then by ID; by the primary key, at most MAX_CHILDREN rows.
+_PLACE = (
+    "SELECT count(*) AS children, "
+    "sum(first_seen_at < ? OR (first_seen_at = ? AND child_id <= ?)) AS number "
+    "FROM child_orders WHERE panel = ? AND order_id = ?"
+)
+
+
+def parents_of(store: Connection, child_id: int, panel: str | None) -> list[dict[str, Any]]:
+    """Given an order ID and ``--panel`` (None: any panel), return the tracked
+    orders whose status answers named it as a child order, at most
+    MAX_PARENTS + 1 (one more than are shown: whether any were left out), by
+    panel and ID: each one's ``panel``, ``order_id``, ``number`` (the child's
+    place among its children, from 1, as `history` lists them), ``children``
+    (how many it has), ``first_seen_at`` (when an answer first named the
+    child) and ``drip_feed`` (its runs as placed are known: ``add --runs``,
+    ``track --runs``). By m047's index, not every order's children."""
+    on = " AND c.panel = ?" if panel is not None else ""
+    key = [child_id, *([panel] if panel is not None else []), MAX_PARENTS + 1]
+    found = []
+    for row in store.rows(_PARENTS.format(on=on), key):
+        seen = row["first_seen_at"]
+        [place] = store.rows(_PLACE, [seen, seen, child_id, row["panel"], row["order_id"]])
+        found.append(
+            {
+                "panel": row["panel"],
+                "order_id": row["order_id"],
+                "number": place["number"],
+                "children": place["children"],
+                "first_seen_at": seen,
+                "drip_feed": row["runs"] is not None,
+            }
+        )
+    return found
