@@ -188,3 +188,35 @@ def test_the_lookup_reads_the_index_by_child_id(tmp_path):
         assert "SEARCH c USING INDEX child_orders_by_child (child_id=? AND panel=?)" in plans
     finally:
         store.close()
+
+
+def test_orders_json_says_how_many_children_each_order_has_last(cli, tmp_path):
+    store = Store(tmp_path / "t.db")
+    try:  # the same ID on another panel, one child; an order between, none
+        named(store, "other", {DRIP: [8001], 7000: []})
+    finally:
+        store.close()
+    listed = cli("orders", "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert {(row["panel"], row["order_id"]): row["children"] for row in rows} == {
+        ("main", DRIP): 3,
+        ("main", SUB): 2,
+        ("main", PLAIN): 0,
+        ("other", DRIP): 1,
+        ("other", 7000): 0,
+    }
+    assert all(list(row)[-1] == "children" for row in rows)  # appended, nothing renamed
+    shown = json.loads(cli("history", "--panel", "main", str(DRIP), "--json").stdout)
+    assert shown["order"]["children"] == 3
+
+
+def test_orders_json_on_a_database_without_children_says_0(tmp_path, monkeypatch):
+    store = Store(tmp_path / "t.db")
+    try:
+        store.track("main", [1, 2], utcnow())
+    finally:
+        store.close()
+    cli = cli_in(tmp_path, monkeypatch, CONFIG, env={"CHILD_KEY": "k" * 16})
+    rows = json.loads(cli("orders", "--json").stdout)
+    assert [row["children"] for row in rows] == [0, 0]

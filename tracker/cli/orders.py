@@ -123,8 +123,10 @@ def orders(
         echo_streamed(f"\n{row['order_id']}"[not n :] for n, row in enumerate(listed(limit)))
         return
     if as_json:
+        from tracker.store.children import with_children  # --json alone needs it
+
         # Streamed: scripts get every match without the whole list in memory.
-        echo_streamed(json_array(with_untracked(listed(limit))))
+        echo_streamed(json_array(with_children(store, with_untracked(listed(limit)))))
         return
     capped = limit is None and not show_all
     # When capped, one row more than is shown tells whether any were left out.
@@ -268,9 +270,10 @@ def history(
     rows = store.history(name, oid)
     if as_json:
         from tracker.cli.history_notes import next_refill_json, with_currency_shown
-        from tracker.store.children import children_of
+        from tracker.store.children import children_of, with_children
 
         with_currency_shown(store, row, rows)  # what the text names: the panel's from its balance
+        row = next(with_children(store, [row]))  # its count, as `orders --json` gives it
         upcoming = next_refill_json(store, row, config)
         children = children_of(store, name, oid)  # a drip-feed or subscription order's
         shown_json = {"order": row, "transitions": rows, "next_refill": upcoming}
