@@ -23,6 +23,7 @@ from tracker.errors import StoreError
 from tracker.redact.scrub import redact_text
 from tracker.rules.episodes import Alert, Episode
 from tracker.store import alerts as store_alerts
+from tracker.terminal import escape_controls
 
 log = structlog.get_logger("tracker.alerts")
 
@@ -64,7 +65,9 @@ def raise_alert(
     alert = replace(
         alert,
         at=alert.at or clock(),
-        message=redact_text(alert.message),
+        # A panel's words in it (a currency, a status) as characters: never
+        # an escape a terminal, a phone or a chat client obeys or hides.
+        message=escape_controls(redact_text(alert.message)),
         data=_plain(alert.data),
     )
     # At warning at least, a recovery (severity info) too: unlike the other

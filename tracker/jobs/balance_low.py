@@ -25,7 +25,7 @@ from tracker.rules.balance import (
 )
 from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert, Episode
-from tracker.rules.money import money
+from tracker.rules.money import currency_shown, money
 from tracker.rules.watched import watched
 from tracker.store.alerts import balance_history, last_alert_data
 from tracker.store.orders import Store
@@ -112,7 +112,7 @@ def balance_alert(
     ``panel_recovered`` names them (:mod:`tracker.rules.watched`); one the
     config ended (``before``: the threshold the episode was judged by, which
     the balance did not pass) says so, never "balance back to"."""
-    currency = f" {answer.currency}" if answer.currency else ""
+    currency = f" {currency_shown(answer.currency)}" if answer.currency else ""  # 40 at most
     shown = f"{money(answer.balance)}{currency}"
     recover_at = recover_level(low, margin)
     low_for = rough_duration((now - episode.since).total_seconds()) if episode.since else "?"
