@@ -99,6 +99,9 @@ LINKED = Alert(
         "discord://1234567890/AAbbCCddEEffGGhhIIjj",
         "mmost://chat.example/AAbbCCddEEffGGhhIIjj",
         "zulip://mybot@example.zulipchat.com/AAbbCCddEEffGGhhIIjjKKllMMnnOOpp/stream",
+        # Discord's fork, and Ryver, whose body Apprise itself writes in Markdown.
+        "guilded://1234567890/AAbbCCddEEffGGhhIIjj",
+        "ryver://apprise/ckhrjW8w672m6HG",
     ],
 )
 def test_markdown_in_panel_words_is_no_link_where_plain_text_is_drawn_as_markdown(
@@ -108,7 +111,7 @@ def test_markdown_in_panel_words_is_no_link_where_plain_text_is_drawn_as_markdow
 
     assert NotifyTarget(url, 0, timeout=10).deliver(LINKED) is None
     [body] = posted
-    sent = body.get("content") or body.get("text") or body["message"]
+    sent = body.get("content") or body.get("text") or body.get("body") or body["message"]
     # Drawn raw, "[your dashboard](https://...)" was a link under other words.
     assert "[your dashboard](https" not in sent and "**now**" not in sent
     assert "\\[your dashboard\\]\\(https://evil.example/login\\) \\*\\*now\\*\\*" in sent
