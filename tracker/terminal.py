@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import sys
+import traceback
+from types import TracebackType
 
 from tracker.redact.layout import INVISIBLE
 
@@ -34,6 +36,29 @@ def escape_controls(text: str) -> str:
     an escape (ESC as \\x1b, LF as \\n, U+202E as \\u202e), and every
     invisible one too (U+200B as \\u200b)."""
     return _UNSAFE.sub(lambda m: _escaped(m.group(0)), text)
+
+
+def escaped_traceback(
+    exc_info: tuple[type[BaseException], BaseException, TracebackType | None],
+) -> str:
+    """Given an exception's ``sys.exc_info()``, return its traceback as Python
+    prints it (without its last line break, as structlog writes it), but
+    with each exception's own words (a panel's, maybe) on one
+    line, its line breaks and control characters shown escaped as
+    :func:`escape_controls` shows them: a message's ESC, CR or a newline
+    followed by a forged log line is never obeyed nor a line of the log."""
+    kind, error, trace = exc_info
+    text = "".join(traceback.format_exception(kind, error, trace))
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:  # the chain, as printed
+        seen.add(id(current))
+        said = "".join(traceback.format_exception_only(type(current), current))
+        if said.rstrip("\n").count("\n"):
+            text = text.replace(said, escape_controls(said.rstrip("\n")) + "\n")
+        context = None if current.__suppress_context__ else current.__context__
+        current = current.__cause__ or context
+    return "\n".join(escape_controls(line) for line in text.removesuffix("\n").split("\n"))
 
 
 def stdout_is_terminal() -> bool:

@@ -26,7 +26,7 @@ import structlog
 from structlog.tracebacks import ExceptionDictTransformer
 
 from tracker.redact.scrub import has_secrets, redact_text, redact_value
-from tracker.terminal import escape_controls
+from tracker.terminal import escape_controls, escaped_traceback
 
 
 def redact_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
@@ -116,6 +116,12 @@ def _escape_controls(_logger: Any, _name: str, event: dict[str, Any]) -> dict[st
     return {k: escape_controls(v) if isinstance(v, str) else v for k, v in event.items()}
 
 
+def _escaped_traceback(stream: Any, exc_info: Any) -> None:
+    """structlog's plain traceback for console lines, a panel's words in an
+    exception's message escaped (:func:`tracker.terminal.escaped_traceback`)."""
+    stream.write("\n" + escaped_traceback(exc_info))
+
+
 def configure(
     level: str = "info",
     fmt: str = "auto",
@@ -160,7 +166,8 @@ def configure(
         ]
     elif person is not None:
         final = [
-            structlog.processors.format_exc_info,  # a traceback's text, blanked below
+            # A traceback's text, a panel's words in it escaped; blanked below.
+            structlog.processors.ExceptionRenderer(escaped_traceback),
             redact_processor,
             _amounts_as_text,
             person(wants_colour(stream)),  # escapes the controls of its line itself
@@ -172,7 +179,7 @@ def configure(
             _escape_controls,  # JSON escapes them itself; a terminal would obey them
             structlog.dev.ConsoleRenderer(
                 colors=wants_colour(stream) and not journal,
-                exception_formatter=structlog.dev.plain_traceback,
+                exception_formatter=_escaped_traceback,
             ),
         ]
     if journal:
