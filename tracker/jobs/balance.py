@@ -26,7 +26,6 @@ from tracker.clock import Clock
 from tracker.config.model import Config
 from tracker.errors import AuthError, JobPaused, PanelAnswerError, PanelError, StopRequested
 from tracker.jobs.balance_low import balance_alert, judged_by, runway_for
-from tracker.jobs.failing_jobs import failing, told_once
 from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.jobs.steps import Looks
 from tracker.panel.client import PanelClient
@@ -47,6 +46,7 @@ from tracker.rules.quirks import CURRENCY_TWICE
 from tracker.store.alerts import latest_balance, record_balance
 from tracker.store.capabilities import holds, learn, unsupported_actions
 from tracker.store.orders import Store
+from tracker.store.told_marks import failing, told_once
 
 log = structlog.get_logger("tracker.balance")
 
@@ -90,7 +90,7 @@ def check_balance(
     between two checks, left out of ``balance_recovered``'s time.
 
     A failure (``balance_failed``) is told once per run of failed jobs,
-    and so are its calls' ``panel_retry`` (:mod:`tracker.jobs.failing_jobs`,
+    and so are its calls' ``panel_retry`` (:mod:`tracker.store.told_marks`,
     kept in ``alert_state``: across ``run --once`` runs too), then at
     debug: the panel's answers to other calls between two jobs, or the
     balance call's own (refused in words whose witness got no answer),

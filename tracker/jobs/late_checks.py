@@ -19,7 +19,7 @@ Nor is a late check's failed call the panel's: it runs with LATE_CALL set, and
 (no refill round held, no ``panel_unreachable`` or ``status_failing`` count).
 Its ``late_check_failed`` line is told once per run of failed late-check
 calls (kept in ``alert_state`` under the line's name, as a failing job's:
-:mod:`tracker.jobs.failing_jobs`), in the daemon and across ``run --once``
+:mod:`tracker.store.told_marks`), in the daemon and across ``run --once``
 runs: at warning the first time, at debug until a late check's call is
 answered (a poll with none failed), but for checks given up (``dropped``):
 from cron, the same orders asked at every run warned a mail a minute.
@@ -35,11 +35,11 @@ import structlog
 
 from tracker.clock import Clock
 from tracker.jobs.batch_answer import Answer
-from tracker.jobs.failing_jobs import told_once
 from tracker.jobs.few_lines import FewLines
 from tracker.rules.money import money_or_none
 from tracker.store.late_checks import LateStored, due_late_ids, store_late
 from tracker.store.orders import Store
+from tracker.store.told_marks import told_once
 
 log = structlog.get_logger("tracker.poll")
 

@@ -45,7 +45,6 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.jobs.failing_jobs import failing, told_once
 from tracker.jobs.refill_outcomes import MAX_FAILED_CALLS
 from tracker.jobs.refill_requests import PanelModes
 from tracker.jobs.refill_shared_ids import close_shared
@@ -63,6 +62,7 @@ from tracker.store.orders import Store
 from tracker.store.refill_holds import running_since
 from tracker.store.refill_stamps import restamp_future_requests
 from tracker.store.refills import open_refills, update_refills, witness_refill
+from tracker.store.told_marks import failing, told_once
 
 log = structlog.get_logger("tracker.refill")
 
@@ -269,7 +269,7 @@ def _ask(
         result.errors.append(str(exc))
         result.auth_failed = isinstance(exc, AuthError)
         result.gave_up = isinstance(exc, TransientError | AuthError)
-        result.failed_whole = True  # told once per run of them (tracker.jobs.failing_jobs)
+        result.failed_whole = True  # told once per run of them (tracker.store.told_marks)
         told = log.debug if result.told else log.error
         told(REFILL_STATUS_FAILED, panel=client.name, refills=len(ids), error=str(exc))
         return None

@@ -28,7 +28,6 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.jobs.failing_jobs import failing, told_once
 from tracker.jobs.refill_multi import FOR_GOOD, THIS_ROUND, named_no_order, refused_so
 from tracker.jobs.refill_outcomes import (
     RequestResult,
@@ -56,6 +55,7 @@ from tracker.rules.refills import NOT_IN_ANSWER, answered, busy_refusal, lost, r
 from tracker.store.capabilities import is_unsupported, refused_before
 from tracker.store.orders import Store
 from tracker.store.refills import begin_requests
+from tracker.store.told_marks import failing, told_once
 
 log = structlog.get_logger("tracker.refill")
 

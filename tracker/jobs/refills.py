@@ -19,7 +19,6 @@ import structlog
 
 from tracker.config.model import RefillConfig
 from tracker.errors import AuthError, PanelError, StopRequested
-from tracker.jobs.failing_jobs import told_once
 from tracker.jobs.probe import ProbeError, ProbeRequest, ProbeStopped, run_probe
 from tracker.jobs.refill_follow import follow_refills
 from tracker.jobs.refill_requests import PanelModes, request_refills
@@ -47,7 +46,7 @@ from tracker.store.refills import (
     requests_of,
     settle_interrupted,
 )
-from tracker.store.told_marks import told_of_panel
+from tracker.store.told_marks import told_of_panel, told_once
 
 __all__ = ["RefillListener", "RefillRound", "order_facts", "past_request"]
 

@@ -14,7 +14,6 @@ from datetime import datetime
 import structlog
 
 from tracker.errors import AuthError, PanelError, StopRequested
-from tracker.jobs.failing_jobs import failing, told_once
 from tracker.panel.client import PanelClient
 from tracker.rules.catalogue import Ambiguous, describe, sort_catalogue
 from tracker.rules.failing_jobs import SERVICES_FAILED
@@ -26,6 +25,7 @@ from tracker.store.catalogue import (
     unalerted,
 )
 from tracker.store.orders import Store
+from tracker.store.told_marks import failing, told_once
 
 log = structlog.get_logger("tracker.services")
 
@@ -86,7 +86,7 @@ def services_job(
     the panel's jobs and alerts (the services job may be the first to ask,
     at a start). A failure (``services_failed``) is told once per run of
     failed jobs, and so are its calls' ``panel_retry``
-    (:mod:`tracker.jobs.failing_jobs`): the panel's answers to other calls
+    (:mod:`tracker.store.told_marks`): the panel's answers to other calls
     between two jobs began "told once an outage" afresh at each."""
     try:
         with client.failure_told(failing(store, client.name, SERVICES_FAILED)):

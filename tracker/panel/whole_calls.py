@@ -75,7 +75,7 @@ class WholeCalls(Transport[P]):
     def failure_told(self, told: bool) -> Iterator[None]:
         """Within it, in this thread: a call failed for good was told already
         (``told``: its job has failed run after run, the first told:
-        :mod:`tracker.jobs.failing_jobs`), its ``panel_retry`` at debug."""
+        :mod:`tracker.store.told_marks`), its ``panel_retry`` at debug."""
         self._current.told = told
         try:
             yield

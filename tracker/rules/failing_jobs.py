@@ -12,14 +12,12 @@ of the job began it afresh, so its line (``balance_failed``,
 Told once per run of failed jobs instead: the run is kept in
 ``alert_state`` under the line's name (no alert; ``since``: the job's
 first failure told), so it holds across processes, and ends at the job's
-first run that does not fail.
+first run that does not fail (:func:`tracker.store.told_marks.told_once`,
+with the other lines told once across ``run --once`` runs). The names of
+those lines here.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
-
-from tracker.rules.episodes import Episode
 
 BALANCE_FAILED = "balance_failed"
 SERVICES_FAILED = "services_failed"
@@ -32,14 +30,3 @@ REFILL_STATUS_FAILED = "refill_status_failed"
 # A refill round's calls certainly not sent (a bot check, HTTP 429, busy
 # words), its orders asked again at the next: told once per run of them.
 REFILL_REQUEST_FAILED = "refill_request_failed"
-
-
-def judge_job(episode: Episode, failed: bool, now: datetime) -> tuple[Episode, bool]:
-    """Given a job's run of failures as stored, whether its run just ended
-    failed, and now: return the run after, and whether that failure was told
-    already (by an earlier run of the job). A run not failed ends it."""
-    if not failed:
-        return Episode(), False
-    if episode.since is None:
-        return Episode(False, now, now), False
-    return episode, True

@@ -21,6 +21,12 @@ the panel's words) are marked by :func:`told_of_panel`: ``panel`` the
 panel's name, ``kind`` the line's event, the thing and a digest of the
 words (``reorder_not_sent#123#ab12cd34ef56``; no byte of the panel's
 answer stored), so that other words about the same thing are a new fact.
+
+A job failing run after run (:mod:`tracker.rules.failing_jobs`) is marked
+by :func:`told_once`: ``panel`` the panel's name, ``kind`` the line's event
+(``balance_failed``), ``since`` and ``last_sent_at`` its first failure told;
+a run of the job that does not fail ends it, the row kept with neither (as
+an alert's episode closed). :func:`failing` says whether it goes on.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -61,9 +67,8 @@ def told_before(store: Store, kind: str, found: Iterable[str], now: datetime) ->
     when nothing changed). A database that cannot say: none told (each told
     at its level), and what it did not take is marked at a later run."""
     now_found = set(found)
-    try:
-        rows = store.rows("SELECT panel, since FROM alert_state WHERE kind = ?", [kind])
-    except (StoreError, sqlite3.Error):
+    rows = _read(store, "SELECT panel, since FROM alert_state WHERE kind = ?", [kind])
+    if rows is None:
         return {}
     stored = {str(row["panel"]): row["since"] or "" for row in rows}
     new = [(what, kind, iso(now)) for what in sorted(now_found - stored.keys())]
@@ -90,12 +95,12 @@ def told_of_panel(
     database that cannot say: none told."""
     marks = {f"{line}#{what}#{words_mark(words)}": what for what, words in found.items()}
     prefix = f"{line}#"
-    try:
-        rows = store.rows(
-            "SELECT kind, since FROM alert_state WHERE panel = ? AND substr(kind, 1, ?) = ?",
-            [panel, len(prefix), prefix],
-        )
-    except (StoreError, sqlite3.Error):
+    rows = _read(
+        store,
+        "SELECT kind, since FROM alert_state WHERE panel = ? AND substr(kind, 1, ?) = ?",
+        [panel, len(prefix), prefix],
+    )
+    if rows is None:
         return {}
     looked = None if asked is None else set(asked) | set(found)
     stored = {str(row["kind"]): row["since"] or "" for row in rows}
@@ -114,14 +119,50 @@ def told_of_panel_before(store: Store, panel: str, line: str, what: str) -> bool
     ID), in any words, its mark kept (:func:`told_of_panel`): an episode
     going on. A database that cannot say: False (told)."""
     prefix = f"{line}#{what}#"
-    try:
-        rows = store.rows(
-            "SELECT 1 FROM alert_state WHERE panel = ? AND substr(kind, 1, ?) = ? LIMIT 1",
-            [panel, len(prefix), prefix],
-        )
-    except (StoreError, sqlite3.Error):
-        return False
+    rows = _read(
+        store,
+        "SELECT 1 FROM alert_state WHERE panel = ? AND substr(kind, 1, ?) = ? LIMIT 1",
+        [panel, len(prefix), prefix],
+    )
     return bool(rows)
+
+
+# A job's run of failures: its row, told (since set); begun; ended, kept.
+_RUN_TOLD = (
+    "SELECT 1 FROM alert_state WHERE panel = ? AND kind = ? AND since IS NOT NULL "
+    "AND since != '' LIMIT 1"
+)
+_RUN_BEGUN = (
+    "INSERT INTO alert_state (panel, kind, active, since, last_sent_at) VALUES (?, ?, 0, ?, ?) "
+    "ON CONFLICT (panel, kind) DO UPDATE SET active = 0, since = excluded.since, "
+    "last_sent_at = excluded.last_sent_at"
+)
+_RUN_ENDED = (
+    "UPDATE alert_state SET active = 0, since = NULL, last_sent_at = NULL "
+    "WHERE panel = ? AND kind = ?"
+)
+
+
+def failing(store: Store, panel: str, line: str) -> bool:
+    """Return whether the job of ``line`` (``balance_failed``...) has failed
+    at its last run, told then: its calls given up now are told already.
+    A database that cannot say: False."""
+    return bool(_read(store, _RUN_TOLD, [panel, line]))
+
+
+def told_once(store: Store, panel: str, line: str, failed: bool, now: datetime) -> bool:
+    """The job of ``line`` just ran, ``failed`` or not: mark its run of
+    failures begun, or ended by a run not failed; return whether this
+    failure was told already (by an earlier run of the job). A database
+    that cannot say: False (told at its level), nothing marked."""
+    rows = _read(store, _RUN_TOLD, [panel, line])
+    if rows is None:
+        return False
+    told = bool(rows)
+    begun = [(panel, line, iso(now), iso(now))] if failed and not told else []
+    ended = [(panel, line)] if told and not failed else []
+    _mark(store, None, begun, ended, insert=_RUN_BEGUN, delete=_RUN_ENDED)
+    return told and failed
 
 
 def hold_told(store: Store, panel: str, why: str | None, now: datetime) -> bool:
@@ -138,21 +179,40 @@ def words_mark(words: str) -> str:
     return hashlib.sha256(words.encode("utf-8", "replace")).hexdigest()[:12]
 
 
+def _read(store: Store, sql: str, params: list[Any]) -> list[dict[str, Any]] | None:
+    """The marks ``sql`` reads; None when the database cannot say (busy)."""
+    try:
+        return store.rows(sql, params)
+    except (StoreError, sqlite3.Error):
+        return None
+
+
+_INSERT = (
+    "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
+    "ON CONFLICT (panel, kind) DO NOTHING"
+)
+_DELETE = "DELETE FROM alert_state WHERE panel = ? AND kind = ?"
+
+
 def _mark(
-    store: Store, kind: str, new: list[tuple[str, str, str]], gone: list[tuple[str, str]]
+    store: Store,
+    kind: str | None,
+    new: Sequence[tuple[str, ...]],
+    gone: Sequence[tuple[str, str]],
+    *,
+    insert: str = _INSERT,
+    delete: str = _DELETE,
 ) -> None:
     """Insert the ``new`` marks (panel, kind, since), delete the ``gone``
-    ones (panel, kind), in one transaction (none when neither)."""
+    ones (panel, kind), in one transaction (none when neither), the write
+    named ``<kind> told`` (None: unnamed, a job's). ``insert`` and
+    ``delete``: the SQL of each (a job's run: begun, ended)."""
     if not (new or gone):
         return
     try:
-        with store.write(f"{kind} told") as db:
-            db.conn.executemany("DELETE FROM alert_state WHERE panel = ? AND kind = ?", gone)
-            db.conn.executemany(
-                "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
-                "ON CONFLICT (panel, kind) DO NOTHING",
-                new,
-            )
+        with store.write(None if kind is None else f"{kind} told") as db:
+            db.conn.executemany(delete, gone)
+            db.conn.executemany(insert, new)
     except (StoreError, sqlite3.Error):
         pass  # told at its level now, and again at the next run
 
