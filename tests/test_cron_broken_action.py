@@ -98,3 +98,26 @@ def test_a_count_is_kept_twice_the_longest_job_interval() -> None:
     assert counts_kept(stored, at + timedelta(hours=1), kept_for) == {"balance": 2}
     # A time after now (the clock set back since): not known, forgotten.
     assert counts_kept(stored, at - timedelta(minutes=1), kept_for) == {}
+
+
+def _insert_count(w: Any, panel: str, kind: str) -> None:
+    """A count as an earlier ``run --once`` stored it, a minute ago."""
+    at = (w.clock() - timedelta(minutes=1)).isoformat()
+    with w.store.write() as db:
+        db.execute(
+            "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?)",
+            [panel, kind, at],
+        )
+
+
+def test_the_counts_of_a_panel_no_longer_configured_are_forgotten_by_the_next_run(world) -> None:
+    # A panel taken out of the config: before, its counts stayed in
+    # alert_state for ever, read by no run. The next run deletes them.
+    w, _order = _world(world)
+    _insert_count(w, "gone", "failed_runs#balance#2")
+    _insert_count(w, "gone", "failed_runs#services#1")
+    assert not _run(w)
+    assert w.store.rows(COUNTS + " ORDER BY panel, kind") == [{"kind": "failed_runs#balance#1"}]
+    assert w.store.rows("SELECT panel FROM alert_state WHERE kind GLOB 'failed_runs#*'") == [
+        {"panel": "sim"}
+    ]

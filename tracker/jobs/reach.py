@@ -127,20 +127,23 @@ class Reach:
     def carry_counts(self, store: Store, panels: Collection[str], schedule: ScheduleConfig) -> None:
         """``run --once``'s start: read the counts an earlier run kept of
         ``panels`` (those not stale: :func:`counts_kept`), and keep this
-        run's in ``store`` from now on. A database that cannot say (busy):
-        counted from 0 in this run, as before, and none stored (the kept
-        ones stay for the next run)."""
+        run's in ``store`` from now on; those of a panel not among
+        ``panels`` (the config no longer names it) are deleted with the
+        stale ones, as a reload forgets them. A database that cannot say
+        (busy): counted from 0 in this run, as before, and none stored (the
+        kept ones stay for the next run)."""
         now = self.clock()
         try:
-            stored = load_counts(store, panels)
+            stored = load_counts(store)
         except (StoreError, sqlite3.Error) as exc:
             log.debug("failed_runs_unread", error=str(exc))
             return
         kept_for = counts_kept_for(self.after_s, schedule)
         with self._lock:
             for panel, counts in stored.items():
-                self._runs[panel] = counts_kept(counts, now, kept_for)
-                stale = counts.keys() - self._runs[panel].keys()
+                if panel in panels:
+                    self._runs[panel] = counts_kept(counts, now, kept_for)
+                stale = counts.keys() - self._runs.get(panel, {}).keys()
                 self._unsaved.update((panel, action) for action in stale)  # deleted
             self._kept_in = store
 
