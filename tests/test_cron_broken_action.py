@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from refill_world import KEY
 
 from tracker.config.model import ScheduleConfig
-from tracker.errors import JobHeld
+from tracker.errors import JobHeld, JobPaused
 from tracker.jobs.tracker import Tracker
 from tracker.rules.refill_rounds import BROKEN_AFTER, counts_kept, counts_kept_for
 from tracker.sim.server import SERVICE_FOLLOWERS
@@ -121,3 +122,40 @@ def test_the_counts_of_a_panel_no_longer_configured_are_forgotten_by_the_next_ru
     assert w.store.rows("SELECT panel FROM alert_state WHERE kind GLOB 'failed_runs#*'") == [
         {"panel": "sim"}
     ]
+
+
+def _jobs(w: Any, *names: str) -> None:
+    """One ``run --once`` a minute on, running the jobs ``names``."""
+    w.clock.advance(MINUTE)
+    tracker = Tracker(w.config, clock=w.clock, once=True)
+    try:
+        tracker.watch.carry_outages()
+        jobs = {job.name: job for job in tracker.jobs()}
+        for name in names:
+            try:
+                jobs[name].run()
+            except (JobHeld, JobPaused):  # held, or the key refused
+                pass
+    finally:
+        tracker.close()
+
+
+def test_a_key_accepted_again_after_auth_failed_begins_the_counts_anew(world) -> None:
+    # The services call failed in two runs; then the panel refused the key
+    # (auth_failed) and the user put the right one in. Before: the old
+    # count held, a single failure of services after the fix judged it
+    # broken (3), no longer holding the refill round.
+    w, _order = _world(world)
+    w.panel.clear_faults()
+    w.panel.inject("json500", count=1000, action="services")
+    _jobs(w, "status:sim", "services:sim")
+    _jobs(w, "status:sim", "services:sim")
+    assert w.store.rows(COUNTS) == [{"kind": "failed_runs#services#2"}]
+    w.panel.key = "another-key-entirely"  # the key refused: auth_failed
+    _jobs(w, "status:sim", "balance:sim")
+    assert w.store.rows(COUNTS) == [{"kind": "failed_runs#services#2"}]  # kept meanwhile
+    w.panel.key = KEY  # the right key: auth_recovered at the balance probe
+    _jobs(w, "balance:sim")
+    kinds = [r["kind"] for r in w.store.rows("SELECT kind FROM alerts ORDER BY id")]
+    assert kinds[-2:] == ["auth_failed", "auth_recovered"]
+    assert w.store.rows(COUNTS) == []  # the new key's calls counted on their own

@@ -15,7 +15,7 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
 from tracker.clock import iso
-from tracker.errors import JobHeld
+from tracker.errors import JobHeld, JobPaused
 from tracker.rules.refill_rounds import held_by
 from tracker.sim.server import SERVICE_FOLLOWERS
 
@@ -137,3 +137,24 @@ def test_a_hold_says_its_actions_by_name_whichever_failed_first() -> None:
     first = held_by(since, ["status", "balance"], False)
     assert first == held_by(since, ["balance", "status", "balance"], False)
     assert first == "its calls have failed since 2026-12-06T06:00:00+00:00 (balance, status)"
+
+
+def test_a_key_fixed_after_auth_failed_begins_the_daemon_s_counts_anew(world) -> None:
+    # The daemon: services failed in two runs of failures; the key was then
+    # refused and fixed (auth_failed, auth_recovered). Before: the old count
+    # held, the new key's first services failure made it broken (3), and
+    # the round went into the failing panel.
+    w = world()
+    (order,) = w.dropped(1)
+    w.order(SERVICE_FOLLOWERS, "In progress")  # open: each poll asks the panel
+    w.panel.inject("json500", count=1000, action="services")
+    for _ in range(2):  # each run of failures ended by a poll answered
+        assert not w.jobs["services:sim"].run()
+        w.poll()
+    key, w.panel.key = w.panel.key, "another-key-entirely"
+    with pytest.raises(JobPaused):
+        w.jobs["balance:sim"].run()  # auth_failed
+    w.panel.key = key
+    assert w.jobs["balance:sim"].run()  # auth_recovered
+    assert not w.jobs["services:sim"].run()  # the new key's first run of failures
+    assert _held(w, order).endswith("(services)")

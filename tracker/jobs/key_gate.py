@@ -31,6 +31,7 @@ from tracker.errors import StoreError
 from tracker.jobs.base import Core
 from tracker.jobs.carried import Carried
 from tracker.jobs.learned import forget_proven
+from tracker.jobs.reach import Reach
 from tracker.rules.alerts import AUTH_FAILED, AUTH_RECOVERED, rough_duration
 from tracker.rules.capabilities import BALANCE
 from tracker.rules.episodes import Alert, Episode
@@ -52,6 +53,7 @@ class KeyGate:
     _lock: threading.RLock
     _retired: bool
     carried: Carried  # what an earlier `run --once` told: its pauses
+    reach: Reach  # each panel's run of failed calls, its actions' counts
     # panel -> the job kind whose refusal of the key came last ("status",
     # "balance"...): what must take the key again to end the episode.
     _refused_by: dict[str, str]
@@ -152,11 +154,17 @@ class KeyGate:
             if (client := self.tracker.clients.get(panel)) is not None:
                 client.key_refusal_told(False)  # and its refusal in unknown words
 
+            recovered = False
+
             def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+                nonlocal recovered
                 after, kind = judge_auth(episode, False, self.clock())
                 if kind is None:
                     return after, None
+                recovered = True
                 message = f"{panel}: the API key is accepted again; the panel's jobs run again"
                 return after, Alert(AUTH_RECOVERED, message, panel=panel)
 
             self.alerter.update(panel, AUTH_FAILED, judge)
+            if recovered:  # a key fixed: the old key's failures count no more
+                self.reach.forget_counts(panel)

@@ -17,7 +17,8 @@ Under ``run --once`` each action's count of runs of failures it failed in
 (what makes it broken, :func:`tracker.rules.refill_rounds.held_by`) is
 carried across runs: read at the run's start (:meth:`carry_counts`),
 stored after each job's run where it changed (:meth:`store_counts`), never
-on a call's path. The daemon keeps them in memory, as before.
+on a call's path. The daemon keeps them in memory, as before. A key
+accepted again after ``auth_failed`` begins them anew (:meth:`forget_counts`).
 """
 
 from __future__ import annotations
@@ -168,6 +169,20 @@ class Reach:
                 log.debug("failed_runs_unsaved", error=str(exc))
         finally:
             self._saving.release()
+
+    def forget_counts(self, panel: str) -> None:
+        """The panel's key accepted again after ``auth_failed`` (a key fixed):
+        its actions' counts of runs of failures begin anew, the new key's
+        calls judged on their own; under ``run --once`` their rows deleted
+        with the next counts stored."""
+        with self._lock:
+            if self._successor is not None:  # retired by a reload: its heir's
+                heir = self._successor()
+                return heir.forget_counts(panel) if heir is not None else None
+            runs = self._runs.pop(panel, {})
+            if self._kept_in is not None:
+                self._unsaved.update((panel, action) for action in runs)
+        return None
 
     def held(self, panel: str) -> str | None:
         """Why the panel's refill round waits (its calls failing), or None."""
