@@ -5,8 +5,10 @@ traceback, never a silent exit 0, and nothing placed that cannot be told."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 from simconfig import SOURCE, cli_in, sim_config
@@ -74,13 +76,52 @@ def test_any_command_with_stdout_closed_says_so(sim, tmp_path, args):
     assert done.stderr.splitlines() == ["smm-tracker: cannot write the output: stdout is closed"]
 
 
+def stored_balances(tmp_path) -> int:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        return int(db.execute("SELECT count(*) FROM balances").fetchone()[0])
+
+
+def test_run_once_with_stdout_closed_does_its_work_then_says_so(sim, tmp_path):
+    # It exited 0, its summary lost: cron saw a run that said nothing, fine.
+    panel, cli = sim
+    assert cli("untrack", "101").exit_code == 0  # not on this panel: its poll would fail
+    placed = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
+    assert placed.exit_code == 0, placed.output
+    done = shell(tmp_path, ">&-", "run", "--once")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines()[-1] == "smm-tracker: cannot write the output: stdout is closed"
+    assert stored_balances(tmp_path) == 1  # its work done and kept: the balance read,
+    with sqlite3.connect(tmp_path / "t.db") as db:  # the new order polled
+        checked = db.execute("SELECT last_checked_at FROM orders WHERE order_id != 101")
+        assert [row[0] is not None for row in checked] == [True]
+    assert cli("run", "--once").exit_code == 0  # the run after it: as ever
+
+
 def test_the_daemon_runs_with_stdout_closed(sim, tmp_path):
     # Its logs go to stderr: a supervisor may well close its stdout.
     panel, cli = sim
     assert cli("untrack", "101").exit_code == 0  # not on this panel: its poll would fail
-    done = shell(tmp_path, ">&-", "run", "--once")
-    assert done.returncode == 0, done.stderr
-    assert "stdout is closed" not in done.stderr
+    daemon = subprocess.Popen(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "tracker", "run"],
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not ((tmp_path / "t.db").exists() and stored_balances(tmp_path)):
+            assert daemon.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        daemon.terminate()
+        _, stderr = daemon.communicate(timeout=30)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+    assert daemon.returncode == 0, stderr
+    assert "stdout is closed" not in stderr
 
 
 @pytest.fixture

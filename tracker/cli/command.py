@@ -69,7 +69,8 @@ class TrackerCommand(click.Command):
 
     def invoke(self, ctx: click.Context) -> Any:
         # `>&-`: Python has no stdout, and click.echo writes nowhere without a
-        # word. The daemon writes its logs to stderr: its stdout may be closed.
+        # word. The daemon writes its logs to stderr: its stdout may be closed;
+        # `run --once` says so after its jobs (tracker/cli/run.py).
         if sys.stdout is None and self.name != "run":
             click.echo("smm-tracker: cannot write the output: stdout is closed", err=True)
             ctx.exit(1)

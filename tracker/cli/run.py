@@ -194,11 +194,17 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             quiet_closed_pipe(exc)  # a pipe whose reader is gone; else raised on
         finally:
             tracker.close()
+        code = outcome.exit_code
+        if sys.stdout is None:  # `>&-`: the summary went nowhere; the jobs' work stays stored
+            from tracker.cli.output import said_if_possible
+
+            said_if_possible("smm-tracker: cannot write the output: stdout is closed")
+            code = code or 1  # a stop's status wins, as over a closed pipe's
         if outcome.signum:
             from tracker.cli.output import last_said
 
             last_said(f"smm-tracker: {_stopped(outcome.signum)}")
-        sys.exit(outcome.exit_code)
+        sys.exit(code)
 
 
 def _metrics_first(config: Config) -> MetricsServer | None:
