@@ -19,6 +19,7 @@ from test_key_control_chars import ADD, KEY, write_config_text
 from test_reload_failed_alert import _key_file_reload
 
 from tracker.config.load import load_config
+from tracker.errors import ConfigError
 
 INVISIBLE = {
     "ZWSP": "\u200b",
@@ -100,3 +101,47 @@ def test_a_key_file_given_an_invisible_character_at_reload_is_named_as_the_file_
         "invisible character), then reload again"
     ), message
     _said_without_the_key(message, "\u200b")
+
+
+# Letters and marks that show as a blank or as nothing, neither a format
+# character nor whitespace: taken and sent, the panel said "Invalid API key".
+BLANK = {
+    "HANGUL FILLER": "\u3164",
+    "HANGUL CHOSEONG FILLER": "\u115f",
+    "HANGUL JUNGSEONG FILLER": "\u1160",
+    "HALFWIDTH HANGUL FILLER": "\uffa0",
+    "BRAILLE BLANK": "\u2800",
+    "COMBINING GRAPHEME JOINER": "\u034f",
+    "VARIATION SELECTOR-16": "\ufe0f",
+}
+
+
+@pytest.mark.parametrize("name", list(BLANK))
+def test_a_key_holding_a_character_that_shows_as_a_blank_is_refused(
+    cli, tmp_path, monkeypatch, name
+):
+    char = BLANK[name]
+    for key in (KEY.format(char), KEY.format("") + char, char + KEY.format("")):
+        (tmp_path / "panel.key").write_text(key + "\n", encoding="utf-8")
+        monkeypatch.setenv("BLANK_KEY", key)
+        for field, line in (
+            ("key_file", 'key_file = "panel.key"'),
+            ("key_env", 'key_env = "BLANK_KEY"'),
+            ("key", "key = " + json.dumps(key)),
+        ):
+            config = write_config(tmp_path / "k.toml", key=line)
+            said = one_line(cli("--config", config, "run", "--once"), f"panels[0].{field}")
+            _said_without_the_key(said, char)
+
+
+@pytest.mark.parametrize("blank", ["\u00a0", "\u3000", "\u2003"])
+def test_blanks_around_a_key_are_read_past_and_inside_it_are_several_words(
+    tmp_path: Path, monkeypatch, blank: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(write_config_text('key_env = "BLANK_KEY"'))
+    around = {"BLANK_KEY": f"{blank}k1k2k3Zq9Wx8Vt{blank}"}
+    assert load_config(str(path), around).panels[0].key.reveal() == "k1k2k3Zq9Wx8Vt"
+    with pytest.raises(ConfigError, match=r"it holds several words\)") as refused:
+        load_config(str(path), {"BLANK_KEY": KEY.format(blank)})
+    assert "k1k2k3" not in str(refused.value) and blank not in str(refused.value)

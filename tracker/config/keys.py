@@ -30,6 +30,15 @@ _HOLDS_CONTROL = "it holds a control character"
 # A format character (U+200B, U+FEFF, a bidi control...: tracker.redact's
 # set): copied with a key from a web page or a chat, shown nowhere.
 _HOLDS_INVISIBLE = "it holds an invisible character"
+# Letters and marks that show as nothing or as a blank, no format character
+# nor whitespace (those a key's strip() and split() see): the Hangul fillers
+# (U+115F, U+1160, U+3164, U+FFA0), the braille blank (U+2800), the
+# combining grapheme joiner, the variation selectors, the Mongolian free
+# variation selectors, the Khmer inherent vowels. Said as invisible too.
+_BLANK_LOOKING = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u2800\u3164"
+    "\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
+)
 _UNSET = re.compile(r"at '[^']*\.key_env': environment variable .* is not set")
 
 
@@ -41,10 +50,13 @@ def unset_variable(problem: str) -> bool:
 
 def _no_key(key: str) -> str:
     """Given a key, return why no panel gave it ("it holds ..."), "" when
-    nothing says so: a control character or an invisible one in it."""
+    nothing says so: a control character or an invisible one in it (a
+    format character, or one that shows as a blank: a Hangul filler)."""
     if _CONTROL.search(key):
         return _HOLDS_CONTROL
-    return _HOLDS_INVISIBLE if invisible(key) else ""
+    if key.isascii():
+        return ""
+    return _HOLDS_INVISIBLE if invisible(key) or _BLANK_LOOKING.search(key) else ""
 
 
 def looks_like_key(text: str) -> bool:
