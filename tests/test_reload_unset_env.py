@@ -60,3 +60,40 @@ def test_a_reload_missing_the_key_variable_says_a_restart_is_what_reads_it(
     assert ran.exit_code == 2, ran.output
     assert "environment variable SMM_NEW_KEY is not set" in ran.output
     assert CURE not in ran.output and "Traceback" not in ran.output
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("", "is empty"),
+        ("k1k2k3k4 Zq9Wx8Vt", "must hold only the key (it holds several words)"),
+        ("k1k2k3k4\u200bZq9Wx8Vt", "must hold only the key (it holds an invisible character)"),
+        ("k1k2k3k4\x1bZq9Wx8Vt", "must hold only the key (it holds a control character)"),
+    ],
+)
+def test_a_reload_finding_the_key_variable_unusable_says_a_restart_is_what_reads_it(
+    tmp_path: Path, value: str, said: str
+):
+    # It said "fix the file (`smm-tracker doctor` checks it), then reload
+    # again": the file was right, and the variable the same at every reload.
+    env = {"SMM_OLD_KEY": "k9k8k7k6k5k4", "SMM_NEW_KEY": value}
+    path = _config(tmp_path, 'key_env = "SMM_OLD_KEY"', 'key = "q1q2q3q4q5q6"')
+    config = load_config(str(path), env)
+    service = Service(config, load=lambda: load_config(str(path), env), notifier=Notifier(None))
+    first = service._build(config)
+    try:
+        _config(tmp_path, 'key_env = "SMM_NEW_KEY"', 'key = "q1q2q3q4q5q6"')
+        with capture_logs() as logs:
+            assert service._reload() is None  # the running config goes on
+    finally:
+        first.close()
+    (failed,) = [e for e in logs if e["event"] == "reload_failed"]
+    assert failed["problems"] == [
+        f"at 'panels[0].key_env': environment variable SMM_NEW_KEY {said} (the daemon's "
+        "environment is read at its start only: set it in the unit or its EnvironmentFile, "
+        "then restart)"
+    ]
+    (alert,) = [e for e in logs if e["event"] == "alert"]
+    message = str(alert["message"])
+    assert message.endswith("restart the daemon to take the file as it is (a reload cannot)")
+    assert "reload again" not in message and "Zq9Wx8Vt" not in message

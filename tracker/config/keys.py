@@ -39,12 +39,17 @@ _BLANK_LOOKING = re.compile(
     "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u2800\u3164"
     "\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
 )
-_UNSET = re.compile(r"at '[^']*\.key_env': environment variable .* is not set")
+# What the variable a panel's key_env names holds (not set, empty, not only
+# a key), never its name written wrong: only the environment cures these.
+_UNSET = re.compile(
+    r"at '[^']*\.key_env': environment variable .* (?:is not set|is empty|must hold only the key)"
+)
 
 
 def unset_variable(problem: str) -> bool:
     """Given one config problem line, return True when it says the variable a
-    panel's ``key_env`` names is not set (a reload says what cures that)."""
+    panel's ``key_env`` names is not set, is empty or holds more than a key
+    (a reload says what cures that: the daemon's environment, a restart)."""
     return bool(_UNSET.search(problem))
 
 

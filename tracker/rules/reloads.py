@@ -175,5 +175,6 @@ def summarize_problems(problems: list[str]) -> str:
 
 def reload_problems(problems: list[str]) -> list[str]:
     """Given the problems of a config read for a reload, return them with what
-    cures a ``key_env`` variable that is not set: a restart, not a reload."""
+    cures a ``key_env`` variable that is not set, empty or not the key alone:
+    a restart, not a reload."""
     return [f"{p}{STARTED_WITH}" if unset_variable(p) else p for p in problems]
