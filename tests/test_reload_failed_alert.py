@@ -213,3 +213,49 @@ def test_each_key_file_fault_is_said_with_the_file() -> None:
     )
     assert key_file_fault(f"{at}file named here does not exist") is None  # the config's
     assert key_file_fault("at 'schedule.status_evry': unknown key") is None
+
+
+def test_a_key_file_systemd_copied_at_start_is_fixed_at_its_source_then_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key file the unit hands over (LoadCredential=) is read from the copy
+    systemd made in $CREDENTIALS_DIRECTORY at the daemon's start: the alert
+    said to put the key in that copy (read-only), then reload again, which
+    reads the same copy."""
+    import os
+
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "api-key").write_text("k1k2k3k4k5k6\n")
+    (credentials / "other-key").write_text("\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
+    path = tmp_path / "tracker.toml"
+    keyed = (
+        '[database]\npath = "t.db"\n\n'
+        '[[panels]]\nname = "p"\nurl = "http://127.0.0.1:9/api/v2"\nkey_file = "api-key"\n'
+    )
+    path.write_text(keyed)
+    config = load_config(str(path), os.environ)
+    service = Service(
+        config, load=lambda: load_config(str(path), os.environ), notifier=Notifier(None)
+    )
+    first = service._build(config)
+    try:
+        path.write_text(keyed.replace("api-key", "other-key"))
+        with capture_logs() as logs:
+            assert service._reload() is None
+    finally:
+        first.close()
+    (failed,) = [e for e in logs if e["event"] == "reload_failed"]
+    assert failed["problems"] == [
+        f"at 'panels[0].key_file': file {credentials / 'other-key'} is empty (a copy systemd "
+        "made at the daemon's start of the file the unit's LoadCredential= names: fix that "
+        "file, then restart)"
+    ]
+    (alert,) = [e for e in logs if e["event"] == "alert"]
+    message = str(alert["message"])
+    assert message.endswith(
+        "fix the key file the unit's LoadCredential= names, then restart the daemon (a reload "
+        "reads the copy made at its start)"
+    ), message
+    assert "reload again" not in message and "put the key in" not in message

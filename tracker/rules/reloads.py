@@ -21,6 +21,17 @@ STARTED_WITH = (
     "or its EnvironmentFile, then restart)"
 )
 
+# A key file read from $CREDENTIALS_DIRECTORY: systemd's copy, made when it
+# started the daemon (LoadCredential=), read-only and the same at a reload.
+CREDENTIAL_COPY = (
+    " (a copy systemd made at the daemon's start of the file the unit's "
+    "LoadCredential= names: fix that file, then restart)"
+)
+_CREDENTIAL_FIX = (
+    "fix the key file the unit's LoadCredential= names, then restart the daemon "
+    "(a reload reads the copy made at its start)"
+)
+
 
 def rekeyed(
     old: Config, new: Config, paused: Collection[str], refused: Callable[[str], Episode | None]
@@ -116,8 +127,14 @@ def reload_fix(problems: list[str], config: Path | None = None) -> str:
     ``key_file`` that cannot be used is named with what is wrong with it
     (:func:`key_file_fault`), never with what it holds: the file to fix is
     that one, not the config."""
-    restart = [p for p in problems if p.endswith((STARTED_WITH, _NEW_DATABASE, _NEW_LISTEN))]
+    restart = [
+        p
+        for p in problems
+        if p.endswith((STARTED_WITH, CREDENTIAL_COPY, _NEW_DATABASE, _NEW_LISTEN))
+    ]
     if restart and len(restart) == len(problems):
+        if any(p.endswith(CREDENTIAL_COPY) for p in problems):
+            return _CREDENTIAL_FIX
         return "restart the daemon to take the file as it is (a reload cannot)"
     keys = [fault for p in problems if (fault := key_file_fault(p)) is not None]
     fixed = "fix the file (`smm-tracker doctor` checks it)"
@@ -147,7 +164,7 @@ def key_file_fault(problem: str) -> str | None:
     file /etc/smm-tracker/api-key (it is empty)"); None for a problem of
     another kind."""
     found = _KEY_FILE.fullmatch(problem)
-    if found is None:
+    if found is None or problem.endswith(CREDENTIAL_COPY):  # fixed where systemd copies from
         return None
     if found["cannot"]:
         return f"fix the key file {found['unread']} (it cannot be read: {found['why']})"
@@ -173,8 +190,26 @@ def summarize_problems(problems: list[str]) -> str:
     return f"{problems[0]}{more}" if problems else "unknown problem"
 
 
-def reload_problems(problems: list[str]) -> list[str]:
-    """Given the problems of a config read for a reload, return them with what
-    cures a ``key_env`` variable that is not set, empty or not the key alone:
-    a restart, not a reload."""
-    return [f"{p}{STARTED_WITH}" if unset_variable(p) else p for p in problems]
+def reload_problems(problems: list[str], credentials: str | None = None) -> list[str]:
+    """Given the problems of a config read for a reload and the daemon's
+    ``$CREDENTIALS_DIRECTORY`` (None: none), return them with what cures a
+    ``key_env`` variable that is not set, empty or not the key alone, and a
+    key file read from that directory (systemd's copy): a restart, not a
+    reload."""
+    return [
+        f"{p}{STARTED_WITH}"
+        if unset_variable(p)
+        else f"{p}{CREDENTIAL_COPY}"
+        if credentials and _copied(p, credentials)
+        else p
+        for p in problems
+    ]
+
+
+def _copied(problem: str, credentials: str) -> bool:
+    """Given a config problem and $CREDENTIALS_DIRECTORY, return True when it
+    is of a key file in that directory."""
+    found = _KEY_FILE.fullmatch(problem)
+    if found is None:
+        return False
+    return Path(found["path"] or found["unread"]).is_relative_to(credentials)

@@ -287,7 +287,12 @@ class Service(Startup, Heartbeat):
                 raise ConfigError(blockers)
             generation = self._build(new)  # its panels of a new url or key: jobs at once
         except Exception as exc:  # a bug too (no thread to start): the old config runs on
-            problems = reload_problems(exc.problems) if isinstance(exc, ConfigError) else [str(exc)]
+            copies = os.environ.get("CREDENTIALS_DIRECTORY")  # LoadCredential='s, at start
+            problems = (
+                reload_problems(exc.problems, copies)
+                if isinstance(exc, ConfigError)
+                else [str(exc)]
+            )
             bug = not isinstance(exc, TrackerError | OSError)  # its traceback: a bug's
             log.error("reload_failed", problems=problems, kept="previous config", exc_info=bug)
             self.note = f"reload failed: {summarize_problems(problems)}; kept the previous config"
