@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 
@@ -183,3 +184,43 @@ def test_the_deadline_starts_once_the_body_is_encoded(monkeypatch):
         client.add(_ORDER)
     assert "was not all sent within 2s (taken too slowly)" in str(caught.value)
     assert sock.taken  # the panel was given the request
+
+
+@pytest.fixture
+def held_reader() -> Iterator[str]:
+    """A server taking the first 1000 bytes of each request, then reading no
+    more (held: its receive buffer full), answering nothing."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    done = threading.Event()
+
+    def take(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(1000)
+            done.wait(10)
+
+    stop = accepting(server, take)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/api/v2"
+    done.set()
+    stop()
+
+
+def test_an_add_whose_body_the_server_stopped_taking_says_it_was_not_all_sent(held_reader):
+    # Before: "no answer from 127.0.0.1:PORT within 1s", as if the panel had
+    # the whole request; the body (64 kB) fits this end's send buffer, so
+    # every write returned, and the rest waited in the kernel's queue.
+    panel = PanelConfig(name="p", url=held_reader, key=Secret(KEY), timeout=1, retries=0)
+    roomy = [(socket.SOL_SOCKET, socket.SO_SNDBUF, 256 * 1024)]
+    client = PanelClient(panel, transport=httpx.HTTPTransport(socket_options=roomy))
+    order = NewOrder(1, "https://x.test/p", 100, extra={"comments": "x\n" * 32_000})
+    try:
+        with pytest.raises(OutcomeUnknownError) as caught:  # judged as before: unknown
+            client.add(order)
+    finally:
+        client.close()
+    said = str(caught.value)
+    assert "outcome unknown" in said
+    assert "was not all sent within 1s (the server stopped taking it)" in said
+    assert "no answer" not in said and KEY not in said

@@ -26,7 +26,7 @@ from tracker.panel.coded import StatusAnswer, with_code
 from tracker.panel.not_http import HEAD_CUT, not_http
 from tracker.panel.notices import html_title, looks_like_html
 from tracker.panel.refusals import error_text
-from tracker.panel.sockets import HeadCut
+from tracker.panel.sockets import HeadCut, Untaken
 from tracker.panel.urls import shown_url
 from tracker.panel.values import short
 
@@ -135,6 +135,9 @@ def describe_send_failure(
         return f"{proxy} opened no tunnel to {where} within {timeout:g}s (no answer to CONNECT)"
     if isinstance(exc, httpx.WriteTimeout):  # a large body taken too slowly, or not at all
         return f"the request to {where} was not all sent within {timeout:g}s (taken too slowly)"
+    if isinstance(exc, Untaken):  # a body part-taken, then held: the server stopped reading
+        held = "the server stopped taking it"
+        return f"the request to {where} was not all sent within {timeout:g}s ({held})"
     if isinstance(exc, httpx.TimeoutException):
         return f"no answer from {where} within {timeout:g}s"
     proxied = proxies.unconnected(exc, proxy) if proxy is not None else None

@@ -47,6 +47,11 @@ class HeadCut(httpx.RemoteProtocolError):
     logged at debug). Told apart by what the call read (:func:`_head_cut`)."""
 
 
+class Untaken(httpx.ReadTimeout):
+    """No answer in time, bytes of the request still in this end's send queue
+    (the server stopped taking them): judged as any answer not come in time."""
+
+
 class Stopped(Exception):
     """A stop came while the answer of a call that only reads was awaited:
     the connection closed, the answer no longer waited for."""
@@ -67,15 +72,20 @@ def deadline_at(
     _local.stop, _local.cut = stop or stopped_by, cut if stop is None else None
     _local.heard = b""  # the last bytes this call read (see _head_cut)
     _local.heads = None if heads is None else Heads(heads)
+    untaken, _local.untaken = getattr(_local, "untaken", False), False
     try:
         yield
     except httpx.RemoteProtocolError as exc:
         if not isinstance(exc, HeadCut) and _head_cut(_local.heard) and unanswered(str(exc)):
             raise HeadCut(str(exc)) from exc
         raise
+    except httpx.ReadTimeout as exc:
+        if _local.untaken and not isinstance(exc, Untaken):  # see _Stream.read
+            raise Untaken(str(exc)) from exc
+        raise
     finally:
         _local.end, _local.stop, _local.cut, _local.heard = previous, stopped_by, cut, heard
-        _local.heads = capped
+        _local.heads, _local.untaken = capped, untaken
 
 
 def heads_read() -> None:
@@ -90,6 +100,22 @@ def _head_cut(heard: bytes) -> bool:
     blank line that ends a head (a whole 100 Continue's does, then nothing).
     Said of a close before the answer's head was read (httpcore's words)."""
     return bool(heard) and not heard.endswith((b"\n\n", b"\n\r\n"))
+
+
+def _unsent(stream: httpcore.NetworkStream) -> bool:
+    """Whether bytes written to ``stream`` are still in its socket's send
+    queue, not yet taken by the far end (Linux's TIOCOUTQ: unsent and
+    unacknowledged); False when it cannot be told."""
+    try:
+        import fcntl
+        import sys
+        import termios
+
+        held = bytearray(4)
+        fcntl.ioctl(stream.get_extra_info("socket").fileno(), termios.TIOCOUTQ, held)
+    except (AttributeError, ImportError, OSError, ValueError):  # no socket, closed, not Linux
+        return False
+    return int.from_bytes(held, sys.byteorder) > 0
 
 
 def _cut_at() -> float | None:
@@ -146,6 +172,7 @@ class _Stream(httpcore.NetworkStream):
             else:
                 data = self._sliced(max_bytes, timeout)
         except httpcore.ReadTimeout as exc:  # to https://, only a proxy's answer is read plain
+            _local.untaken = getattr(_local, "untaken", False) or _unsent(self._stream)
             if not self._plain:
                 raise
             raise PlainTimeout(str(exc)) from exc
