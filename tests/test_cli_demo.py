@@ -243,6 +243,21 @@ def test_a_keep_that_is_a_fifo_or_a_device_is_refused_as_no_folder_before_the_de
         )
 
 
+def test_a_keep_that_is_a_regular_file_is_the_same_one_line_and_left_as_it_was(tmp_path):
+    # It was click's: "Invalid value for '--keep': Directory '...' is a file.
+    # (see 'smm-tracker demo --help')".
+    kept = tmp_path / "notes.txt"
+    kept.write_text("mine\n")
+    for keep in (str(kept), str(kept) + "/"):
+        result = CliRunner().invoke(main, ["demo", "--keep", keep], catch_exceptions=False)
+        assert result.exit_code == 2, result.output
+        assert result.output == (
+            f"smm-tracker: --keep: {kept} is not a folder; name the folder to keep "
+            "the database in\n"
+        )
+    assert kept.read_text() == "mine\n" and sorted(tmp_path.iterdir()) == [kept]
+
+
 def test_an_empty_keep_is_refused_not_taken_for_the_current_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["demo", "--duration", "1", "--keep", ""])

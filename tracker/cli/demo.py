@@ -172,7 +172,7 @@ def _make_folder(path: Path) -> None:
     except OSError as exc:
         _remove_empty(created)
         fail(f"--keep: cannot create {path}: {exc.strerror or exc}", EXIT_USAGE)
-    if not path.is_dir():  # a FIFO, /dev/null: click's check refuses a regular file only
+    if not path.is_dir():  # a regular file, a FIFO, /dev/null (click checks none of them)
         fail(f"--keep: {path} is not a folder; name the folder to keep the database in", EXIT_USAGE)
 
 

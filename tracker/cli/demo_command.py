@@ -3,8 +3,10 @@ itself is :mod:`tracker.cli.demo`'s)."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,6 +14,21 @@ from tracker.cli.bounds import LONGEST, FiniteNumber, WholeNumber
 from tracker.cli.main import EXIT_USAGE, fail, handle_errors, main
 from tracker.service.signals import stop_signals
 from tracker.signals import Stop
+
+
+class _Folder(click.Path):
+    """``--keep``'s folder, completed as one; a regular file named there is
+    refused by the demo's own line, as a FIFO is (:mod:`tracker.cli.demo`),
+    not click's "Directory '...' is a file"."""
+
+    def __init__(self) -> None:
+        super().__init__(file_okay=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and os.path.isfile(value):
+            return value
+        return super().convert(value, param, ctx)
+
 
 _TIMED = re.compile(r"\d\d:\d\d:\d\d  ")  # a demo's line of a transition or an alert
 _TIME_WIDTH = len("12:00:00  ")
@@ -47,7 +64,7 @@ _TIME_WIDTH = len("12:00:00  ")
 )
 @click.option(
     "--keep",
-    type=click.Path(file_okay=False),
+    type=_Folder(),
     help="Keep the demo database in this directory (made if missing).",
 )
 @handle_errors
