@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from tracker.errors import StoreError
 from tracker.store.causes import describe_db_error, write_cause
+from tracker.store.newer_schema import refuse_unreadable
 from tracker.store.schema import MIGRATIONS, applied_migrations, refuse_foreign
 from tracker.store.stale_wal import hold, own_shm
 
@@ -50,6 +51,14 @@ def open_read_only(path: Path, timeout: float) -> sqlite3.Connection | None:
     if conn is None:
         raise StoreError(describe_db_error(path, error)) from None
     if current:
+        if newer := sorted(applied - set(MIGRATIONS)):
+            try:  # a newer version's schema: read only what still reads the same
+                refuse_unreadable(conn, path, newer)
+            except (StoreError, sqlite3.Error) as exc:
+                conn.close()
+                if isinstance(exc, StoreError):
+                    raise
+                raise StoreError(describe_db_error(path, exc)) from None
         return hold(conn, path)
     conn.close()
     cause = write_cause(path)
