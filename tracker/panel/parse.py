@@ -32,7 +32,7 @@ from tracker.panel.notices import (  # noqa: F401  (the envelope, used as parse.
     looks_like_html,
 )
 from tracker.panel.plain_items import plain_answer, plain_status
-from tracker.panel.refusals import error_text, raise_for_error
+from tracker.panel.refusals import add_maybe_placed, answer_status, error_text, raise_for_error
 from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import short, to_int, to_text
 
@@ -264,12 +264,16 @@ def parse_add(data: Any) -> int:
 
     The panel's ``{"error": ...}`` raises PanelAnswerError (nothing placed);
     any other answer without a usable ID (see :func:`~tracker.panel.ids.
-    written_id`: " 23501 " and 23501.0 are 23501), or an error beside an order
-    ID, raises BadAnswerError: the client says outcome unknown.
+    written_id`: " 23501 " and 23501.0 are 23501), an error beside an order
+    ID, or an error that may follow an order placed (:func:`~tracker.panel.refusals.
+    add_maybe_placed`),
+    raises BadAnswerError: the client says outcome unknown.
     """
     order_id = written_id(data.get("order")) if isinstance(data, dict) else None
     if order_id is not None and error_text(data) is not None:
         raise BadAnswerError(f"answered an order ID and an error: {values.as_json(data)}")
+    if (words := add_maybe_placed(data)) is not None:
+        raise BadAnswerError(words, status=answer_status(data))
     raise_for_error(data)
     if order_id is None:
         raise BadAnswerError(f"answered without a usable order ID: {_as_sent(data)}")

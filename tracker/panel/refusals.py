@@ -17,6 +17,7 @@ from typing import Any
 
 from tracker.errors import AuthError, PanelAnswerError
 from tracker.panel.error_words import error_words
+from tracker.panel.ids import written_id
 from tracker.panel.refusal_words import (
     ABOUT_THE_REQUEST,
     AUTH_PATTERNS,
@@ -33,7 +34,7 @@ from tracker.panel.refusal_words import (
     REFUSING,
     WITH_CODE,
 )
-from tracker.panel.values import compatible, short
+from tracker.panel.values import as_json, compatible, short
 
 
 @cache
@@ -144,6 +145,25 @@ def raise_for_error(data: Any) -> None:
     if is_key_refusal(message):
         raise AuthError(message, status=status)
     raise PanelAnswerError(message, status=status)
+
+
+def add_maybe_placed(data: Any) -> str | None:
+    """Given an ``add`` answer, return what to say of its error when it may
+    follow an order placed (a script failing after its INSERT): its words
+    when the panel's server failed ("SQLSTATE...", "Internal server error")
+    or it was too busy ("Too many requests"), as a re-order reads them; an
+    order ID for the error, bare or an object's ``order`` (``{"error":
+    23501}``, ``{"error": {"order": 23501}}``). None for any other answer."""
+    words = error_text(data)
+    if words is None:
+        return None
+    error = data["error"]
+    named = error.get("order") if isinstance(error, dict) else error
+    if type(named) is not bool and written_id(named) is not None:
+        return f"answered an order ID for its error: {as_json(data)}"
+    if is_key_refusal(words):
+        return None
+    return words if is_busy(words) or is_panel_fault(words) else None
 
 
 def answer_status(data: Any) -> int | None:
