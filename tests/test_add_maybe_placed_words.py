@@ -61,10 +61,13 @@ def _adds(server) -> int:
     return sum(1 for form in server.requests if form.get("action") == "add")
 
 
+@pytest.mark.parametrize("code", [200, 400])
 @pytest.mark.parametrize("error", [*MAYBE_PLACED, *ID_FOR_ERROR])
-def test_an_add_answered_words_that_may_follow_an_order_is_outcome_unknown(panel, tmp_path, error):
+def test_an_add_answered_words_that_may_follow_an_order_is_outcome_unknown(
+    panel, tmp_path, error, code
+):
     server, set_reply, cli = panel
-    set_reply(json_reply({"error": error}))
+    set_reply(json_reply({"error": error}, status=code))
     result = cli(*KEYED)
     assert result.exit_code == 1, result.output
     told = result.stderr.splitlines()[-1]
@@ -113,3 +116,17 @@ def test_a_reorder_answered_an_order_id_for_its_error_is_unknown_not_refused(wor
     (row,) = [a for a in automation_sql.actions(w.store) if a["action"] == "reorder"]
     assert row["order_id"] == parent and row["status"] == "Unknown"
     assert row["error"].startswith("outcome unknown — check the panel before placing it again")
+
+
+@pytest.mark.parametrize("error", ID_FOR_ERROR)
+def test_a_rate_limit_answer_with_an_order_id_for_its_error_is_never_sent_again(
+    panel, tmp_path, error
+):
+    # A 429 whose JSON names the order placed, in its error or not, is the
+    # panel's script's: read as with a 200, never retried as the limit's.
+    server, set_reply, cli = panel
+    set_reply(json_reply({"error": error}, status=429))
+    result = cli(*KEYED)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1].startswith(f"{UNKNOWN} (")
+    assert _adds(server) == 1 and _tracked(tmp_path) == []

@@ -16,6 +16,9 @@ class StatusAnswer(dict[str, Any]):
     (:func:`tracker.panel.refusals.raise_for_error`)."""
 
     status: int | None = None
+    # The panel's own ``error`` value, before its code was written into it
+    # (``23501`` for ``"HTTP 429: 23501"``): an add's order ID for its error.
+    given: Any = None
 
 
 class StatusList(list[Any]):

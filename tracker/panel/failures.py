@@ -212,7 +212,7 @@ def with_status(code: int, data: Any, url: str) -> Any:
         return with_code(code, data)
     where = f" from {shown_url(url)}" if code in _WRONG_URL_CODES else ""
     answer = StatusAnswer({**data, "error": f"HTTP {code}{where}: {text}"})
-    answer.status = code
+    answer.status, answer.given = code, data["error"]
     return answer
 
 

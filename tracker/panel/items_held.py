@@ -29,7 +29,7 @@ from typing import Any
 
 from tracker.panel.bare import is_status_word
 from tracker.panel.ids import named_id, to_id, written_id
-from tracker.panel.refusals import error_text, refuses
+from tracker.panel.refusals import error_names_order, error_text, refuses
 from tracker.panel.values import says_yes, sentence
 
 Item = tuple[str | None, Any]  # (its key in an object keyed by ID; None in a list, the item)
@@ -116,7 +116,8 @@ def holds_one(action: str, data: Any) -> bool:
 def acted(action: str, data: Any) -> bool:
     """Whether ``data``, an answer to ``add``, ``refill`` or ``cancel`` that
     came with a 429 or a Cloudflare challenge, says the panel may have done
-    something: an order ID (``{"order": 23501}``), a refill ID (one order's
+    something: an order ID (``{"order": 23501}``, or for its error,
+    ``{"error": 23501}``), a refill ID (one order's
     ``{"refill": 71}``, or a multi answer's item), a cancel's yes, beside an
     error or not. Then the panel's script ran: the answer is read as with a
     200 (:mod:`tracker.panel.interpret`; beside an error, the parsers'
@@ -126,6 +127,8 @@ def acted(action: str, data: Any) -> bool:
     if action in ("add", "refill") and type(data) is dict:
         name, read = ("order", written_id) if action == "add" else ("refill", to_id)
         if read(data.get(name)) is not None:
+            return True
+        if action == "add" and error_names_order(data):  # {"error": 23501}
             return True
     said = _GIVEN.get(action)
     items = _items(data)

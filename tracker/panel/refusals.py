@@ -157,13 +157,21 @@ def add_maybe_placed(data: Any) -> str | None:
     words = error_text(data)
     if words is None:
         return None
-    error = data["error"]
-    named = error.get("order") if isinstance(error, dict) else error
-    if type(named) is not bool and written_id(named) is not None:
+    if error_names_order(data):
         return f"answered an order ID for its error: {as_json(data)}"
     if is_key_refusal(words):
         return None
     return words if is_busy(words) or is_panel_fault(words) else None
+
+
+def error_names_order(data: Any) -> bool:
+    """Whether an ``add`` answer's error is an order ID, bare or an object's
+    ``order`` (``{"error": 23501}``, ``{"error": {"order": "23501"}}``):
+    the panel's script placed that order, maybe."""
+    error = data.get("error") if isinstance(data, dict) else None
+    error = getattr(data, "given", None) or error  # a non-200's, before "HTTP 429: "
+    named = error.get("order") if isinstance(error, dict) else error
+    return type(named) is not bool and written_id(named) is not None
 
 
 def answer_status(data: Any) -> int | None:
