@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import NamedTuple
 
 from tracker.clock import iso
@@ -30,9 +30,17 @@ def usable_rate(rate: Decimal | None) -> bool:
     return rate is not None and rate.is_finite() and rate > 0
 
 
+# Digits enough for any estimate to 5 places: a rate below 1e18 (a charge
+# below 1e15 for one unit) times a quantity below 1e19, exactly.
+_WIDE = Context(prec=60)
+
+
 def estimated_cost(rate: Decimal, quantity: int) -> Decimal:
-    """Given a service's rate (per 1000) and a quantity, return its estimated cost."""
-    return (rate * quantity / 1000).quantize(_CENTS, ROUND_HALF_UP)
+    """Given a service's rate (per 1000) and a quantity, return its estimated
+    cost, to 5 places however large: a hostile panel's figures (1e24) skip
+    the re-order for the cap, never fail the job (InvalidOperation)."""
+    cost = _WIDE.divide(_WIDE.multiply(rate, quantity), 1000)
+    return cost.quantize(_CENTS, ROUND_HALF_UP, context=_WIDE)
 
 
 def charged_rate(
