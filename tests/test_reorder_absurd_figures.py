@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from automation_kit import REORDER, cli_today, run  # noqa: F401  (fixture)
 from refill_world import World
 
@@ -30,7 +31,8 @@ def test_an_estimate_of_an_absurd_rate_keeps_its_figure():
     assert estimated_cost(Decimal("0.9"), 500) == Decimal("0.45000")
 
 
-def test_a_partial_charged_absurdly_is_skipped_and_later_partials_reordered(world):
+@pytest.mark.parametrize("charge", [float(ABSURD_CHARGE), 1e300])  # 1e300: an older row's
+def test_a_partial_charged_absurdly_is_skipped_and_later_partials_reordered(world, charge):
     w: World = world(automation=REORDER.replace("[1]", f"[{SERVICE_FOLLOWERS}, {SERVICE_LIKES}]"))
     listed = [
         {k: v for k, v in s.items() if k != "max"} if s["service"] == SERVICE_FOLLOWERS else s
@@ -44,10 +46,34 @@ def test_a_partial_charged_absurdly_is_skipped_and_later_partials_reordered(worl
     with w.store.write() as db:  # what the panel said of it: one unit, nearly 1e15
         db.conn.execute(
             "UPDATE orders SET charge = ?, remains = ? WHERE order_id = ?",
-            [float(ABSURD_CHARGE), BILLION - 1, parent],
+            [charge, BILLION - 1, parent],
         )
     assert run(w)
     skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
     assert skipped == {parent: ALONE_ABOVE_CAP}
     placed = [a["order_id"] for a in automation_sql.actions(w.store) if a["action"] == "reorder"]
     assert placed == [later]
+
+
+def test_a_reorder_whose_stored_charge_is_absurd_counts_it_and_fails_nothing(world):
+    # A charge stored before amounts were bounded at 1e15 (older rows may
+    # hold such): the day's spend summed to 5 places had more digits than
+    # Decimal's default context holds, and the automation job failed at
+    # every run, `automation` with it.
+    w: World = world(automation=REORDER.replace("1.0", "100"))
+    assert w.sync_services()
+    w.ended(SERVICE_FOLLOWERS)
+    w.poll()
+    assert run(w)
+    (action,) = [a for a in automation_sql.actions(w.store) if a["action"] == "reorder"]
+    w.ended(SERVICE_FOLLOWERS)
+    w.poll()
+    with w.store.write() as db:
+        db.conn.execute(
+            "UPDATE orders SET charge = 1e300 WHERE order_id = ?", [action["new_order_id"]]
+        )
+    assert run(w)  # the cap is passed: nothing more placed, and no failure
+    assert w.panel.calls["add"] == 1
+    shown = w.cli("automation")
+    assert shown.exit_code == 0, shown.output
+    assert "re-orders today: " in shown.stdout

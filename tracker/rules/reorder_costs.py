@@ -30,17 +30,18 @@ def usable_rate(rate: Decimal | None) -> bool:
     return rate is not None and rate.is_finite() and rate > 0
 
 
-# Digits enough for any estimate to 5 places: a rate below 1e18 (a charge
-# below 1e15 for one unit) times a quantity below 1e19, exactly.
-_WIDE = Context(prec=60)
+# Digits enough for any figure to 5 places, exactly: a charge as large as a
+# REAL holds (1.8e308: older rows, stored before amounts were bounded at
+# 1e15), for one unit, times a quantity below 1e19.
+WIDE = Context(prec=400)
 
 
 def estimated_cost(rate: Decimal, quantity: int) -> Decimal:
     """Given a service's rate (per 1000) and a quantity, return its estimated
     cost, to 5 places however large: a hostile panel's figures (1e24) skip
     the re-order for the cap, never fail the job (InvalidOperation)."""
-    cost = _WIDE.divide(_WIDE.multiply(rate, quantity), 1000)
-    return cost.quantize(_CENTS, ROUND_HALF_UP, context=_WIDE)
+    cost = WIDE.divide(WIDE.multiply(rate, quantity), 1000)
+    return cost.quantize(_CENTS, ROUND_HALF_UP, context=WIDE)
 
 
 def charged_rate(

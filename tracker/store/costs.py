@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tracker.rules.reorder_costs import charged_rate, counted_cost, reorder_rate
+from tracker.rules.reorder_costs import WIDE, charged_rate, counted_cost, reorder_rate
 
 
 def with_estimate_rates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -41,9 +41,11 @@ def counted_spend(rows: list[dict[str, Any]]) -> Decimal:
     the cap: each the larger of its estimate and its charge
     (:func:`~tracker.rules.reorder_costs.counted_cost`), never below 0."""
     spent = Decimal(0)
-    for row in rows:
-        spent += counted_cost(_decimal(row["estimated_cost"]), _decimal(row["charge"]))
-    return spent.quantize(Decimal("0.00001"))
+    for row in rows:  # in full: a charge stored before amounts were bounded (1e25)
+        spent = WIDE.add(
+            spent, counted_cost(_decimal(row["estimated_cost"]), _decimal(row["charge"]))
+        )
+    return spent.quantize(Decimal("0.00001"), context=WIDE)
 
 
 def _decimal(value: Any) -> Decimal | None:
