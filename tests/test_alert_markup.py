@@ -102,6 +102,12 @@ LINKED = Alert(
         # Discord's fork, and Ryver, whose body Apprise itself writes in Markdown.
         "guilded://1234567890/AAbbCCddEEffGGhhIIjj",
         "ryver://apprise/ckhrjW8w672m6HG",
+        # Misskey's notes (MFM), Nextcloud Talk's chat, Revolt's and Fluxer's
+        # (Discord-like) message content: Markdown drawn in plain text too.
+        "misskeys://AAbbCCddEEffGGhh@misskey.example",
+        "nctalks://user:pass@cloud.example/roomtoken",
+        "revolt://AAbbCCddEEffGGhhIIjj/01H0CHANNEL?format=text",  # its default: Markdown
+        "fluxer://1234567890/AAbbCCddEEffGGhhIIjj",
     ],
 )
 def test_markdown_in_panel_words_is_no_link_where_plain_text_is_drawn_as_markdown(

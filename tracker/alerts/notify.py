@@ -37,10 +37,14 @@ log = structlog.get_logger("tracker.notify")
 _TYPES = {"error": "failure", "warning": "warning", "info": "info"}
 # Services that draw Markdown in a message sent as plain text (Discord's
 # content and its fork Guilded's, Mattermost's and Zulip's text, Ryver's body, which
-# Apprise itself writes in Markdown): a panel's "[your dashboard](https://evil)" was
-# a disguised link. A backslash keeps each mark a character. Where the URL
+# Apprise itself writes in Markdown; Misskey's notes (MFM), Nextcloud Talk's
+# chat, Revolt's and Fluxer's content): a panel's "[your dashboard](https://evil)"
+# was a disguised link. A backslash keeps each mark a character. Where the URL
 # asks ``format=markdown``, Apprise escapes plain text itself.
-_DRAWS_MARKDOWN = frozenset({"discord", "guilded", "mmost", "mmosts", "ryver", "zulip"})
+_DRAWS_MARKDOWN = frozenset(
+    {"discord", "guilded", "mmost", "mmosts", "ryver", "zulip"}
+    | {"misskey", "misskeys", "nctalk", "nctalks", "revolt", "fluxer", "fluxers"}
+)
 _MARKS = re.compile(r"([\\`*_~|\[\]()<>#])")
 
 
