@@ -28,7 +28,7 @@ from typing import Any
 
 import structlog
 
-from tracker.alerts.payloads import unpinged
+from tracker.alerts.payloads import outgoing, unpinged
 from tracker.config.notify import register_urls, scheme
 from tracker.rules.episodes import Alert
 
@@ -88,6 +88,7 @@ class NotifyTarget:
         if self._busy is not None and self._busy.is_alive():
             return "the previous notification is still running"
         outcome: list[bool] = []
+        message = outgoing(alert).message  # one stored raw before, sent again: escaped
 
         def send() -> None:
             try:
@@ -95,9 +96,7 @@ class NotifyTarget:
                     bool(
                         self._apprise.notify(
                             title=f"smm-tracker: {alert.kind}",
-                            body=unpinged(
-                                _unmarked(alert.message) if self._marked else alert.message
-                            ),
+                            body=unpinged(_unmarked(message) if self._marked else message),
                             body_format=self._text,
                             notify_type=_TYPES.get(alert.severity, "info"),
                         )

@@ -1,17 +1,21 @@
 """What the webhook POSTs for an alert, in each ``alerts.webhook_format``.
 
 "json" is the alert itself (README, Webhook); "slack" and "telegram" are one
-line of text, a panel's words in it kept from becoming markup.
+line of text, a panel's words in it kept from becoming markup. Whatever the
+format, a panel's control and invisible characters go out escaped
+(:func:`outgoing`), in the message and in the data.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from tracker.rules.episodes import Alert
+from tracker.terminal import escape_controls
 
 FORMATS = ("json", "slack", "telegram")
 _ICON = {"error": "\U0001f534", "warning": "\U0001f7e0", "info": "\U0001f7e2"}
@@ -26,6 +30,26 @@ _PINGS = re.compile(r"@(?=everyone|here|channel|all)|(?<=<)@", re.IGNORECASE)
 def unpinged(text: str) -> str:
     """Return ``text`` with every mention a chat service would ping defused."""
     return _PINGS.sub("@\u200b", text)
+
+
+def outgoing(alert: Alert) -> Alert:
+    """Return ``alert`` as it is sent (webhook, Apprise): its message and
+    every text in its data (a panel's currency, a refill's error, a status)
+    with control and invisible characters written as escapes (U+202E as
+    ``\\u202e``), as the CLI shows them; keys and figures unchanged. The
+    database keeps the data's exact words. Idempotent: a message escaped when
+    raised is unchanged, one stored raw before (sent again) is escaped now."""
+    return replace(alert, message=escape_controls(alert.message), data=_shown(alert.data))
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape_controls(value)
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_shown(v) for v in value]
+    return value
 
 
 def named(alert: Alert) -> dict[str, Any]:
@@ -43,6 +67,7 @@ def payload(alert: Alert, fmt: str, chat_id: str = "", late: str = "") -> dict[s
     ``late``: the words saying an alert sent again was raised earlier, put
     before its message in text; in "json", ``"late": true`` beside it.
     """
+    alert = outgoing(alert)
     if fmt == "json":
         late_key = {"late": True} if late else {}
         return _json_safe({"source": "smm-tracker", "version": 1, **alert.to_dict(), **late_key})
