@@ -19,7 +19,7 @@ from simconfig import cli_in, sim_config
 
 from tracker.service.callstats import CallCounters
 from tracker.service.jobstats import JobStats
-from tracker.service.metrics import OPEN_LABELS, render, take_snapshot
+from tracker.service.metrics import OPEN_LABELS, Snapshot, render, take_snapshot
 from tracker.store.orders import Store
 
 KEY = "hostile-key-Labels5521"
@@ -76,3 +76,37 @@ def test_distinct_statuses_and_currencies_make_a_bounded_number_of_series(cli, t
         s.labels["currency"] for s in series["smm_tracker_balance"][:1]
     ]
     assert len(text.splitlines()) < 400, len(text.splitlines())
+
+
+def _balance_labels(currency: str) -> list[str]:
+    snap = Snapshot(
+        open_orders={}, balances=[("sim", currency, 50.0)], calls=CallCounters(), jobs=JobStats()
+    )
+    return [
+        s.labels["currency"]
+        for family in text_string_to_metric_families(render(snap))
+        if family.name == "smm_tracker_balance"
+        for s in family.samples
+    ]
+
+
+def test_a_currency_changing_at_every_check_starts_no_new_series_in_prometheus():
+    # Each scrape shows one series per panel, but Prometheus keeps every
+    # series it ever saw: "C1", "C2", "C3"... one new series each check.
+    seen = {label for n in range(50) for label in _balance_labels(f"C{n}")}
+    seen |= {
+        label
+        for word in ("ABCDE", "XYZ", "US.D", "Q$", "AAAAAAAA")
+        for label in _balance_labels(word)
+    }
+    assert seen == {"other"}
+
+
+@pytest.mark.parametrize(
+    ("said", "label"),
+    [("USD", "USD"), (" usd ", "USD"), ("EUR", "EUR"), ("RUB", "RUB"), ("inr", "INR")]
+    + [("USDT", "USDT"), ("BTC", "BTC"), ("TRY", "TRY"), ("$", "$"), ("₽", "₽"), ("€", "€")]
+    + [("руб", "other"), ("", "other")],
+)
+def test_a_real_currency_keeps_its_code_as_its_label(said, label):
+    assert _balance_labels(said) == [label]

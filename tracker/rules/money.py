@@ -34,6 +34,24 @@ def currency_shown(currency: str) -> str:
     return currency[: CURRENCY_SHOWN - 1] + "…"
 
 
+# The currencies a metrics label names (else "other"): ISO 4217's codes, a few
+# older ones panels still write (RUR, BYR), the coins panels take, and lone
+# signs. A fixed set: a panel answering "C1", "C2"... at each balance check
+# would begin a new series each time, and Prometheus keeps every one it saw.
+_LABELLED = """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL
+    BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP
+    ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD
+    IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD
+    MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB
+    PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS
+    SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES
+    VED VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL
+    RUR BYR VEF
+    BTC ETH LTC USDT USDC TRX BNB TON DOGE XRP SOL DAI BUSD
+    $ € £ ¥ ₽ ₹ ₺ ₴ ₸ ₩ ₦ ₱ ₫ ₪ ₿ ৳"""
+LABELLED_CURRENCIES = frozenset(_LABELLED.split())
+
+
 def money_or_none(amount: Any) -> str | None:
     """:func:`money` for a stored charge or balance that may be NULL (None)."""
     return None if amount is None else money(amount)

@@ -16,7 +16,6 @@ process-global one, so tests and reloads never collide on names.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from tracker.alerts.deliveries import DELIVERIES
 from tracker.errors import StoreError
 from tracker.panel.statuses import ACTIVE, ORDER_STATUSES, PAUSED, TERMINAL, metrics_status
 from tracker.rules.alerts import AUTH_FAILED
-from tracker.rules.money import currency_key
+from tracker.rules.money import LABELLED_CURRENCIES, currency_key
 from tracker.service.callstats import PREFIX, CallCounters, Histogram
 from tracker.service.jobstats import JobStats
 from tracker.service.metrics_runs import calls_families, jobs_families, late_families, new_family
@@ -68,15 +67,13 @@ def status_label(status: str | None) -> str:
     return metrics_status(status)
 
 
-_CURRENCY = re.compile(r"[A-Za-z0-9$€£¥₽.]{1,8}")
-
-
 def currency_label(text: str | None) -> str:
-    """A currency label: a short code upper-cased, as the tracker names a
+    """A currency label: a known code upper-cased, as the tracker names a
     currency whatever its case (:func:`~tracker.rules.money.currency_key`:
-    "usd" after "USD" stays one series), else ``other``."""
+    "usd" after "USD" stays one series), else ``other``: the label's values
+    a fixed set (:data:`~tracker.rules.money.LABELLED_CURRENCIES`)."""
     code = currency_key(text)
-    return code if code and _CURRENCY.fullmatch(code) else "other"
+    return code if code in LABELLED_CURRENCIES else "other"
 
 
 @dataclass
