@@ -7,7 +7,9 @@ views and canned queries alike) as a link to the order's page, followed by
 links to its status changes and its refill requests; and the other order a
 row names, a re-order's (``new_order_id`` of automation_actions) and the
 Partial order a re-order completes (``parent_order_id`` of orders), as a
-link to that order's page.
+link to that order's page. And no other link: a cell whose whole text is a
+URL (a panel's status, error or currency of ``https://evil...``), which
+Datasette draws as a link, is shown as its text.
 
 Imported only once Datasette is known to be installed (the ``dashboard`` extra).
 """
@@ -18,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from datasette import hookimpl
-from datasette.utils import tilde_encode
+from datasette.utils import is_url, tilde_encode
 from markupsafe import Markup, escape
 
 # Columns naming another order of the row's panel: linked to its page alone.
@@ -27,6 +29,11 @@ OTHER_ORDER = ("new_order_id", "parent_order_id")
 
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, database: str, datasette: Any) -> Any:
+    if isinstance(value, str) and is_url(value.strip()):
+        # The panel's words: plain text (Datasette escapes it), cut where
+        # Datasette cuts a cell, never a link of the panel's choosing.
+        limit = datasette.setting("truncate_cells_html")
+        return value if not limit or len(value) <= limit else value[: limit - 1] + "…"
     # A sqlite3.Row: `in` would look at its values, keys() are the column names.
     if column not in ("order_id", *OTHER_ORDER) or value is None:
         return None
