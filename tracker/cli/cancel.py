@@ -11,6 +11,7 @@ from tracker.cli.cancel_calls import NOT_CANCELED, NOT_SENT, cancel_orders
 from tracker.cli.cancel_follows import follows as _follows
 from tracker.cli.cancel_follows import late_moments
 from tracker.cli.cancel_learned import learn_cancels
+from tracker.cli.child_of import refuse_children
 from tracker.cli.command import OnceCommand
 from tracker.cli.main import (
     EXIT_FAILED,
@@ -201,6 +202,7 @@ def cancel(
         if panel is not None:
             config.panel(panel)  # a --panel named is still checked
         return nothing_piped("cancel")
+    refuse_children(config, ids, panel)  # a drip-feed's run not tracked: nothing sent
     store = None
     if panel is None and len(config.panels) > 1:
         store = open_store(config, existing=True)  # no database: no order tracked anywhere

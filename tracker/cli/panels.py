@@ -186,12 +186,21 @@ def stored_order(
 
 
 def held_or_untracked(
-    config: Config, store: Store, order_id: int, panel: str | None, named: Path | None, none: str
+    config: Config,
+    store: Store,
+    order_id: int,
+    panel: str | None,
+    named: Path | None,
+    none: str,
+    unheld: Callable[[Store], None] | None = None,
 ) -> None:
     """Exit 1 as :func:`untracked` unless the database holds ``order_id`` on
-    ``panel`` (None: on any), tracked or untracked."""
+    ``panel`` (None: on any), tracked or untracked; ``unheld``, given the
+    database, may exit first, as :func:`stored_order`'s."""
     held = panels_holding(store, [order_id]).get(order_id, [])
     if not held or (panel is not None and panel not in held):
+        if unheld is not None:
+            unheld(store)
         untracked(config, store, order_id, panel, named, none)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from tracker.cli.child_of import REFILL, tell_parent
 from tracker.cli.command import OnceCommand
 from tracker.cli.main import (
     EXIT_INTERRUPTED,
@@ -166,7 +167,8 @@ def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
     if found is None and left_out:  # `track ID` would track another order of that number
         held = safe_text(", ".join(left_out))
         fail(f"order {oid} is tracked on {held}, not in the config; add it back to refill it")
-    if found is None:
+    if found is None:  # a tracked order's child: that order's refill named, nothing sent
+        tell_parent(store, oid, panel, None, False, REFILL, "; nothing sent")
         where = f" on {panel}" if panel else ""
         flag = "" if len(config.panels) == 1 else f" --panel {panel or 'NAME'}"  # track needs it
         fail(f"order {oid} is not tracked{where}; run: smm-tracker track{flag} {oid}")

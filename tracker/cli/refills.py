@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from tracker.cli.bounds import POSITIVE
+from tracker.cli.child_of import REFILLS, tell_parent
 from tracker.cli.database import database_option
 from tracker.cli.filters import UnknownStatus, refill_filter, refill_filters
 from tracker.cli.listing import json_array, table_chunks
@@ -81,7 +82,16 @@ def refills(
     if order_id is not None and not any(
         iter_refills(store, panel=name, order_id=order_id, limit=1)
     ):
-        held_or_untracked(config, store, order_id, name, database, "no refill requests")
+        child = partial(tell_parent, order_id=order_id, panel=name, named=database, as_json=False)
+        held_or_untracked(
+            config,
+            store,
+            order_id,
+            name,
+            database,
+            "no refill requests",
+            partial(child, act=REFILLS),
+        )
     status = None
     if status_filter is not None:
         try:

@@ -122,8 +122,25 @@ def track(
         _note_unknown_service(store, name, service)
     if runs is not None:
         _note_untaken_drip(store, name, ids)
+    if result.added:
+        _note_children(store, name, result.added)
     if panel is None and result.added:  # the one configured panel, taken for granted
         _note_left_out(store, name, result.added, [p.name for p in config.panels])
+
+
+def _note_children(store: Store, name: str, added: list[int]) -> None:
+    """Say on stderr which IDs just tracked a tracked order of ``name`` named
+    as its child order: tracked all the same (the user asked for that
+    order), each polled apart from its order from now on."""
+    from tracker.cli.child_of import child_says  # a drip-feed's children known: rare
+
+    try:
+        lines = child_says(store, added, name, None)
+    except StoreError:  # tracked and said so: a note unread is no failure of the command
+        return
+    if lines:
+        head = "note: a tracked order's child order, now tracked on its own too (untrack stops it):"
+        click.echo("\n".join([head, *(f"  {safe_text(line)}" for line in lines)]), err=True)
 
 
 def _note_unknown_service(store: Store, name: str, service: int) -> None:

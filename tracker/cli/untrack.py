@@ -6,6 +6,7 @@ from functools import cache, partial
 
 import click
 
+from tracker.cli.child_of import UNTRACK, child_says
 from tracker.cli.main import (
     EXIT_FAILED,
     Context,
@@ -49,8 +50,9 @@ def untrack(
     held = None
     if panel is None:  # any panel in the database: one left out of the config too
         held, _ = panel_holding(opened(), ids)
-        if held is None and len(config.panels) > 1:
-            fail(f"not tracked on any panel: {shown_ids(ids)}", EXIT_FAILED)
+        if held is None and len(config.panels) > 1:  # a child: its order's command
+            children = child_says(opened(), ids, None, UNTRACK)
+            fail(f"not tracked on any panel: {shown_ids(ids)}", EXIT_FAILED, children)
     name = held or stored_panel(config, panel, opened)  # one left out of the config included
     store = opened()
     with kept_whole() as hold:  # a stop while it writes: kept until it is done and said
@@ -66,4 +68,5 @@ def untrack(
             click.echo(f"#{order_id} already finished ({status}): nothing to stop")
     end_if_stopped(hold)
     if done.unknown:
-        fail(f"not tracked on {name}: {shown_ids(done.unknown)}", EXIT_FAILED)
+        children = child_says(store, done.unknown, name, UNTRACK, panel is not None)
+        fail(f"not tracked on {name}: {shown_ids(done.unknown)}", EXIT_FAILED, children)

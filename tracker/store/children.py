@@ -141,6 +141,12 @@ def parents_of(store: Connection, child_id: int, panel: str | None) -> list[dict
     return found
 
 
+def any_children(store: Connection) -> bool:
+    """Whether any order's status answers named a child order: most databases
+    hold none, and a check by child ID reads nothing more there."""
+    return bool(store.rows("SELECT 1 FROM child_orders LIMIT 1"))
+
+
 def with_children(store: Connection, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Given order rows (streamed), yield each with ``children`` added last:
     how many child orders its status answers named (0 for most), read
