@@ -2,10 +2,12 @@
 the commands that take one, not tracked itself but named as a child by an
 order the tracker tracks: `refill`, `refills --order`, `cancel`, `untrack`
 say which order it is of and the command that acts on that one, with their
-exit for an order not tracked, nothing sent; `track` tracks it, saying so."""
+exit for an order not tracked, nothing sent; `track` tracks it, saying so;
+`history` of a tracked child names its order (``child_of`` in --json)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from decimal import Decimal
@@ -162,3 +164,22 @@ def test_track_of_a_run_tracks_it_and_says_whose_run_it_is(one):
     ]
     again = one("track", "7302")  # already tracked: nothing more said
     assert again.exit_code == 0 and again.stderr == ""
+
+
+def test_history_of_a_tracked_child_names_its_order(one, tmp_path):
+    assert one("track", "7302").exit_code == 0
+    shown = one("history", "7302")
+    assert shown.exit_code == 0
+    assert "run 2 of drip-feed order #7201 on main: `smm-tracker history 7201` shows it" in (
+        shown.stdout.splitlines()
+    )
+    data = json.loads(one("history", "7302", "--json").stdout)
+    assert list(data)[-1] == "child_of"
+    [parent] = data["child_of"]
+    assert (parent["panel"], parent["order_id"], parent["number"]) == ("main", DRIP, 2)
+    assert parent["drip_feed"] is True
+    plain = json.loads(one("history", str(DRIP), "--json").stdout)
+    assert plain["child_of"] == []
+    assert "shows it" not in one("history", str(DRIP)).stdout
+    copy = one("history", "--database", str(tmp_path / "t.db"), "7302")
+    assert f"`smm-tracker history --database {tmp_path / 't.db'} 7201` shows it" in copy.stdout

@@ -112,14 +112,15 @@ def child_says(
     return lines
 
 
-def parent_line(store: Store, panel: str, order_id: int) -> str | None:
+def parent_line(store: Store, panel: str, order_id: int, named: Path | None) -> str | None:
     """`history` of a tracked order that a tracked order of its panel named as
-    its child: the line saying whose, None for any other order."""
+    its child: the line saying whose (``named``: the file --database named,
+    in its command), None for any other order."""
     parents = parents_of(store, order_id, panel)
     if not parents:
         return None
     if len(parents) == 1:
-        [(what, command)] = _each(store, parents, None, False, HISTORY)
+        [(what, command)] = _each(store, parents, named, False, HISTORY)
         return f"{what}: `{command}` shows it"
     ids = ", ".join(f"#{p['order_id']}" for p in parents[:MAX_PARENTS])
     more = " and more" if len(parents) > MAX_PARENTS else ""

@@ -8,6 +8,7 @@ and when its next automatic refill request will be, or why none will
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tracker.cli.next_refill import next_refill, next_refill_line
@@ -30,12 +31,15 @@ def history_notes(
     changes: list[dict[str, Any]],
     screen: Screen | None,
     config: Config,
+    named: Path | None = None,
 ) -> list[str]:
-    """Given an order as `orders --json` shows it, its stored status changes
-    and the config (its ``[refill]``), return the lines saying what else
-    happened to it and when its next automatic refill request will be, fitted."""
+    """Given an order as `orders --json` shows it, its stored status changes,
+    the config (its ``[refill]``) and the file ``--database`` named, return
+    the lines saying what else happened to it and when its next automatic
+    refill request will be, fitted."""
     lines = [
         *_charge(order_currency(store, order), order, changes),
+        *_parent(store, order, named),
         *_children(store, order, screen),
         *_refills(store, order, screen),
     ]
@@ -43,6 +47,15 @@ def history_notes(
     lines += [upcoming] if upcoming else []
     lines += _automation(store, order, screen)
     return [fitted(line, screen) for line in lines]
+
+
+def _parent(store: Store, order: dict[str, Any], named: Path | None) -> list[str]:
+    """An order a tracked order of its panel named as its child order (a
+    drip-feed's run tracked on its own): the line naming that order."""
+    from tracker.cli.child_of import parent_line
+
+    line = parent_line(store, order["panel"], order["order_id"], named)
+    return [] if line is None else [safe_text(line)]
 
 
 def next_refill_json(store: Store, order: dict[str, Any], config: Config) -> dict[str, Any] | None:

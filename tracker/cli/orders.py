@@ -270,14 +270,15 @@ def history(
     rows = store.history(name, oid)
     if as_json:
         from tracker.cli.history_notes import next_refill_json, with_currency_shown
-        from tracker.store.children import children_of, with_children
+        from tracker.store.children import MAX_PARENTS, children_of, parents_of, with_children
 
         with_currency_shown(store, row, rows)  # what the text names: the panel's from its balance
         row = next(with_children(store, [row]))  # its count, as `orders --json` gives it
         upcoming = next_refill_json(store, row, config)
         children = children_of(store, name, oid)  # a drip-feed or subscription order's
         shown_json = {"order": row, "transitions": rows, "next_refill": upcoming}
-        click.echo(to_json({**shown_json, "child_orders": children}))
+        parents = parents_of(store, oid, name)[:MAX_PARENTS]  # a tracked order's child: whose
+        click.echo(to_json({**shown_json, "child_orders": children, "child_of": parents}))
         return
     shown = with_reason(row["status"], row["raw_status"])
     status = safe_text(shown, CELL_WIDTH) if shown else "no status yet"
@@ -294,7 +295,9 @@ def history(
         said(fitted(f"expected by {eta}", screen))
     from tracker.cli.history_notes import history_notes, table_rows  # `history` alone needs it
 
-    notes = history_notes(store, row, rows, screen, config)  # read before the rows are shown
+    notes = history_notes(
+        store, row, rows, screen, config, database
+    )  # read before the rows are shown
     if rows:
         table_rows(store, row, rows)  # each charge's currency in CUR, as `orders` names it
         said(
