@@ -206,6 +206,11 @@ def automation(
         then = row.get("currency") or currency_at(store, row["panel"], row["at"])
         row["currency"] = then if costed else None
     if as_json:
+        from tracker.cli.listing import with_untracked
+        from tracker.store.children import with_children
+
+        # Each stalled order as `orders --stalled --json` gives it: untracked, lost, children.
+        stalled = list(with_children(store, with_untracked(stalled)))
         click.echo(
             to_json(
                 {

@@ -59,9 +59,10 @@ def stalled_orders(
 
 
 def with_watch(store: Connection, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Given order rows (streamed), yield each with ``eta``, ``eta_basis`` and
-    ``stalled_at`` added (None when the order has no watch row), reading the
-    watch rows ``CHUNK`` orders at a time."""
+    """Given order rows (streamed), yield each with ``eta``, ``eta_basis``,
+    ``stalled_at`` and ``stall_reason`` added (None when the order has no
+    watch row), reading the watch rows ``CHUNK`` orders at a time: the keys
+    a row of :func:`stalled_orders` has."""
     items = iter(rows)
     while block := list(islice(items, CHUNK)):
         by_panel: dict[str, list[int]] = {}
@@ -70,7 +71,7 @@ def with_watch(store: Connection, rows: Iterable[dict[str, Any]]) -> Iterator[di
         found = {p: watch_of(store, p, ids) for p, ids in by_panel.items()}
         for row in block:
             watch = found[row["panel"]].get(row["order_id"], {})
-            for column in ("eta", "eta_basis", "stalled_at"):
+            for column in ("eta", "eta_basis", "stalled_at", "stall_reason"):
                 row.setdefault(column, watch.get(column))
             yield row
 
