@@ -139,3 +139,27 @@ def test_nothing_to_list_is_the_empty_value_and_bad_input_prints_nothing(
     assert lists == [] or args[0] in ("balance", "automation")  # a panel listed, as configured
     refused = cli(*args, "--json", "--panel", "nosuch")
     assert (refused.exit_code, refused.stdout) == (2, ""), refused.output
+
+
+def test_a_listing_row_is_its_table_row_then_what_readme_names(cli, tmp_path: Path):
+    seed(tmp_path / "t.db")
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        columns = {
+            table: [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+            for table in ("orders", "refills", "services")
+        }
+    db.close()
+    extra = {
+        "orders": ["eta", "eta_basis", "stalled_at", "stall_reason", "untracked", "lost"],
+        "refills": [],
+        "services": ["currency", "refill_window_s", "refill_window_from", "ambiguous"],
+    }
+    for table in columns:
+        rows = strict(cli(table, "--json").stdout)
+        assert list(rows[0]) == columns[table] + extra[table] + ["children"] * (table == "orders")
+        flags = {"orders": ["untracked", "lost"], "refills": ["permanent"]}.get(
+            table, ["refill", "cancel", "dripfeed"]
+        )
+        assert {type(row[flag]) for row in rows for flag in flags} == {bool}
+    assert {row["polling"] for row in strict(cli("orders", "--json").stdout)} == {0, 1}
+    assert strict(cli("refills", "--json").stdout)[0]["refill_id"] == "77"
