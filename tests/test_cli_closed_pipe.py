@@ -37,6 +37,17 @@ PRINTING = [
     ["--help"],
     ["orders", "--help"],
     ["--version"],
+    # Every --json form too: quiet and 141, no line (their JSON is one write).
+    ["orders", "--stalled", "--json"],
+    ["history", "5", "--json"],
+    ["refills", "--json"],
+    ["services", "--json"],
+    ["balance", "--json"],
+    ["alerts", "--json"],
+    ["alerts", "--undelivered", "--json"],
+    ["report", "--json"],
+    ["automation", "--json"],
+    ["doctor", "--json"],
 ]
 
 
