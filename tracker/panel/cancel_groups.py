@@ -9,7 +9,9 @@ is known, so a caller stores it before the next call goes out.
 
 Whether a whole-call refusal is the key's, this call's or the panel's failing
 is asked of a :class:`Judge` (the client: ``refusal`` asks ``balance``, the
-"key's witness"); busy words ("Too many requests") are nobody's refusal.
+"key's witness"); busy words ("Too many requests") are nobody's refusal,
+and the words of the panel's server failing ("SQLSTATE...") no refusal
+either: its script may have failed after canceling (LOST, never split).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from tracker.panel.models import CANCEL_ACCEPTED as ACCEPTED
 from tracker.panel.models import CANCEL_REFUSED as REFUSED
 from tracker.panel.models import CANCEL_UNKNOWN as UNKNOWN
 from tracker.panel.models import CancelResult
-from tracker.panel.refusals import is_busy
+from tracker.panel.parse_cancels import maybe_canceled
+from tracker.panel.refusals import is_busy, is_panel_fault
 from tracker.panel.witness import WholeCallRefused
 
 MAX_IDS = 100  # the API's own limit per cancel call
@@ -32,7 +35,7 @@ MAX_IDS = 100  # the API's own limit per cancel call
 # What one group came to (Settled.kind).
 ANSWERED = "answered"  # the panel answered order by order: ``answers``
 REFUSED_WHOLE = "refused as a whole"  # about this group: a lone order, or no cancel action
-LOST = "lost"  # sent, no usable answer: the orders may have been canceled
+LOST = "lost"  # sent, no usable answer or its server's fault: the orders may have been canceled
 NOT_SENT = "not sent"  # certainly never reached the panel (connection refused, 429)
 BUSY = "busy"  # "Too many requests" and the like: nothing canceled, try later
 UNSURE = "unsure"  # refused as a whole while the witness failed too: nobody's refusal
@@ -121,6 +124,10 @@ def cancel_in_groups(
         except PanelAnswerError as exc:  # the key, these orders, or a failing panel?
             if is_busy(exc.detail):  # HTTP 429 in words: nothing was canceled
                 yield Settled(tuple(group), BUSY, error=exc)
+                continue
+            if is_panel_fault(exc.detail):  # its server failed, maybe after canceling
+                said = PanelAnswerError(maybe_canceled(exc.detail), status=exc.status)
+                yield Settled(tuple(group), LOST, error=said)  # never split: never sent again
                 continue
             verdict = judge.refusal("cancel", exc)
             if isinstance(verdict, AuthError):  # nothing done; nothing more is sent

@@ -16,8 +16,18 @@ from tracker.panel.ids import NOT_AN_ID, id_shown, named_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import CancelAnswer, CancelResult
 from tracker.panel.parse import came_back
-from tracker.panel.refusals import error_text, raise_for_error, refuses
+from tracker.panel.refusals import error_text, is_panel_fault, raise_for_error, refuses
 from tracker.panel.values import to_bool
+
+# Said of an order whose cancel was answered in the words of the panel's
+# server failing ("SQLSTATE...", "Internal server error"): a script may fail
+# after acting, so it may have been canceled; the next status poll tells.
+MAYBE_CANCELED = "may or may not be canceled: check the panel; the next poll sees its status"
+
+
+def maybe_canceled(words: str) -> str:
+    """Given a panel's fault words answering a cancel, return what is stored and said."""
+    return f"{words} ({MAYBE_CANCELED})"
 
 
 def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
@@ -27,13 +37,17 @@ def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
     the panel's error, or words in ``cancel`` that plainly refuse ("Incorrect
     order ID"); unknown for anything else, as the order may have been canceled
     all the same: a yes (or what may be one: 2, "yes") beside an error, words
-    that do not refuse ("Cancel request accepted"), null, "ok", 2, "2"."""
+    that do not refuse ("Cancel request accepted"), null, "ok", 2, "2", and
+    an error in words of the panel's server failing ("SQLSTATE...": its
+    script may have failed after canceling)."""
     value = item.get("cancel")
     if isinstance(value, Twice):  # "cancel": 1, "cancel": 0: it may have been canceled
         return _unknown_cancel(order_id, value["error"])
     message = error_text(value) or error_text(item)
     if message is None and values.says_yes(value):
         return CancelResult(order_id=order_id, ok=True)
+    if message is not None and not to_bool(value) and is_panel_fault(message):
+        return _unknown_cancel(order_id, maybe_canceled(message))
     if message is not None and not to_bool(value):  # an error, and nothing like a yes
         return CancelResult(order_id=order_id, ok=False, error=message)
     words = values.sentence(value) if message is None else None
