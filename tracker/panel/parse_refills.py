@@ -13,14 +13,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tracker.errors import AuthError, NoOrderNamedError
+from tracker.errors import AuthError, BadAnswerError, NoOrderNamedError
 from tracker.panel import values
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id, to_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import RefillRequest
 from tracker.panel.parse import _expect_dict, _expect_list
 from tracker.panel.parse_cancels import parse_cancel as parse_cancel  # its old home
-from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error, refuses
+from tracker.panel.refusals import (
+    answer_status,
+    error_text,
+    is_key_refusal,
+    is_panel_fault,
+    raise_for_error,
+    refuses,
+)
 
 
 def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
@@ -28,7 +35,9 @@ def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
     usable ``refill`` ID (:func:`to_id`) and no error; refused with an error and
     no ID, or words in ``refill`` that plainly refuse ("Incorrect order ID");
     anything else unknown (an ID beside an error, 0, -7, "1e5", "Your refill
-    request has been accepted", missing), as the refill may exist all the same."""
+    request has been accepted", missing, an error in words of the panel's
+    server failing: "SQLSTATE...", said after creating it maybe), as the
+    refill may exist all the same."""
     value = answer.get("refill")
     if isinstance(value, Twice):  # "refill": 7, "refill": 8: either, or both, may exist
         return RefillRequest(order_id=order_id, error=value["error"], unknown=True)
@@ -38,8 +47,8 @@ def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
     message = error_text(value) or error_text(answer)
     if refill_id is not None and message is None:
         return RefillRequest(order_id=order_id, refill_id=refill_id)
-    if refill_id is None and message is not None:
-        return RefillRequest(order_id=order_id, error=message)
+    if refill_id is None and message is not None:  # its server's fault: maybe made
+        return RefillRequest(order_id=order_id, error=message, unknown=is_panel_fault(message))
     words = values.sentence(value) if message is None else None
     if words is not None and refuses(words):
         return RefillRequest(order_id=order_id, error=words)
@@ -83,10 +92,15 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
     refusal; 5, null, []: no answer for it). An answer holding refill IDs
     that name no order (no asked order's key, no item with an ``order``:
     ``[{"refill": 5}]``, a one-order answer ``{"refill": 5}``) raises
-    NoOrderNamedError; one with no refill ID at all (``[]``) does not."""
+    NoOrderNamedError; one with no refill ID at all (``[]``) does not. A
+    whole-answer error in words of the panel's server failing ("SQLSTATE...")
+    raises BadAnswerError: the refills may have been made (outcome unknown)."""
     # An error beside a refill ID (a one-order shape) refuses nothing for
     # sure: the refill may have been made, for an order it does not name.
     if isinstance(data, dict) and "error" in data and not _carries_refill(data.get("refill")):
+        words = error_text(data)
+        if words is not None and is_panel_fault(words):  # said after creating them, maybe
+            raise BadAnswerError(words, status=answer_status(data))
         raise_for_error(data)
     asked = set(requested)
     if isinstance(data, dict) and any(named_id(key) in asked for key in data):
