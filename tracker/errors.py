@@ -218,10 +218,14 @@ class OutcomeUnknownError(PanelError):
         return error
 
     @classmethod
-    def already_tracked(cls, order_id: int, *, panel: str) -> OutcomeUnknownError:
+    def already_tracked(
+        cls, order_id: int, *, panel: str, on: str | None = None
+    ) -> OutcomeUnknownError:
         """Return the error for an ``add`` answered with an order ID the tracker
-        tracks already: no proof that a new order exists."""
-        detail = f"the panel answered order {order_id}, which is already tracked"
+        tracks already (``on``: under that other entry for the same panel's
+        url): no proof that a new order exists."""
+        where = f" on {on}, the same panel's url" if on is not None else ""
+        detail = f"the panel answered order {order_id}, which is already tracked{where}"
         return cls.because(detail, panel=panel, action="add")
 
 

@@ -33,6 +33,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.order_args import panel_option
 from tracker.cli.output import print_placed
+from tracker.cli.panels import tracked_on_same_panel
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.clock import utcnow
@@ -197,7 +198,8 @@ def add(
             stop.settled = True  # the order exists: a Ctrl-C now waits until it is tracked
             # Comments or usernames: their number is the quantity (DELIVERED, report).
             counted = counted_quantity(quantity, extra)
-            new = _track(
+            elsewhere = tracked_on_same_panel(config, store, panel_config, order_id)
+            new = elsewhere is None and _track(
                 store, panel_config.name, mine, order_id, service, link, counted, runs, interval
             )
             if new:  # settled and printed while a Ctrl-C still waits: never half told
@@ -257,8 +259,11 @@ def add(
             print_placed(order_id)
             return
         log = structlog.get_logger("tracker.cli")
-        log.warning("add_answer_already_tracked", panel=panel_config.name, order=order_id)
-        unknown = OutcomeUnknownError.already_tracked(order_id, panel=panel_config.name)
+        on = {"tracked_on": elsewhere} if elsewhere else {}
+        log.warning("add_answer_already_tracked", panel=panel_config.name, order=order_id, **on)
+        unknown = OutcomeUnknownError.already_tracked(
+            order_id, panel=panel_config.name, on=elsewhere
+        )
         fail(safe_text(_and(str(unknown), mine, gone)))
     if stop.stopping:  # said once true, after the ID; a closed stderr is no failure
         with contextlib.suppress(OSError):

@@ -39,6 +39,13 @@ def _where(url: str) -> tuple[str, int | None, str, str]:
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def same_endpoint(url: str, other: str) -> bool:
+    """Whether two panel urls name the same endpoint however each is written
+    (``www.`` or not, http or https, a trailing slash): one panel, numbering
+    all its orders in one series, whichever account (key) places them."""
+    return _where(url) == _where(other)
+
+
 def same_account(panels: Sequence[PanelConfig]) -> list[str]:
     """Given the configured panels, return one problem for each panel whose
     url and key are those of an earlier one (a name used twice is said
