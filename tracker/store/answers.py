@@ -1,8 +1,9 @@
 """Storing multi-status answers: their order updates and transitions, a group of answers
 joined into one write (:func:`merged`), inside the caller's transaction
 (:meth:`tracker.store.orders.Store.apply_answers`). The hot path (a report with a status) goes
-through :func:`tracker.rules.transitions.status_update` and UPDATEs built once; errors and IDs
-missing from the answer through :func:`tracker.rules.transitions.apply_report`.
+through :func:`tracker.rules.transitions.status_update` and UPDATEs built once
+(:mod:`tracker.store.status_sql`); errors and IDs missing from the answer through
+:func:`tracker.rules.transitions.apply_report`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache, partial
+from functools import partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +20,7 @@ from tracker.clock import iso
 from tracker.rules.delivery import plausible_remains, total_quantity
 from tracker.rules.late_checks import LATE_STATUSES, kept_charge
 from tracker.rules.transitions import (
-    KEEP_IF_NONE,
     STATUS_READS,
-    STATUS_RESETS,
-    STATUS_STAMPED,
     STATUS_WRITES,
     TRANSITION_COLUMNS,
     Cadence,
@@ -33,6 +31,15 @@ from tracker.rules.transitions import (
 from tracker.store.children import note_children
 from tracker.store.late_checks import note_ended
 from tracker.store.sql import bound, chunks, placeholders
+from tracker.store.status_sql import KEPT as _KEPT
+from tracker.store.status_sql import KEPT_COLUMNS as _KEPT_COLUMNS
+from tracker.store.status_sql import MOVED_COLUMNS as _MOVED_COLUMNS
+from tracker.store.status_sql import OWN_END as _OWN_END
+from tracker.store.status_sql import ROWS as _ROWS
+from tracker.store.status_sql import TURNED as _TURNED
+from tracker.store.status_sql import TURNED_OWN as _TURNED_OWN
+from tracker.store.status_sql import insert_transitions_sql as _insert_transitions_sql
+from tracker.store.status_sql import update_sql as _update_sql
 
 if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
     from tracker.panel.models import OrderStatus
@@ -149,54 +156,6 @@ def merged(
     return joined
 
 
-# --- the status writes, built once ---------------------------------------------
-
-
-@lru_cache(maxsize=32)
-def _update_sql(columns: tuple[str, ...], rows: int) -> str:
-    """Return one UPDATE storing ``rows`` status reports' ``columns`` (each row's
-    values, then its rowid, in a VALUES list), with STATUS_RESETS as constants
-    and STATUS_STAMPED set to the first parameter, the poll's stamp (bound
-    once, not once a row); for _TURNED_OWN, the columns every such row shares
-    set from the first two (the stamp, and the next check).
-
-    One statement for the whole answer, not one per order: SQLite runs it in
-    one step, without the GIL, so the writer is not queued behind the poll's
-    worker threads for every row (and skips executemany's per-row overhead).
-    By rowid: the rows were read in the same transaction, and it spares each
-    update a walk down the (panel, order_id) key's index.
-    """
-    sets = []
-    if columns == _TURNED_OWN:
-        sets += [
-            "completed_at = COALESCE(completed_at, CASE WHEN polling = 0 THEN ?1 END)",
-            "last_change_at = ?1",
-            "next_check_at = ?2",
-        ]
-    for i, column in enumerate(columns, 1):
-        value = f"v.column{i}"
-        if column == "completed_at":  # set once, when the order first finishes
-            sets.append(f"{column} = COALESCE({column}, {value})")
-        elif column in KEEP_IF_NONE:
-            sets.append(f"{column} = COALESCE({value}, {column})")
-        else:
-            sets.append(f"{column} = {value}")
-    sets += [f"{c} = {'NULL' if v is None else int(v)}" for c, v in STATUS_RESETS.items()]
-    sets += [f"{c} = ?1" for c in STATUS_STAMPED]  # the rows' "?" numbered on from here
-    values = ", ".join([f"({', '.join('?' * (len(columns) + 1))})"] * rows)
-    return (
-        f"UPDATE orders SET {', '.join(sets)} FROM (VALUES {values}) AS v "
-        f"WHERE orders.rowid = v.column{len(columns) + 1}"
-    )
-
-
-@lru_cache(maxsize=8)
-def _insert_transitions_sql(rows: int) -> str:
-    """Return one INSERT of ``rows`` transitions (one statement, as above)."""
-    values = ", ".join([f"({', '.join('?' * len(TRANSITION_COLUMNS))})"] * rows)
-    return f"INSERT INTO transitions ({', '.join(TRANSITION_COLUMNS)}) VALUES {values}"
-
-
 def _write_rows(
     conn: sqlite3.Connection, sql: Callable[[int], str], rows: list[Any], *first: Any
 ) -> None:
@@ -206,32 +165,9 @@ def _write_rows(
         conn.execute(sql(len(chunk)), [*first, *bound(chunk)])
 
 
-# Only the columns a write names are re-indexed: a report that leaves status
-# and polling as they were skips the two status indexes (the usual report);
-# a new status of an order still polled skips the indexes naming polling
-# alone (orders_open, orders_created_day): ~2 us an order when every order
-# changes.
-_KEPT_COLUMNS = len(STATUS_WRITES) - 2
-assert STATUS_WRITES[_KEPT_COLUMNS:] == ("status", "polling")
-_MOVED_COLUMNS = STATUS_WRITES
-_TURNED = STATUS_WRITES[:-1]
-# A turned row (a new status, polling as it was) binds only what differs from
-# order to order: its status changed, so its last change is the poll's stamp
-# and its next check the one every order changed now gets (status_update);
-# it is done (completed_at, set once) exactly when it is not polled, before
-# as after (polling = 0). ~0.5 us an order less than binding every column
-# (_SHARED_TURNED False: tests/test_answers_turned.py stores both ways).
-_OWN_END = STATUS_WRITES.index("charge") + 1
-assert STATUS_WRITES[_OWN_END:] == (
-    "completed_at", "last_change_at", "next_check_at", "status", "polling"
-)  # fmt: skip
-_TURNED_OWN = (*STATUS_WRITES[:_OWN_END], "status")
+# A turned row binds only what differs from order to order (status_sql.TURNED_OWN);
+# False binds every column, as a moved row does: tests/test_answers_turned.py stores both ways.
 _SHARED_TURNED = True
-_KEPT = STATUS_WRITES[:_KEPT_COLUMNS]
-# Rows per statement: 500 rows of at most 11 values stay far below SQLite's limit on
-# bound values (32766 since SQLite 3.32), and hold a group of answers
-# (poll.GROUP_ANSWERS of at most 100 orders each; see :func:`merged`).
-_ROWS = 500
 # A stopped order (untracked, lost) that a poll in flight asked about stays
 # stopped: the late answer is not recorded.
 _SELECT_STATUS = (
