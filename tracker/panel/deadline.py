@@ -30,9 +30,10 @@ from typing import Any
 import httpx
 
 from tracker.panel import proxies, tls
+from tracker.panel.dial import bind
 from tracker.panel.inflate import ACCEPT_ENCODING, Inflater
 from tracker.panel.informational import HeadsTooLarge
-from tracker.panel.sockets import bind, deadline_at, heads_read, spent_if_more
+from tracker.panel.sockets import deadline_at, heads_read, spent_if_more
 from tracker.panel.unserved import unreadable_location_dropped
 
 KB = 1024

@@ -2,7 +2,7 @@
 
 While :func:`deadline_at` is active in a thread, every socket operation of a
 client built by :func:`tracker.panel.deadline.http_client` (its network backend
-made so by :func:`bind`) waits at most until the deadline: its timeout shrinks
+made so by :func:`tracker.panel.dial.bind`) waits at most until the deadline: its timeout shrinks
 to what is left, the host name lookup included, and a call past the deadline
 fails at once. Given ``stop`` (a call that only reads: its outcome need not be
 known), a set event ends the wait for the answer within a second
@@ -23,10 +23,10 @@ from typing import Any
 import httpcore
 import httpx
 
-from tracker.panel import lookups, tls
+from tracker.panel import tls
 from tracker.panel.informational import Heads
 from tracker.panel.not_http import unanswered
-from tracker.panel.proxies import PlainTimeout, Tunnelled, Undialled
+from tracker.panel.proxies import PlainTimeout, Tunnelled
 
 _local = threading.local()
 
@@ -35,7 +35,7 @@ _local = threading.local()
 # (an answer in whole in the socket's buffer is kept), then the read is cut.
 STOP_SLICE = 0.25
 STOP_GRACE = 0.5
-# A write goes in pieces this large, each bounded by the time left (see _Stream.write).
+# A write goes in pieces this large, each bounded by the time left (see Stream.write).
 WRITE_PIECE = 16 * 1024
 _LEAST = 0.001  # a socket timeout of 0 would not wait at all: a failure, not a timeout
 
@@ -80,7 +80,7 @@ def deadline_at(
             raise HeadCut(str(exc)) from exc
         raise
     except httpx.ReadTimeout as exc:
-        if _local.untaken and not isinstance(exc, Untaken):  # see _Stream.read
+        if _local.untaken and not isinstance(exc, Untaken):  # see Stream.read
             raise Untaken(str(exc)) from exc
         raise
     finally:
@@ -128,7 +128,9 @@ def _cut_at() -> float | None:
     return float(_local.cut)
 
 
-def _left(timeout: float | None, fail: type[Exception]) -> float | None:
+def time_left(timeout: float | None, fail: type[Exception]) -> float | None:
+    """Return ``timeout`` cut to what is left of this thread's deadline (``timeout``
+    itself with none in force); past it, raise ``fail``."""
     end = getattr(_local, "end", None)
     if end is None:
         return timeout
@@ -144,7 +146,7 @@ def _send(sock: Any, piece: bytes, timeout: float | None) -> None:
     each send's timeout no longer holds the piece that many timeouts."""
     view = memoryview(piece)
     while view:
-        left = _left(timeout, httpcore.WriteTimeout)
+        left = time_left(timeout, httpcore.WriteTimeout)
         try:
             sock.settimeout(left)
             view = view[sock.send(view) :]
@@ -154,7 +156,7 @@ def _send(sock: Any, piece: bytes, timeout: float | None) -> None:
             raise httpcore.WriteError(exc) from exc
 
 
-class _Stream(httpcore.NetworkStream):
+class Stream(httpcore.NetworkStream):
     """A socket whose every read and write ends by the thread's deadline."""
 
     def __init__(self, stream: httpcore.NetworkStream, *, plain: bool = True):
@@ -168,7 +170,7 @@ class _Stream(httpcore.NetworkStream):
             heads.check()
         try:
             if getattr(_local, "stop", None) is None:
-                data = self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+                data = self._stream.read(max_bytes, time_left(timeout, httpcore.ReadTimeout))
             else:
                 data = self._sliced(max_bytes, timeout)
         except httpcore.ReadTimeout as exc:  # to https://, only a proxy's answer is read plain
@@ -188,7 +190,7 @@ class _Stream(httpcore.NetworkStream):
         the stop looked at before each: once its grace is over, Stopped."""
         end = None if timeout is None else time.monotonic() + timeout
         while True:
-            left = _left(None if end is None else end - time.monotonic(), httpcore.ReadTimeout)
+            left = time_left(None if end is None else end - time.monotonic(), httpcore.ReadTimeout)
             if left is not None and left < _LEAST:  # the read's own timeout
                 raise httpcore.ReadTimeout("timed out")
             wait = STOP_SLICE if left is None else min(left, STOP_SLICE)
@@ -212,7 +214,7 @@ class _Stream(httpcore.NetworkStream):
         for start in range(0, len(buffer), WRITE_PIECE):
             piece = buffer[start : start + WRITE_PIECE]
             if sock is None:  # TLS: one send is bounded as a whole by its timeout
-                self._stream.write(piece, _left(timeout, httpcore.WriteTimeout))
+                self._stream.write(piece, time_left(timeout, httpcore.WriteTimeout))
             else:
                 _send(sock, piece, timeout)
 
@@ -230,10 +232,10 @@ class _Stream(httpcore.NetworkStream):
     def start_tls(
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
-        left = _left(timeout, httpcore.ConnectTimeout)
+        left = time_left(timeout, httpcore.ConnectTimeout)
         context = tls.trusting(ssl_context)
         try:
-            return _Stream(self._stream.start_tls(context, server_hostname, left), plain=False)
+            return Stream(self._stream.start_tls(context, server_hostname, left), plain=False)
         except httpcore.ConnectError as exc:
             if not self._written:  # a direct connection's handshake, or a proxy's own TLS
                 raise
@@ -258,63 +260,5 @@ def spent_if_more(response: httpx.Response) -> None:
     connection = getattr(getattr(stream, "_stream", None), "_connection", None)
     state, network = (getattr(connection, name, None) for name in ("_h11_state", "_network_stream"))
     more, _closed = getattr(state, "trailing_data", (b"", False))
-    if more and isinstance(network, _Stream):
+    if more and isinstance(network, Stream):
         network.spent = True
-
-
-class _Backend(httpcore.NetworkBackend):
-    """httpcore's network backend with the thread's deadline on every operation."""
-
-    def __init__(self, backend: httpcore.NetworkBackend):
-        self._backend = backend
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        try:
-            return self._dial(host, port, timeout, local_address, socket_options)
-        except httpcore.ConnectTimeout as exc:  # told apart from a TLS handshake's
-            raise Undialled(str(exc)) from exc
-
-    def _dial(
-        self, host: str, port: int, timeout: float | None, local_address: Any, socket_options: Any
-    ) -> httpcore.NetworkStream:
-        left = _left(timeout, httpcore.ConnectTimeout)
-        if left is None:  # no deadline in force: as httpcore does it
-            return _Stream(
-                self._backend.connect_tcp(host, port, None, local_address, socket_options)
-            )
-        failure: Exception | None = None
-        for address in lookups.resolve(host, port, left):  # each address in turn, as
-            left = _left(timeout, httpcore.ConnectTimeout)  # create_connection does
-            try:
-                stream = self._backend.connect_tcp(
-                    address, port, left, local_address, socket_options
-                )
-            except httpcore.ConnectError as exc:
-                failure = exc
-                continue
-            return _Stream(stream)
-        raise failure or httpcore.ConnectError(f"no address for {host}")
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.NetworkStream:
-        left = _left(timeout, httpcore.ConnectTimeout)
-        return _Stream(self._backend.connect_unix_socket(path, left, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
-
-
-def bind(transport: httpx.BaseTransport | None) -> None:
-    """Make a real httpx transport honour :func:`deadline_at` (others: no-op)."""
-    pool = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if backend is not None and not isinstance(backend, _Backend):
-        pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
