@@ -3,6 +3,8 @@
 One :class:`Watch` per Tracker. It subscribes to the tracker's transition and
 refill listeners and to every client's call observers, adds a balance job per
 panel, and wraps the panel's other jobs so they pause while its key is refused.
+What the listeners tell is made alerts by its mixin
+:class:`~tracker.jobs.watch_listeners.Listeners`.
 
 A paused panel resumes when its balance probe (``balance_every``) gets no
 refusal, or at a reload (``panel_resumed``, ``reason="reload"``) or restart:
@@ -15,35 +17,25 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 
 from tracker.alerts.alerter import Alerter
 from tracker.alerts.notify import targets, unread
 from tracker.alerts.redeliver import Keeper
-from tracker.errors import AuthError, JobHeld, JobPaused, StoreError
+from tracker.errors import AuthError, JobHeld, JobPaused
 from tracker.jobs.balance import check_balance
 from tracker.jobs.base import Core, Job
 from tracker.jobs.carried import Carried, carried
 from tracker.jobs.health import StoreHealth
 from tracker.jobs.key_gate import KeyGate
-from tracker.jobs.poll_watch import judge_status, judge_unknown_words
 from tracker.jobs.quirks import QuirksTold
 from tracker.jobs.reach import Reach
-from tracker.rules.alerts import order_alerts
-from tracker.rules.catalogue import Ambiguous, ambiguous_alert
-from tracker.rules.losses import lost_alerts, unsupported_alert
-from tracker.rules.reach_episodes import (
-    BLINDING,
-    panel_blind,
-)
+from tracker.jobs.watch_listeners import Listeners
 from tracker.rules.redelivery import NOT_KEPT
-from tracker.rules.unread_refills import refill_change_alerts
-from tracker.store.probes import drop_evidence
 from tracker.store.told_marks import hold_told, notify_told
 
 if TYPE_CHECKING:
@@ -52,7 +44,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("tracker.watch")
 
 
-class Watch(KeyGate):
+class Watch(KeyGate, Listeners):
     """Given a Tracker, raise its alerts and pause panels whose key is refused."""
 
     def __init__(self, tracker: Core):
@@ -258,60 +250,3 @@ class Watch(KeyGate):
     def refills_held(self, panel: str) -> str | None:
         """Why the panel's refill round waits (its calls failing), or None."""
         return self.reach.held(panel)
-
-    # --- listeners and observers ---------------------------------------------------
-
-    def on_transitions(self, transitions: list[dict[str, Any]]) -> None:
-        for alert in order_alerts(transitions):
-            self.alerter.raise_alert(alert)
-
-    def on_lost(self, lost: list[dict[str, Any]]) -> None:  # orders the panel lost
-        for alert in lost_alerts(lost):
-            self.alerter.raise_alert(alert)
-
-    def on_unsupported(self, panel: str, action: str, words: str) -> None:  # an action it lacks
-        self.alerter.raise_alert(unsupported_alert(panel, action, words))
-
-    def on_ambiguous(self, panel: str, found: Sequence[Ambiguous]) -> None:  # services twice
-        self.alerter.raise_alert(ambiguous_alert(panel, found))
-
-    def after_poll(self, panel: str) -> None:
-        """A poll of ``panel`` is done: one ``unknown_status`` alert when its open
-        orders come to carry status words the tracker does not know, the episode
-        closed once none does. Never raises: the poll's answers are stored."""
-        try:
-            judge_unknown_words(self.alerter, self.tracker.store, self.clock, panel)
-        except StoreError as exc:  # judged again after the next poll
-            log.error("unknown_status_unchecked", panel=panel, error=str(exc))
-        except Exception:  # an alerting bug must never fail a poll
-            log.exception("unknown_status_failed", panel=panel)
-
-    def blind(self, panel: str) -> bool:
-        """Whether ``panel`` cannot be asked now: paused, or an open
-        ``panel_unreachable`` or ``auth_failed`` says why its calls fail."""
-        told = [self.alerter.episode(panel, kind) for kind in BLINDING]
-        return panel in self.paused or panel_blind(told)
-
-    def after_status(self, panel: str, errors: list[str], *, begun_blind: bool = False) -> None:
-        """A poll of ``panel`` ended with ``errors``: ``status_failing`` once polls
-        have left orders unchecked for ``alerts.unreachable_after`` (unless an
-        open ``panel_unreachable`` or ``auth_failed`` says why, or was open when
-        the poll began: its failed calls were made then, even when an answered
-        one closed it), ``status_recovered`` at the first poll without. Never
-        raises: the poll's answers are stored."""
-        try:
-            judge_status(
-                self.alerter, self.reach, self.config, panel, errors, begun_blind, self.blind
-            )
-        except Exception:  # an alerting bug must never fail a poll
-            log.exception("status_failing_unjudged", panel=panel)
-
-    def on_refills(self, changes: list[dict[str, Any]]) -> None:
-        judges = self.tracker.config.refill.detect == "panel"
-        try:
-            dropped = drop_evidence(self.tracker.store, changes) if judges else set()
-        except StoreError as exc:  # unread: each of them alerts, as a real drop would
-            log.warning("refill_drop_evidence_unread", error=str(exc))
-            judges, dropped = False, set()
-        for alert in refill_change_alerts(changes, panel_judges=judges, dropped=dropped):
-            self.alerter.raise_alert(alert)
