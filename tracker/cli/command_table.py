@@ -10,7 +10,7 @@ COMMAND_MODULES = {
     "track": "track",
     "add": "add",
     "orders": "orders",
-    "history": "orders",
+    "history": "history",
     "run": "run",
     "demo": "demo_command",
     "services": "services",
