@@ -7,10 +7,13 @@ renderer all escape through here.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import traceback
+from collections.abc import Mapping
 from types import TracebackType
+from typing import Any
 
 from tracker.redact.layout import INVISIBLE
 
@@ -69,3 +72,15 @@ def stdout_is_terminal() -> bool:
         return sys.stdout is not None and sys.stdout.isatty()
     except ValueError:  # closed
         return False
+
+
+def is_journal(stream: Any, environ: Mapping[str, str] | None = None) -> bool:
+    """Given a stream, return True when it is the journal's (``$JOURNAL_STREAM``
+    is ``DEVICE:INODE`` of the stream systemd connected to journald)."""
+    value = (os.environ if environ is None else environ).get("JOURNAL_STREAM", "")
+    device, _, inode = value.partition(":")
+    try:
+        stat = os.fstat(stream.fileno())
+        return (int(device), int(inode)) == (stat.st_dev, stat.st_ino)
+    except (AttributeError, OSError, ValueError):
+        return False  # no file descriptor (a test's StringIO), or a garbled variable

@@ -44,21 +44,31 @@ EARLY_STOP = "smm_tracker.early_stop"  # ctx.meta: `run`'s Signals, caught befor
 
 def fail(message: str, code: int = EXIT_FAILED, details: Sequence[str] = ()) -> NoReturn:
     """Print message and details on stderr, secrets blanked, control chars escaped; exit.
-    Into the journal, each line is an error's (``<3>``): ``journalctl -p err`` shows it."""
-    from tracker.cli.render import safe_text  # only on the way out: --version needs none
-    from tracker.service.logs import is_journal
+    Into the journal, each line is an error's (``<3>``): ``journalctl -p err`` shows it.
 
+    Nothing heavy is imported here: a Ctrl-C that landed inside a lazy import
+    (structlog's of asyncio) leaves that module half-loaded, and importing it
+    again raised a NameError, a traceback instead of this line. Should even
+    the small modules it asks for fail so, the line is escaped by ``repr``."""
     lines = [f"smm-tracker: {message}", *(f"  {detail}" for detail in details)]
-    mark = "<3>" if is_journal(sys.stderr) else ""
-    click.echo("\n".join(mark + safe_text(redact_text(line)) for line in lines), err=True)
+    try:
+        from tracker.terminal import escape_controls, is_journal  # on the way out: --version
+
+        mark = "<3>" if is_journal(sys.stderr) else ""
+        text = "\n".join(mark + escape_controls(redact_text(line)) for line in lines)
+    except Exception:  # a module half-loaded by a stop (see above): no traceback even so
+        text = "\n".join(repr(redact_text(line))[1:-1] for line in lines)
+    click.echo(text, err=True)
     sys.exit(code)
 
 
 def interrupted(exc: BaseException | None = None) -> NoReturn:
     """Exit for a Ctrl-C (or a SIGTERM, :mod:`tracker.cli.stops`) no command
     handled: click said "Aborted!" and exited 1; 130 (143) as every command does."""
-    from tracker.cli.stops import ending
-
+    try:
+        from tracker.cli.stops import ending
+    except Exception:  # half-loaded by the stop itself (see fail): a SIGTERM's is loaded
+        fail("interrupted", EXIT_INTERRUPTED)
     fail(*ending(exc or KeyboardInterrupt()))
 
 

@@ -26,7 +26,7 @@ import structlog
 from structlog.tracebacks import ExceptionDictTransformer
 
 from tracker.redact.scrub import has_secrets, redact_text, redact_value
-from tracker.terminal import escape_controls, escaped_traceback
+from tracker.terminal import escape_controls, escaped_traceback, is_journal
 
 
 def redact_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
@@ -63,18 +63,6 @@ PRIORITIES = {
     "info": 6,
     "debug": 7,
 }
-
-
-def is_journal(stream: Any, environ: Mapping[str, str] | None = None) -> bool:
-    """Given a stream, return True when it is the journal's (``$JOURNAL_STREAM``
-    is ``DEVICE:INODE`` of the stream systemd connected to journald)."""
-    value = (os.environ if environ is None else environ).get("JOURNAL_STREAM", "")
-    device, _, inode = value.partition(":")
-    try:
-        stat = os.fstat(stream.fileno())
-        return (int(device), int(inode)) == (stat.st_dev, stat.st_ino)
-    except (AttributeError, OSError, ValueError):
-        return False  # no file descriptor (a test's StringIO), or a garbled variable
 
 
 def wants_colour(stream: Any, environ: Mapping[str, str] | None = None) -> bool:

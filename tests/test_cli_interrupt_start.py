@@ -1,0 +1,100 @@
+"""A Ctrl-C while a command starts, landing inside a lazy import: exit 130
+and the one line, never a traceback, whatever module it left half-loaded.
+
+A stop inside ``import asyncio`` (structlog's) leaves its submodules loaded
+and the package out; importing it again raised ``NameError: name
+'base_events' is not defined``, and the error path (``fail``) imported
+structlog. The CLI runs as a process of its own; the signals are sent once
+it caught them (its ``SigCgt`` in ``/proc``), not timed from its start:
+before that, Python itself is starting and prints its own traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.simconfig import SOURCE
+
+HANG = 60.0  # seconds: only reached when something hangs
+CONFIG = '[database]\npath = "t.db"\n\n[[panels]]\nname = "main"\nurl = "http://127.0.0.1:9/api/v2"\nkey = "k-123456"\n'  # noqa: E501
+ENV = {**os.environ, "PYTHONPATH": SOURCE}
+
+# asyncio as a Ctrl-C inside its import leaves it, then a stop in the command.
+HALF_LOADED = """
+import sys
+import asyncio
+del sys.modules["asyncio"]
+import tracker.cli.main as cli
+
+def stopped(*args, **kwargs):
+    raise KeyboardInterrupt
+
+cli.Context.config = stopped
+sys.argv = ["smm-tracker", *sys.argv[1:]]
+from tracker.cli.entry import main
+main()
+"""
+
+
+def test_a_stop_after_a_half_loaded_import_says_interrupted_and_exits_130(tmp_path: Path):
+    (tmp_path / "tracker.toml").write_text(CONFIG)
+    for args in (["orders"], ["track", "5"]):
+        result = subprocess.run(
+            [sys.executable, "-c", HALF_LOADED, *args],
+            cwd=tmp_path,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=HANG,
+        )
+        assert "Traceback" not in result.stderr, args
+        assert result.stderr == "smm-tracker: interrupted\n", args
+        assert result.returncode == 130, args
+
+
+def caught_stops(pid: int) -> bool:
+    """Whether the process catches SIGTERM (the console script caught the
+    stop signals): Python starts with SIGTERM's default action."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_ctrl_c_anywhere_in_a_commands_start_is_one_line_never_a_traceback(tmp_path: Path):
+    (tmp_path / "tracker.toml").write_text(CONFIG)
+    endings = set()
+    for step in range(12):  # 0 to 0.44 s after the signals were caught
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "track", str(100 + step)],
+            cwd=tmp_path,
+            env=ENV,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + HANG
+        while proc.poll() is None and not caught_stops(proc.pid):
+            assert time.monotonic() < deadline, "the command never caught the stop signals"
+            time.sleep(0.002)
+        time.sleep(step * 0.04)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=HANG)
+        assert "Traceback" not in err, (step, err)
+        # 130 and its line; 0 done; killed by the signal with nothing said
+        # (-2): it came as Python was ending, after the command's own end.
+        assert proc.returncode in (0, 130, -signal.SIGINT), (step, proc.returncode, err)
+        if proc.returncode == 130:
+            assert err.splitlines()[-1] == "smm-tracker: interrupted", (step, err)
+        elif proc.returncode == -signal.SIGINT:
+            assert err == "", (step, err)
+        endings.add(proc.returncode)
+    assert 130 in endings  # stopped while starting at least once
