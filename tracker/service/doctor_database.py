@@ -26,7 +26,7 @@ from tracker.rules.database_doctor import DatabaseFacts
 from tracker.rules.doctor import WARN, Check
 from tracker.rules.secret_files import database_directory_check, database_file_check
 from tracker.service.lock import lock_path
-from tracker.store.causes import describe_db_error, not_a_file, read_cause, write_cause
+from tracker.store.causes import describe_db_error, not_a_file, pinned, read_cause, write_cause
 from tracker.store.migrations import migrations
 from tracker.store.orphans import orphan_words, orphans
 from tracker.store.schema import refuse_foreign, sqlite_too_old
@@ -65,7 +65,7 @@ def database_facts(path: Path) -> DatabaseFacts:
         lock = lock_path(path)
         left = lock if os.path.lexists(lock) else None
         return DatabaseFacts(path=path, known=known, lock_left=left)
-    if not os.access(path, os.W_OK):
+    if not os.access(path, os.W_OK) and pinned(path) is None:  # chattr +i: said below
         return DatabaseFacts(path=path, exists=True, writable=False, known=known)
     if (cause := write_cause(path)) is not None:  # a full disk, a -wal left to root
         why = f"{path} cannot be written: {cause}"

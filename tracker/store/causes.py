@@ -11,6 +11,7 @@ import os
 import pwd
 import sqlite3
 import stat
+import struct
 from pathlib import Path
 
 from tracker.errors import StoreError
@@ -36,6 +37,45 @@ def _denied(verb: str, target: Path) -> str:
     return f"user {_user()} cannot {verb} {target} (owner {_owner(target)}, mode {mode:04o})"
 
 
+# Linux's inode flags (lsattr), as statx(2) gives them: STATX_ATTR_IMMUTABLE,
+# STATX_ATTR_APPEND. Read by name, never by opening the file: closing a
+# descriptor of a database SQLite holds open here drops its locks.
+_PINNED = ((0x10, "immutable (chattr +i)", "-i"), (0x20, "append-only (chattr +a)", "-a"))
+_AT_FDCWD = -100
+
+
+def _attributes(target: Path) -> int:
+    """Given a path, return the inode flags statx says are set and supported
+    (``stx_attributes & stx_attributes_mask``); 0 where it cannot say."""
+    import ctypes  # a failed write's path only
+
+    try:
+        statx = ctypes.CDLL(None, use_errno=True).statx
+    except (AttributeError, OSError):  # not glibc 2.28+, not Linux
+        return 0
+    buffer = ctypes.create_string_buffer(256)  # struct statx
+    if statx(_AT_FDCWD, os.fsencode(target), 0, 0, buffer) != 0:
+        return 0
+    attributes, supported = (
+        struct.unpack_from("=Q", buffer, 8)[0],
+        struct.unpack_from("=Q", buffer, 56)[0],
+    )
+    return attributes & supported
+
+
+def pinned(target: Path) -> str | None:
+    """Given a file or directory, return why no one may write it, root
+    included, when its inode flags say so: "FILE is immutable (chattr +i):
+    ..." or "append-only (chattr +a)" (os.access calls an immutable file not
+    writable, which read as a mode's fault); None when neither is set, or
+    the flags cannot be read (not Linux, a filesystem without them)."""
+    flags = _attributes(target)
+    for bit, what, clear in _PINNED:
+        if flags & bit:
+            return f"{target} is {what}: root's `chattr {clear} {target}` lets it be written"
+    return None
+
+
 def read_cause(path: Path) -> str | None:
     """Given a database path, return why this user cannot read it — "user U
     cannot enter DIR (owner O, mode 0700)" for the first directory on the way
@@ -55,8 +95,8 @@ def read_cause(path: Path) -> str | None:
 def write_cause(path: Path) -> str | None:
     """Given a database path, return why it cannot be written — "the filesystem
     holding DIR is mounted read-only", "no space left on the disk holding DIR",
-    "user U cannot write FILE (owner O, mode 0644)" — or None when nothing
-    visible stops it."""
+    "FILE is immutable (chattr +i): ...", "user U cannot write FILE (owner O,
+    mode 0644)" — or None when nothing visible stops it."""
     directory = path.parent
     try:
         fs = os.statvfs(directory)
@@ -71,7 +111,11 @@ def write_cause(path: Path) -> str | None:
     companions = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
     for target in [*companions, directory]:
         try:
-            if target.exists() and not os.access(target, os.W_OK):
+            if not target.exists():
+                continue
+            if (flagged := pinned(target)) is not None:  # chmod cannot help: said first
+                return flagged
+            if not os.access(target, os.W_OK):
                 return _denied("write", target)
         except OSError:
             continue
