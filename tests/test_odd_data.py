@@ -128,20 +128,50 @@ def test_alerts_escape_every_cell_and_open_episode(tmp_path, monkeypatch):
         assert "main stall\\x07ed since" in shown
 
 
-def test_report_with_a_charge_stored_as_infinity(tmp_path, monkeypatch):
+def test_a_charge_stored_as_infinity_is_no_figure_anywhere(tmp_path, monkeypatch):
     # 0.1.0 stored a panel's charge "1e400" (a finite Decimal) as a float:
     # infinity, kept by the upgrade. SQLite's JSON for its sum is a bare Inf.
+    # A charge no one can pay is unknown: `orders` shows none ("-", null in
+    # its JSON, as before), `report` adds up the others.
     path = tmp_path / "t.db"
     _orders(path, ["USD", "USD"])
     with sqlite3.connect(path) as db:
         db.execute("UPDATE orders SET charge = 9e999 WHERE order_id = 624002")
     db.close()
     args = ["report", "--database", str(path)]
+    for terminal in (True, False):
+        shown = run(args, monkeypatch, terminal)
+        assert "Infinity" not in shown and "inf" not in shown.lower(), shown
     assert "SPEND USD" in run(args, monkeypatch, True)  # the currency in the header
-    assert "Infinity" in run(args, monkeypatch, True)
-    assert "  Infinity USD" in run(args, monkeypatch, False)
+    assert "  0.10 USD" in run(args, monkeypatch, False)
     service = json.loads(run([*args, "--json"], monkeypatch, False))["services"][0]
-    assert service["orders"] == 2 and service["spend_by_currency"][0]["currency"] == "USD"
+    assert service["orders"] == 2
+    assert service["spend"] == 0.1 and service["currency"] == "USD"
+    assert service["spend_by_currency"] == [{"currency": "USD", "spend": 0.1}]
+    orders = ["orders", "--database", str(path)]
+    listed = {
+        row["order_id"]: row["charge"]
+        for row in json.loads(run([*orders, "--json"], monkeypatch, False))
+    }
+    assert listed == {624001: 0.1, 624002: None}
+    for terminal in (True, False):
+        shown = run(orders, monkeypatch, terminal)
+        assert "Infinity" not in shown, shown
+    row = next(line for line in run(orders, monkeypatch, False).splitlines() if "624002" in line)
+    assert "USD" in row and "0.10" not in row  # its currency said, no charge
+
+
+def test_a_service_charged_only_infinity_has_no_spend(tmp_path, monkeypatch):
+    path = tmp_path / "t.db"
+    _orders(path, ["USD", "USD"])
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE orders SET charge = 9e999")
+    db.close()
+    args = ["report", "--database", str(path)]
+    piped = run(args, monkeypatch, False)
+    assert "Infinity" not in piped and "  0.00 USD" in piped  # as a service never charged
+    service = json.loads(run([*args, "--json"], monkeypatch, False))["services"][0]
+    assert service["spend"] is None and service["spend_by_currency"] == []
 
 
 def test_orders_fit_80_columns_with_a_panels_long_currency(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from tracker.cli.render import layout_of, row_in_list, safe_text, table, with_reason
 from tracker.cli.screen import Columns, Screen, moment
 from tracker.rules.delivery import delivered, total_quantity
-from tracker.rules.money import money_or_none
+from tracker.rules.money import charge_or_none
 from tracker.rules.not_answering import NOT_ANSWERING, key_fix, key_place, not_answering_said
 from tracker.store.listing import BY_PANEL, BY_USER
 
@@ -104,7 +104,7 @@ def with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         done = delivered(status, row["quantity"], row.get("runs"), row["remains"])
         if done is not None:
             row["delivered"] = f"{done}/{total_quantity(row['quantity'], row.get('runs'))}"
-        row["charge"] = money_or_none(row["charge"])  # 12345.67, not 12345.7 (%.6g)
+        row["charge"] = charge_or_none(row["charge"])  # 12345.67, not 12345.7 (%.6g)
         if row.get("stalled_at"):
             row["eta"] = f"{row['eta'] or '-'} (stalled)"
         if not (row.get("untracked") or row.get("lost")):  # "In progress (lost: ...)"

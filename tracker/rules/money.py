@@ -57,6 +57,15 @@ def money_or_none(amount: Any) -> str | None:
     return None if amount is None else money(amount)
 
 
+def charge_or_none(amount: Any) -> str | None:
+    """:func:`money_or_none` for a stored charge, an infinite one (0.1.0
+    stored a panel's "1e400" so) None too: no one can pay it, no figure, as
+    ``--json`` says (null) and ``report`` counts it (in no spend)."""
+    if isinstance(amount, float) and math.isinf(amount):
+        return None
+    return money_or_none(amount)
+
+
 def same_currency(a: str | None, b: str | None) -> bool:
     """Return True when two currency labels name one currency ("usd", " USD")."""
     return (a or "").strip().upper() == (b or "").strip().upper()

@@ -13,6 +13,7 @@ command upgrades it.)
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import defaultdict
 from datetime import datetime
@@ -56,6 +57,11 @@ def scorecard(store: Connection, since: datetime, panel: str | None = None) -> l
         key = (row["panel"], row["service"])
         for figure in figures:
             figure["spend"] = exact.get((*key, figure["currency"]), figure["spend"])
+        if any(figure["spend"] is None for figure in figures):  # charged infinity alone
+            figures = [figure for figure in figures if figure["spend"] is not None]
+            row["spend"], merged = None, True  # no figure: unknown, not 0
+            if len(figures) == 1:  # its other currency alone now: its figure (below)
+                row["currency"] = figures[0]["currency"]
         # m041's text groups the labels as stored: "usd" and "USD" are one currency.
         row["spend_by_currency"] = one_per_currency(figures)
         if len(row["spend_by_currency"]) < len(figures):
@@ -78,19 +84,27 @@ def _top(row: dict[str, Any]) -> Any:
 
 def _exact_spends(
     store: Connection, since: datetime, panel: str | None
-) -> dict[tuple[Any, Any, Any], Decimal]:
+) -> dict[tuple[Any, Any, Any], Decimal | None]:
     """Return each (panel, service, currency)'s spend: its orders' charges
-    added up exactly, each as written (a float's shortest form: the panel's)."""
+    added up exactly, each as written (a float's shortest form: the panel's).
+    An infinite charge (0.1.0 stored a panel's "1e400" so) is no figure: left
+    out of the sum, and a spend of such charges alone is None (no figure)."""
     sums: dict[tuple[Any, Any, Any], Decimal] = defaultdict(Decimal)
+    unknown: set[tuple[Any, Any, Any]] = set()
     with localcontext() as context:  # an infinite charge an older row holds: no error
         context.traps[InvalidOperation] = False
         for order_panel, service, currency, charge, orders in store.tuples(
             _CHARGES, [iso(since), panel]
         ):
+            key = (order_panel, service, currency)
+            if isinstance(charge, float) and math.isinf(charge):
+                unknown.add(key)
+                continue
             # A text an older row may hold is no number: NaN, the view's figure kept.
             number = repr(float(charge)) if isinstance(charge, int | float) else "NaN"
-            sums[order_panel, service, currency] += Decimal(number) * orders
-    return {key: spend for key, spend in sums.items() if spend.is_finite()}
+            sums[key] += Decimal(number) * orders
+    spends: dict[tuple[Any, Any, Any], Decimal | None] = dict.fromkeys(unknown - set(sums))
+    return spends | {key: spend for key, spend in sums.items() if spend.is_finite()}
 
 
 def order_panels(store: Connection) -> list[str]:
