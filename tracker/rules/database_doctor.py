@@ -27,6 +27,17 @@ class DatabaseFacts:
     # The lock file an earlier run left beside a database that is not there:
     # the next run makes a new, empty one (its `store_created` alert).
     lock_left: Path | None = None
+    size: int = 0  # bytes of the file and its -wal
+    free: int | None = None  # bytes free on its disk to a user who is not root; None: unread
+
+
+# What migrating may take at worst: about the database's size again (a table
+# rebuilt is written whole to the -wal, then into the file), a few MB at least.
+MIGRATION_ROOM_FLOOR = 8_000_000
+
+
+def _mb(count: int) -> str:
+    return f"{count / 1e6:.1f} MB"
 
 
 def database_check(facts: DatabaseFacts) -> Check:
@@ -62,6 +73,16 @@ def database_check(facts: DatabaseFacts) -> Check:
             "upgrade smm-tracker",
         )
     pending = [m for m in facts.known if m not in facts.applied]
+    need = max(facts.size, MIGRATION_ROOM_FLOOR)
+    if pending and facts.free is not None and facts.free < need:
+        return Check(
+            WARN,
+            name,
+            f"{path} writable; the next run applies {counted(len(pending), 'migration')}, "
+            f"which may need up to {_mb(need)} free (about the database's size, "
+            f"{_mb(facts.size)} with its -wal), but only {_mb(facts.free)} is free on "
+            f"the disk holding {path.parent}: free some space first",
+        )
     if pending:
         return Check(
             OK,

@@ -75,7 +75,24 @@ def database_facts(path: Path) -> DatabaseFacts:
     except (sqlite3.Error, StoreError) as exc:
         why = str(exc) if isinstance(exc, StoreError) else describe_db_error(path, exc)
         return DatabaseFacts(path=path, exists=True, read_error=why, known=known)
-    return DatabaseFacts(path=path, exists=True, applied=applied, known=known)
+    size, free = _room(path)
+    return DatabaseFacts(path=path, exists=True, applied=applied, known=known, size=size, free=free)
+
+
+def _room(path: Path) -> tuple[int, int | None]:
+    """Given the database, return the bytes it and its -wal take, and those
+    free to a user who is not root on its disk (None: unread)."""
+    size = 0
+    for name in (path, path.with_name(path.name + "-wal")):
+        try:
+            size += name.stat().st_size
+        except OSError:
+            continue
+    try:
+        fs = os.statvfs(path.parent)
+    except OSError:
+        return size, None
+    return size, fs.f_bavail * fs.f_frsize
 
 
 def learned_unsupported(
