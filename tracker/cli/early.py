@@ -69,14 +69,15 @@ def stop_while_loading(ctx: click.Context, name: str) -> tuple[str, int] | None:
     """Given the command ``name``, its module loaded: the line and exit code
     of a stop come since the process began (:func:`stopped_while_loading`;
     never for a ``run``, which took the signals over); else None, a SIGTERM
-    to a command that writes raising from now on (:mod:`tracker.cli.stops`)."""
+    to a command that does not take it itself raising from now on
+    (:mod:`tracker.cli.stops`)."""
     if name == "run" and not ctx.resilient_parsing:
         return None
     stopped = stopped_while_loading(name)
     if stopped is not None:
         return stopped
-    from tracker.cli.stops import WRITES, term_raises
+    from tracker.cli.stops import OWN_STOPS, term_raises
 
-    if name in WRITES:  # a SIGTERM from now on ends it as a Ctrl-C does: 143
+    if name not in OWN_STOPS:  # a SIGTERM from now on ends it as a Ctrl-C does: 143
         ctx.call_on_close(term_raises())
     return None

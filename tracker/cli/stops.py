@@ -1,6 +1,7 @@
 """A SIGTERM to a command that writes (``track``, ``untrack``, ``prune``,
-``backup``, ``services``, ``init``, ``alerts``): ended as a
-Ctrl-C ends it, not by the signal's default action.
+``backup``, ``services``, ``init``, ``alerts``), or only reads (``orders``,
+``history``, ``report``, ``doctor``...): ended as a Ctrl-C ends it, not by
+the signal's default action (a read said nothing, exit -15).
 
 Once the commands loaded, a SIGTERM (a cron job's timeout, systemd stopping
 the unit) killed such a command on the spot: exit -15 and no line, a
@@ -25,6 +26,9 @@ from tracker.signals import handled_by
 
 # The commands that write or send, other than run/add/refill/cancel (shielded).
 WRITES = frozenset({"track", "untrack", "prune", "backup", "services", "init", "alerts"})
+# Those that take SIGTERM themselves: every other command, the reads too
+# (`orders`, `history`, `report`, `doctor`...), ends on it as a Ctrl-C does.
+OWN_STOPS = frozenset({"run", "add", "refill", "cancel", "demo", "simulate", "dashboard"})
 EXIT_STOPPED = 128 + signal.SIGTERM  # 143, as shells report a SIGTERM
 
 
