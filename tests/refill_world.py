@@ -34,6 +34,7 @@ class World:
         automation: str = "",
         schedule: str = "",
         panel: str = "",  # more of the panel's keys ("concurrency = 1")
+        more: str = "",  # more of the config, last ("{url}": the panel's url)
         panel_class: type[SimulatedPanel] = SimulatedPanel,
         monotonic: Any = None,  # the clock's monotonic twin (tests/resumable.py)
         boottime: Any = None,  # and its boot clock, counting a suspend
@@ -62,6 +63,7 @@ retries = 0
 {automation}
 [schedule]
 {schedule}
+{more.replace("{url}", self.server.url)}
 """
         )
         self.config = load_config(str(self.path), env={})

@@ -33,10 +33,10 @@ from tracker.cli.main import (
 )
 from tracker.cli.order_args import panel_option
 from tracker.cli.output import print_placed
-from tracker.cli.panels import tracked_on_same_panel
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.clock import utcnow
+from tracker.config.accounts import same_panel
 from tracker.errors import (
     AuthError,
     OutcomeUnknownError,
@@ -47,6 +47,7 @@ from tracker.errors import (
     UnservedError,
 )
 from tracker.rules.not_answering import key_place, refused_key_hint
+from tracker.store.same_panel import tracked_on_same_panel
 from tracker.store.tracking import track_placed
 
 if TYPE_CHECKING:
@@ -198,7 +199,8 @@ def add(
             stop.settled = True  # the order exists: a Ctrl-C now waits until it is tracked
             # Comments or usernames: their number is the quantity (DELIVERED, report).
             counted = counted_quantity(quantity, extra)
-            elsewhere = tracked_on_same_panel(config, store, panel_config, order_id)
+            others = same_panel(config.panels, panel_config)  # other accounts on it
+            elsewhere = tracked_on_same_panel(store, others, order_id)
             new = elsewhere is None and _track(
                 store, panel_config.name, mine, order_id, service, link, counted, runs, interval
             )

@@ -18,8 +18,7 @@ import click
 from tracker.cli import pruned
 from tracker.cli.main import EXIT_USAGE, fail, open_store
 from tracker.cli.render import safe_text
-from tracker.config.accounts import same_endpoint
-from tracker.config.model import Config, PanelConfig
+from tracker.config.model import Config
 from tracker.errors import ConfigError, PanelChoiceError, StoreError
 from tracker.panel.values import said
 from tracker.store.orders import Store
@@ -162,25 +161,6 @@ def note_held_elsewhere(
         f"config: the {what} goes to {chosen}'s (pass --panel NAME to choose)"
     )
     click.echo(safe_text(line), err=True)
-
-
-def tracked_on_same_panel(
-    config: Config, store: Store, panel: PanelConfig, order_id: int
-) -> str | None:
-    """Given the ID the panel answered an ``add`` on ``panel``, return the
-    name of another configured entry for the same panel's url (another
-    account on it) that tracks that ID already, else None: one panel numbers
-    all its orders in one series, so it is no proof of a new order. An
-    unreadable database: None (tracking it then says what failed)."""
-    names = [p.name for p in config.panels if p.name != panel.name]
-    others = [n for n in names if same_endpoint(config.panel(n).url, panel.url)]
-    if not others:
-        return None
-    try:
-        held = panels_holding(store, [order_id]).get(order_id, [])
-    except StoreError:
-        return None
-    return next((name for name in others if name in held), None)
 
 
 def stored_order(

@@ -46,6 +46,13 @@ def same_endpoint(url: str, other: str) -> bool:
     return _where(url) == _where(other)
 
 
+def same_panel(panels: Sequence[PanelConfig], panel: PanelConfig) -> list[str]:
+    """Given the configured panels and one of them, return the names of the
+    other entries at its url, however written (:func:`same_endpoint`):
+    other accounts on that panel, whose order IDs are of the same series."""
+    return [p.name for p in panels if p.name != panel.name and same_endpoint(p.url, panel.url)]
+
+
 def same_account(panels: Sequence[PanelConfig]) -> list[str]:
     """Given the configured panels, return one problem for each panel whose
     url and key are those of an earlier one (a name used twice is said

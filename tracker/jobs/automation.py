@@ -11,7 +11,7 @@ crash before the answer is stored, counts as placed. With
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -20,6 +20,7 @@ import structlog
 
 from tracker.alerts.alerter import Alerter
 from tracker.clock import parse_iso
+from tracker.config.accounts import same_panel
 from tracker.errors import AuthError, JobPaused
 from tracker.jobs.base import Core, Job
 from tracker.jobs.cancels import AUTOMATION_REORDERED, PAGE, service_facts
@@ -59,9 +60,11 @@ class AutomationRound(ReorderOne):
         boottime: Callable[[], float | None] | None = None,
         balance: Callable[[], bool] | None = None,
         balance_every: float = 0.0,
+        same_panel: Sequence[str] = (),
         **kw: Any,
     ):
         super().__init__(*args, **kw)  # monotonic, boottime: the clock's twins, telling its steps
+        self.same_panel = tuple(same_panel)  # other accounts on its url: IDs of one series
         self.daily_cap = DailyCap(
             *(self.panel, self.alerter, self.clock, monotonic, boottime),
             balance=balance,  # the balance job's check, asked before re-ordering on an old one
@@ -218,6 +221,7 @@ def automation_jobs(
             boottime=tracker.boottime,
             balance=partial(balance, name) if balance else None,
             balance_every=tracker.config.schedule.balance_every,
+            same_panel=same_panel(tracker.config.panels, client.panel),
             stop_event=tracker.stop_event,
             status_max_every=tracker.config.schedule.status_max_every,
             status_every=tracker.config.schedule.status_every,

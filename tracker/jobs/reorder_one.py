@@ -37,6 +37,7 @@ from tracker.rules.reorders import (
     Plan,
 )
 from tracker.store import automation as sql
+from tracker.store.same_panel import tracked_on_same_panel
 from tracker.store.told_marks import told_of_panel, told_of_panel_before
 
 log = structlog.get_logger("tracker.automation")
@@ -47,6 +48,10 @@ NOT_SENT_LINE = "reorder_not_sent"
 
 class ReorderOne(PanelActions):
     """The automation job's placing of one re-order."""
+
+    # The other config entries for this panel's url (other accounts on it):
+    # an order ID one of them tracks is no proof of a new order.
+    same_panel: tuple[str, ...] = ()
 
     def _reorder(self, order: PartialOrder, plan: Plan, dry: bool) -> dict[str, Any] | None:
         """Record, then (unless dry) place, one re-order; return what happened,
@@ -113,7 +118,10 @@ class ReorderOne(PanelActions):
         row = {"panel": self.panel, "order_id": order.order_id, **fields, "each": plan.each}
         row.update(runs=plan.runs, interval=plan.interval)  # tracked as drip-feed, as add does
         try:
-            recorded = sql.record_placed(self.store, row_id, new_id, row, self.clock())
+            elsewhere = tracked_on_same_panel(self.store, self.same_panel, new_id)
+            recorded = elsewhere is None and sql.record_placed(
+                self.store, row_id, new_id, row, self.clock()
+            )
         except StoreError as exc:  # placed, not stored: the log keeps the new order's ID
             log.error(
                 "reorder_not_recorded",
@@ -125,9 +133,10 @@ class ReorderOne(PanelActions):
             )
             raise
         if not recorded:
-            # An ID already tracked is no proof of a new order: it may or may not
-            # exist. It counts as sent and spent; the tracked order is left as it was.
-            unknown = OutcomeUnknownError.already_tracked(new_id, panel=self.panel)
+            # An ID already tracked (here, or by another entry for this panel's
+            # url) is no proof of a new order: it may or may not exist. It
+            # counts as sent and spent; the tracked order is left as it was.
+            unknown = OutcomeUnknownError.already_tracked(new_id, panel=self.panel, on=elsewhere)
             detail = unknown.detail
             sql.finish_action(
                 self.store, row_id, {"status": UNKNOWN, "error": detail}, self.clock()
@@ -137,6 +146,7 @@ class ReorderOne(PanelActions):
                 panel=self.panel,
                 order=order.order_id,
                 answered=new_id,
+                **({"tracked_on": elsewhere} if elsewhere else {}),
             )
             return {**result, "status": UNKNOWN, "error": detail, "cause": unknown.cause}
         log.info(
