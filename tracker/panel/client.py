@@ -114,8 +114,8 @@ class PanelClient(StatusCalls[P]):
         words = refusals.error_text(data)
         if words is None or names_it(words) or refusals.is_key_refusal(words):
             return None
-        if to_id(data.get("refill")) is not None:
-            return None  # an ID beside the error: the parser's unknown outcome
+        if to_id(data.get("refill")) is not None or refusals.error_names_refill(data):
+            return None  # an ID beside the error, or for it: the parser's unknown outcome
         verdict = self.refusal(action, PanelAnswerError(words, status=refusals.answer_status(data)))
         if isinstance(verdict, AuthError):
             raise self._tag(verdict, action)
@@ -144,6 +144,7 @@ class PanelClient(StatusCalls[P]):
             and words is not None
             and not refusals.is_key_refusal(words)
             and to_id(data.get("refill")) is None
+            and not refusals.error_names_refill(data)  # {"error": 5001}: the parser's unknown
             and not _holds_items(data, order_ids)
         ):
             raise self._tag(WholeCallRefused(words), "refill")

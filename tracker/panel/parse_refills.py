@@ -22,6 +22,7 @@ from tracker.panel.parse import _expect_dict, _expect_list
 from tracker.panel.parse_cancels import parse_cancel as parse_cancel  # its old home
 from tracker.panel.refusals import (
     answer_status,
+    error_names_refill,
     error_text,
     is_key_refusal,
     is_panel_fault,
@@ -36,8 +37,8 @@ def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
     no ID, or words in ``refill`` that plainly refuse ("Incorrect order ID");
     anything else unknown (an ID beside an error, 0, -7, "1e5", "Your refill
     request has been accepted", missing, an error in words of the panel's
-    server failing: "SQLSTATE...", said after creating it maybe), as the
-    refill may exist all the same."""
+    server failing: "SQLSTATE...", said after creating it maybe, a refill ID
+    for the error: ``{"error": 5001}``), as the refill may exist all the same."""
     value = answer.get("refill")
     if isinstance(value, Twice):  # "refill": 7, "refill": 8: either, or both, may exist
         return RefillRequest(order_id=order_id, error=value["error"], unknown=True)
@@ -47,6 +48,9 @@ def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
     message = error_text(value) or error_text(answer)
     if refill_id is not None and message is None:
         return RefillRequest(order_id=order_id, refill_id=refill_id)
+    if refill_id is None and (error_names_refill(answer) or error_names_refill(value)):
+        why = _id_for_error(answer)  # a refill made, maybe
+        return RefillRequest(order_id=order_id, error=why, unknown=True)
     if refill_id is None and message is not None:  # its server's fault: maybe made
         return RefillRequest(order_id=order_id, error=message, unknown=is_panel_fault(message))
     words = values.sentence(value) if message is None else None
@@ -57,6 +61,17 @@ def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
     else:
         why = f"answered without a usable refill ID: {values.shown(answer)}"
     return RefillRequest(order_id=order_id, error=why, unknown=True)
+
+
+def _id_for_error(answer: dict[str, Any]) -> str:
+    """What is said of an answer giving a refill ID for its error: as the
+    panel wrote it, its HTTP code (not 200) beside (``{"error": "HTTP 400:
+    5001"}`` hid the ID's place)."""
+    given = getattr(answer, "given", None)  # a non-200's error, before "HTTP 400: "
+    status = answer_status(answer)
+    code = f" (HTTP {status})" if status is not None else ""
+    written = {**answer, "error": given} if given is not None else answer
+    return f"answered a refill ID for its error{code}: {values.as_json(written)}"
 
 
 def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
@@ -93,14 +108,17 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
     that name no order (no asked order's key, no item with an ``order``:
     ``[{"refill": 5}]``, a one-order answer ``{"refill": 5}``) raises
     NoOrderNamedError; one with no refill ID at all (``[]``) does not. A
-    whole-answer error in words of the panel's server failing ("SQLSTATE...")
-    raises BadAnswerError: the refills may have been made (outcome unknown)."""
+    whole-answer error in words of the panel's server failing ("SQLSTATE..."),
+    or a refill ID (``{"error": 5001}``), raises BadAnswerError: the refills
+    may have been made (outcome unknown)."""
     # An error beside a refill ID (a one-order shape) refuses nothing for
     # sure: the refill may have been made, for an order it does not name.
     if isinstance(data, dict) and "error" in data and not _carries_refill(data.get("refill")):
         words = error_text(data)
         if words is not None and is_panel_fault(words):  # said after creating them, maybe
             raise BadAnswerError(words, status=answer_status(data))
+        if error_names_refill(data):  # {"error": 5001}: a refill made, maybe; whose?
+            raise BadAnswerError(_id_for_error(data), status=answer_status(data))
         raise_for_error(data)
     asked = set(requested)
     if isinstance(data, dict) and any(named_id(key) in asked for key in data):

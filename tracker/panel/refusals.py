@@ -168,9 +168,22 @@ def error_names_order(data: Any) -> bool:
     """Whether an ``add`` answer's error is an order ID, bare or an object's
     ``order`` (``{"error": 23501}``, ``{"error": {"order": "23501"}}``):
     the panel's script placed that order, maybe."""
+    return _error_names(data, "order")
+
+
+def error_names_refill(data: Any) -> bool:
+    """Whether a ``refill`` answer's (or item's) error is a refill ID, bare
+    or an object's ``refill`` (``{"error": 5001}``, ``{"error": {"refill":
+    "5001"}}``): the panel's script made that refill, maybe, as
+    :func:`error_names_order` reads an ``add``'s."""
+    return _error_names(data, "refill")
+
+
+def _error_names(data: Any, field: str) -> bool:
+    """Whether ``data``'s error is an ID, bare or an object's ``field``."""
     error = data.get("error") if isinstance(data, dict) else None
     error = getattr(data, "given", None) or error  # a non-200's, before "HTTP 429: "
-    named = error.get("order") if isinstance(error, dict) else error
+    named = error.get(field) if isinstance(error, dict) else error
     return type(named) is not bool and written_id(named) is not None
 
 
