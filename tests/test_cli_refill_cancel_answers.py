@@ -93,7 +93,8 @@ def test_a_refill_without_a_usable_id_is_unknown_and_not_resent(panel, tmp_path,
     assert result.exit_code == 1, result.output
     assert _said(result) == (
         "smm-tracker: order 5: the refill request may have reached the panel but its answer "
-        f"was lost ({LOST}: {shown}); recorded as sent, so it is not resent inside the cooldown"
+        f"gave no usable refill ID ({LOST}: {shown}); recorded as sent, so it is not resent "
+        "inside the cooldown"
     )
     assert _refills(tmp_path) == [(5, None, "Unknown")]
     again = cli("refill", "5")
@@ -143,7 +144,8 @@ def test_a_refill_answer_that_may_have_been_taken_is_unknown(panel, tmp_path, re
     assert result.exit_code == 1, result.output
     assert _said(result) == (
         "smm-tracker: order 5: the refill request may have reached the panel but its answer "
-        f"was lost ({why}); recorded as sent, so it is not resent inside the cooldown"
+        f"gave no usable refill ID ({why}); recorded as sent, so it is not resent inside the "
+        "cooldown"
     )
     assert _refills(tmp_path) == [(5, None, "Unknown")]
     assert _calls(server, "refill") == 1
@@ -269,7 +271,8 @@ def test_a_refill_answered_as_a_list_of_lists_says_what_came(panel, tmp_path):
     assert result.exit_code == 1, result.output
     assert _said(result) == (
         "smm-tracker: order 5: the refill request may have reached the panel but its answer "
-        "was lost (expected an object for refill, got list: [['5', '77']]); recorded as sent, "
+        "gave no usable refill ID (expected an object for refill, got list: [['5', '77']]); "
+        "recorded as sent, "
         "so it is not resent inside the cooldown"
     )
     assert _refills(tmp_path) == [(5, None, "Unknown")]
@@ -680,7 +683,7 @@ def test_a_refill_id_given_twice_differently_is_unknown_not_refused(panel, tmp_p
     replies["refill"] = text_reply('{"refill": "7", "refill": "8"}')
     result = cli("refill", "5")
     assert result.exit_code == 1, result.output
-    assert "may have reached the panel but its answer was lost" in _said(result)
+    assert "may have reached the panel but its answer gave no usable refill ID" in _said(result)
     assert "answered 'refill' twice, differently: 7 and 8" in _said(result)
     assert _refills(tmp_path) == [(5, None, "Unknown")]
     assert _calls(server, "refill") == 1

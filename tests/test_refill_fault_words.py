@@ -58,8 +58,8 @@ def test_a_refill_answered_fault_words_is_unknown_and_not_asked_again(panel, tmp
     said = f"{'HTTP 400: ' if code == 400 else ''}{words}"
     assert "the panel refused the refill" not in result.output
     assert (
-        f"order 5: the refill request may have reached the panel but its answer was lost ({said})"
-        in result.stderr
+        f"order 5: the refill request may have reached the panel but its answer gave no usable "
+        f"refill ID ({said})" in result.stderr
     )
     assert rows(tmp_path, REFILLS) == [(5, None, "Unknown", said)]
     assert _asked(server, "balance") == 0

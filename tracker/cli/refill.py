@@ -211,8 +211,11 @@ def _report(
     elif answer["status"] == UNKNOWN:
         lost = answer["error"] or ""  # no answer read (not HTTP...): what answered, its fix
         fix = refused_hint(lost, status, index) if unanswered else None
+        # An answer read (the panel's words, an ID beside or for an error,
+        # none usable) was no lost one: what it said is quoted.
+        came = "was lost" if unanswered else "gave no usable refill ID"
         fail(
-            f"order {oid}: the refill request may have reached the panel but its answer was lost "
+            f"order {oid}: the refill request may have reached the panel but its answer {came} "
             f"({answer['error']}); recorded as sent, so it is not resent inside the cooldown"
             + (f"; {fix}" if fix else "")
         )
