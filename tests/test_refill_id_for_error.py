@@ -106,3 +106,30 @@ def test_an_error_that_is_no_refill_id_stays_a_refusal(panel, tmp_path, error):
     replies["refill"] = json_reply({"error": error})
     cli("refill", "5")
     assert [r[2] for r in rows(tmp_path, REFILLS)] in ([], ["Refused"])
+
+
+@pytest.mark.parametrize(("body", "shown"), ERRORS, ids=["number", "text", "object"])
+def test_a_rate_limit_answer_with_a_refill_id_for_its_error_is_never_sent_again(
+    panel, tmp_path, body, shown
+):
+    # A 429 whose JSON names a refill made is the panel's script's: read as
+    # with a 200 (Unknown, counted), never retried as the rate limit's.
+    server, replies, cli = panel
+    assert cli("track", "5").exit_code == 0
+    replies["refill"] = json_reply(body, status=429)
+    result = cli("refill", "5")
+    assert result.exit_code == 1, result.output
+    assert [r[2] for r in rows(tmp_path, REFILLS)] == ["Unknown"]
+    assert _asked(server, "refill") == 1
+
+
+def test_a_rate_limit_answer_with_one_items_refill_id_for_its_error_is_never_sent_again(
+    panel, tmp_path
+):
+    server, replies, cli = panel
+    assert cli("track", "5", "6").exit_code == 0
+    body = [{"order": 5, "error": 71}, {"order": 6, "error": "Too many requests"}]
+    replies["refill"] = json_reply(body, status=429)
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6])
+    assert _asked(server, "refill") == 1
+    assert rows(tmp_path, REFILLS)[0][:3] == (5, None, "Unknown")

@@ -29,7 +29,7 @@ from typing import Any
 
 from tracker.panel.bare import is_status_word
 from tracker.panel.ids import named_id, to_id, written_id
-from tracker.panel.refusals import error_names_order, error_text, refuses
+from tracker.panel.refusals import error_names_order, error_names_refill, error_text, refuses
 from tracker.panel.values import says_yes, sentence
 
 Item = tuple[str | None, Any]  # (its key in an object keyed by ID; None in a list, the item)
@@ -118,7 +118,7 @@ def acted(action: str, data: Any) -> bool:
     came with a 429 or a Cloudflare challenge, says the panel may have done
     something: an order ID (``{"order": 23501}``, or for its error,
     ``{"error": 23501}``), a refill ID (one order's
-    ``{"refill": 71}``, or a multi answer's item), a cancel's yes, beside an
+    ``{"refill": 71}``, or a multi answer's item; or for its error), a cancel's yes, beside an
     error or not. Then the panel's script ran: the answer is read as with a
     200 (:mod:`tracker.panel.interpret`; beside an error, the parsers'
     "outcome unknown"), never sent again. Anything else (``{"error": "Too
@@ -128,8 +128,8 @@ def acted(action: str, data: Any) -> bool:
         name, read = ("order", written_id) if action == "add" else ("refill", to_id)
         if read(data.get(name)) is not None:
             return True
-        if action == "add" and error_names_order(data):  # {"error": 23501}
-            return True
+        if (error_names_order if action == "add" else error_names_refill)(data):
+            return True  # {"error": 23501}: the order (the refill) made, maybe
     said = _GIVEN.get(action)
     items = _items(data)
     return said is not None and items is not None and any(said(item) for item in items)
@@ -190,8 +190,11 @@ _SAYS: dict[str, Callable[[Item], bool]] = {
 
 
 def _an_id(pair: Item) -> bool:
-    """A refill ID given an order, an error beside it or not."""
-    return _named(pair) and to_id(pair[1].get("refill")) is not None
+    """A refill ID given an order, an error beside it or not, or for its
+    error (``{"order": 5, "error": 71}``)."""
+    if not _named(pair):
+        return False
+    return to_id(pair[1].get("refill")) is not None or error_names_refill(pair[1])
 
 
 def _a_yes(pair: Item) -> bool:
