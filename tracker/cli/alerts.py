@@ -34,6 +34,7 @@ from tracker.cli.screen import (
 from tracker.cli.since import since_start, since_text
 from tracker.cli.stops import end_if_stopped, held
 from tracker.cli.undelivered import list_undelivered, where_sent
+from tracker.cli.unreadable import Unreadable
 from tracker.clock import utcnow
 from tracker.errors import TrackerError
 from tracker.store.alerts import alerts_since, open_episodes
@@ -140,6 +141,7 @@ def alerts(
         if name is None or e["panel"] == name
     ]
     if as_json:
+        Unreadable().alert_data(rows)  # data edited to no JSON object: {}, named once
         click.echo(to_json({"alerts": rows, "open": still, "pruned": pruned.field(cut)}))
         if cut_note:
             click.echo(fitted(cut_note, notes), err=True)

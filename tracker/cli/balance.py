@@ -24,6 +24,7 @@ from tracker.cli.panels import panel_names, read_panel
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.unit_notes import refused_key_fix  # the unit files: read if it is said
+from tracker.cli.unreadable import Unreadable
 from tracker.config.model import Config
 from tracker.panel.urls import shown_url
 from tracker.rules.balance import (
@@ -113,6 +114,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
     # --panel: configured, or with orders in the database (left out of the config).
     name, store = read_panel(config, panel)
     names = [name] if name else panel_names(config, store, named=database is not None)
+    Unreadable().balances(store, names)  # a balance edited to text: left out, named once
     found = {name: panel_balance(store, config, name) for name in names}
     # Its history is the day before its last check: a prune's cutoff after that, cut.
     cuts = {

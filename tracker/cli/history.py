@@ -17,6 +17,7 @@ from tracker.cli.output import OneWrite
 from tracker.cli.panels import stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
 from tracker.cli.screen import SECOND, Columns, fitted, moment, stderr_screen, stdout_screen
+from tracker.cli.unreadable import Unreadable
 from tracker.store.watch_listing import with_watch
 
 # Changes seconds apart: their order shows; a panel's long status words
@@ -48,9 +49,11 @@ def history(
     child = partial(tell_parent, order_id=oid, panel=panel, named=database, as_json=as_json)
     store, row = stored_order(config, panel, oid, database, child)
     # The order as `orders --json` shows it: eta, stall, untracked and lost too.
-    row = next(with_untracked(with_watch(store, [row])))
+    told = Unreadable()  # a number column edited to text: null, its row named once
+    row = next(told.orders(with_untracked(with_watch(store, [row]))))
     name = row["panel"]
     rows = store.history(name, oid)
+    told.transitions(row, rows)
     if as_json:
         from tracker.cli.history_notes import next_refill_json, with_currency_shown
         from tracker.store.children import MAX_PARENTS, children_of, parents_of, with_children

@@ -38,6 +38,7 @@ from tracker.cli.screen import (
 )
 from tracker.cli.since import since_start, since_text
 from tracker.cli.unit_notes import refused_key_fix  # the unit files: read if it is said
+from tracker.cli.unreadable import Unreadable
 from tracker.clock import iso
 from tracker.errors import StoreError
 from tracker.store.listing import failing_calls, failing_panels, not_answering, order_statuses
@@ -113,8 +114,8 @@ def orders(
         except UnknownStatus as exc:
             fail(f"--status: {exc}", EXIT_USAGE)
     first_seen = iso(start) if start is not None else None  # as created_at is stored
-    listed = partial(
-        order_listing, store, panel=name, status=status, stalled=stalled, since=first_seen
+    listed = Unreadable().listing(  # a number edited to text: null, its row named once
+        partial(order_listing, store, panel=name, status=status, stalled=stalled, since=first_seen)
     )
     if ids_only:  # `orders --status lost --panel P --ids | smm-tracker track --panel P -`
         echo_streamed(f"\n{row['order_id']}"[not n :] for n, row in enumerate(listed(limit)))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from tracker.clock import parse_iso
+from tracker.clock import read_iso
 from tracker.errors import StoreError
 from tracker.panel.models import Balance
 from tracker.rules.alerts import rough_duration
@@ -38,7 +38,9 @@ def runway_for(
     history: the balances in ``currency`` only (when known), as a rate of
     spending across a change of currency means nothing."""
     rows = balance_history(store, panel, now - timedelta(seconds=RUNWAY_WINDOW))
-    points = [(parse_iso(r["at"]), float(r["balance"])) for r in in_currency(rows, currency)]
+    # A check's time unreadable (a file edited by hand): left out, as `balance` leaves it.
+    spent = in_currency(rows, currency)
+    points = [(at, float(r["balance"])) for r in spent if (at := read_iso(r["at"])) is not None]
     return estimate_runway(points, float(balance))
 
 

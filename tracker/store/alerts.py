@@ -12,8 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tracker.clock import iso, parse_iso, read_iso
+from tracker.clock import iso, read_iso
 from tracker.store.sql import CHUNK, chunks
+from tracker.store.typed import NUMBER_TYPES
 
 if TYPE_CHECKING:
     from tracker.rules.episodes import Alert, Episode
@@ -41,9 +42,11 @@ def balance_history(store: Store, panel: str, since: datetime) -> list[dict[str,
     stamps newer balances earlier than the ones before the step). From the
     (panel, at) index's range: "+rowid" keeps SQLite from reading the
     panel's every check in rowid order instead, as it chose once the file
-    held statistics (ANALYZE)."""
+    held statistics (ANALYZE). A check whose balance is no number (a file
+    edited by hand) is left out, as :func:`latest_balance` leaves it."""
     return store.rows(
-        "SELECT at, balance, currency FROM balances WHERE panel = ? AND at >= ? ORDER BY +rowid",
+        "SELECT at, balance, currency FROM balances WHERE panel = ? AND at >= ? "
+        f"AND {NUMBER_TYPES} ORDER BY +rowid",
         [panel, iso(since)],
     )
 
@@ -52,9 +55,12 @@ def latest_balance(store: Store, panel: str) -> dict[str, Any] | None:
     """Return a panel's most recent balance row, or None if none was ever fetched.
 
     The last one stored, not the one stamped latest: a clock set back stamps
-    newer balances earlier than the ones before the step."""
+    newer balances earlier than the ones before the step. A check whose
+    balance is no number (text: a file edited by hand) is passed over:
+    :func:`tracker.store.typed.unreadable_balances` names it."""
     found = store.rows(
-        "SELECT at, balance, currency FROM balances WHERE panel = ? ORDER BY rowid DESC LIMIT 1",
+        f"SELECT at, balance, currency FROM balances WHERE panel = ? AND {NUMBER_TYPES} "
+        "ORDER BY rowid DESC LIMIT 1",
         [panel],
     )
     return found[0] if found else None
@@ -179,8 +185,8 @@ def _episode_row(row: dict[str, Any]) -> EpisodeRow:
     since, sent = row["since"], row["last_sent_at"]
     return (
         bool(row["active"]),
-        parse_iso(since) if since else None,
-        parse_iso(sent) if sent else None,
+        read_iso(since),  # None: unreadable too, a file edited by hand
+        read_iso(sent),
     )
 
 
