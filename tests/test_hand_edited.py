@@ -12,10 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
+from hostile import HostileServer, json_reply
+from simconfig import cli_in, sim_config
 from test_wide_rest import in_progress
 
 from tracker.cli.main import main
 from tracker.jobs.balance_low import runway_for
+from tracker.jobs.judging import stored_moment
 from tracker.store.alerts import load_episode
 from tracker.store.orders import Store
 
@@ -176,3 +179,48 @@ def test_nothing_is_lost_from_the_file(tmp_path):
         kept = db.execute("SELECT remains FROM orders WHERE order_id = 624001").fetchone()
     db.close()
     assert kept == ("lots",)
+
+
+def test_run_once_over_rows_edited_by_hand_keeps_every_job_running(tmp_path, monkeypatch):
+    remains = ["40"]
+
+    def respond(form: dict[str, str]):
+        action = form.get("action")
+        if action == "status":
+            return json_reply({"7": {"status": "In progress", "remains": remains[0]}})
+        return json_reply({"balance": "10", "currency": "USD"} if action == "balance" else [])
+
+    with HostileServer(respond) as server:
+        config = sim_config(server.url, panel="retries = 1", json_logs=True)
+        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": "hand-edited-key-126"})
+        assert cli("track", "7", "--quantity", "100").exit_code == 0
+        assert cli("run", "--once", "--all").exit_code == 0
+        with sqlite3.connect(tmp_path / "t.db") as db:
+            db.execute("UPDATE orders SET quantity = 'lots', runs = 'x', error_count = 'lots'")
+            db.execute("UPDATE balances SET balance = 'lots'")
+            db.execute("INSERT INTO balances VALUES ('sim', 'yesterday', 12.5, 'USD')")
+            db.execute(
+                "INSERT OR REPLACE INTO alert_state VALUES ('sim', 'balance_low', 1, 'x', '')"
+            )
+        db.close()
+        remains[0] = "30"
+        run = cli("run", "--once", "--all")
+    assert run.exit_code == 0, run.output
+    assert "job_failed" not in run.output and "Traceback" not in run.output, run.output
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        stored = db.execute("SELECT quantity, remains FROM orders").fetchall()
+    db.close()
+    assert stored == [("lots", 30)]  # the panel's figure stored; the hand's edit kept
+
+
+def test_the_stall_watch_reads_a_moment_that_does_not_parse_as_none():
+    assert stored_moment("yesterday") is None and stored_moment(42) is None  # type: ignore[arg-type]
+
+
+def test_counts_and_figures_edited_to_text_read_as_unknown():
+    from tracker.rules.delivery import delivered, plausible_remains, stored_count, total_quantity
+
+    assert total_quantity("lots", None) is None and total_quantity(100, "x") == 100  # type: ignore[arg-type]
+    assert plausible_remains("lots", 100) and plausible_remains(5, "lots")  # type: ignore[arg-type]
+    assert delivered("In progress", 100, None, "lots") is None  # type: ignore[arg-type]
+    assert stored_count("lots") == 0 and stored_count(3) == 3

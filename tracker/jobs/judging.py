@@ -35,8 +35,12 @@ from tracker.store.watch_changed import ChangedRow
 
 
 def stored_moment(value: str | None) -> datetime | None:
-    """Given a stored moment (text, or None or ""), return it as a datetime or None."""
-    return parse_shared(value) if value else None
+    """Given a stored moment (text, or None or ""), return it as a datetime or
+    None; None too for one that does not parse (a file edited by hand)."""
+    try:
+        return parse_shared(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def watch_state(row: Any) -> WatchState:

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from tracker.panel.statuses import CANCELED, COMPLETED, IN_PROGRESS, PARTIAL, REFUNDED
 
+Number = int | float  # a stored figure; anything else (text edited in by hand) unknown
+
 # Statuses that say delivery started (or ended): remains then counts down from the total.
 DELIVERING = frozenset({IN_PROGRESS, COMPLETED, PARTIAL, CANCELED, REFUNDED})
 
 
 def total_quantity(quantity: int | None, runs: int | None) -> int | None:
     """Given the quantity ordered (per run for drip-feed) and the runs, return
-    the whole order's quantity."""
-    if quantity is None:
+    the whole order's quantity; None when unknown: none stored, or no number
+    (text in a file edited by hand)."""
+    if not isinstance(quantity, Number):
         return None
-    return quantity * runs if runs and runs > 1 else quantity
+    return quantity * runs if isinstance(runs, Number) and runs > 1 else quantity
 
 
 def plausible_remains(remains: int | None, total: int | None) -> bool:
@@ -34,8 +37,8 @@ def plausible_remains(remains: int | None, total: int | None) -> bool:
     tracked without its runs: remains counts every run) not -4285. Over a
     good one a poll stores none (:mod:`tracker.store.answers`: read as
     unreadable); with none before it, it is stored as sent, never counted."""
-    if remains is None or not total or total < 0:
-        return True
+    if not isinstance(remains, Number) or not isinstance(total, Number) or total <= 0:
+        return True  # unknown (None, or text in a file edited by hand): nothing to judge
     return -total <= remains <= total
 
 
@@ -50,6 +53,12 @@ def delivered(
     above the whole order (the quantity the tracker holds is not the panel's),
     or below minus the whole order; ``5000 - 9285`` is no delivery of -4285."""
     total = total_quantity(quantity, runs)
-    if status not in DELIVERING or not total or remains is None:
+    if status not in DELIVERING or not total or not isinstance(remains, Number):
         return None
     return total - remains if -total <= remains <= total else None
+
+
+def stored_count(value: object) -> int:
+    """Given a stored count (an order's or refill's ``error_count``), return
+    it; 0 for none, or for no whole number (text in a file edited by hand)."""
+    return value if isinstance(value, int) else 0

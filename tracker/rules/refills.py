@@ -13,7 +13,7 @@ from tracker.panel.models import RefillRequest, RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
 from tracker.panel.refusals import is_busy, is_key_refusal
 from tracker.panel.statuses import COMPLETED, PENDING, REFILL_FINAL
-from tracker.rules.delivery import plausible_remains
+from tracker.rules.delivery import plausible_remains, stored_count
 from tracker.rules.refill_eligibility import (  # re-exported: the job's and commands' names
     COOLDOWN,
     ELIGIBLE,
@@ -184,7 +184,7 @@ def followed(
         # refill: no news of this one. It stays open (closing it would let a
         # second refill be asked for).
         return {"error": error}
-    count = int(row.get("error_count") or 0) + 1
+    count = stored_count(row.get("error_count")) + 1  # text edited in by hand: 0
     changes: dict[str, Any] = {"error": error, "error_count": count}
     if count >= NOT_FOUND_CONFIRMATIONS:
         changes["status"] = UNKNOWN

@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tracker.clock import iso, iso_shared, parse_iso
+from tracker.clock import iso, iso_shared, parse_iso, read_iso
 from tracker.panel.statuses import is_terminal
+from tracker.rules.delivery import stored_count
 from tracker.rules.late_checks import charge_before, charged_elsewhere
 
 if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
@@ -286,8 +287,8 @@ def _unknown(
     """The panel called the order unknown (or left it out after it was asked
     again): back off, and after ``cadence.give_up`` stop polling it, for the record."""
     stamp = iso_shared(now)
-    count = int(row.get("error_count") or 0) + 1
-    since = row.get("unknown_since") or stamp
+    count = stored_count(row.get("error_count")) + 1  # text edited in by hand: 0
+    since = row["unknown_since"] if read_iso(row.get("unknown_since")) else stamp  # or unreadable
     waited = (now - parse_iso(since)).total_seconds()
     changes: dict[str, Any] = {
         "last_checked_at": stamp,
