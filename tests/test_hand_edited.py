@@ -165,11 +165,29 @@ def test_a_refill_row_with_text_counts_is_listed(tmp_path):
     path = _database(
         tmp_path,
         "INSERT INTO refills (panel, order_id, refill_id, requested_at, status, updated_at,"
-        " error_count, permanent) VALUES ('main', 624001, 'x', 'y', 'Pending', 'z', 'lots', 'yes')",
+        " error_count, permanent) VALUES ('main', 624001, 'x', 'y', 'Pending', 'z', 'lots', 0)",
     )
+    code, out, err = _cli(["refills", "--database", path, "--json"])
+    assert code == 0 and json.loads(out)[0]["error_count"] is None
+    assert "refills.error_count" in err and "'lots'" in err
+    code, _, _ = _cli(["refills", "--database", path])
+    assert code == 0
+
+
+def test_an_automation_action_with_a_cost_of_text(tmp_path, monkeypatch):
+    _database(
+        tmp_path,
+        "INSERT INTO automation_actions (panel, order_id, action, status, quantity,"
+        " estimated_cost, reason, at, updated_at) VALUES ('main', 624001, 'reorder', 'done',"
+        f" 10, 'lots', 'why', '{CHECKED}', '{CHECKED}')",
+    )
+    config = sim_config("http://127.0.0.1:9/api/v2", database="", key_env="SIM_KEY")
+    cli = cli_in(tmp_path, monkeypatch, config.replace('"sim"', '"main"'), env={"SIM_KEY": "k"})
     for extra in ([], ["--json"]):
-        code, _, _ = _cli(["refills", "--database", path, *extra])
-        assert code == 0
+        shown = cli("automation", *extra)
+        assert shown.exit_code == 0, shown.output
+        assert "automation_actions.estimated_cost" in shown.stderr
+    assert json.loads(shown.stdout)["actions"][0]["estimated_cost"] is None
 
 
 def test_nothing_is_lost_from_the_file(tmp_path):

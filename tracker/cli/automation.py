@@ -20,6 +20,7 @@ from tracker.cli.panels import read_panel
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, fitted, moments, stderr_screen, stdout_screen
 from tracker.cli.since import since_start, since_text
+from tracker.cli.unreadable import Unreadable, action
 from tracker.clock import iso, utcnow
 from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
@@ -35,6 +36,7 @@ from tracker.store.automation import (
     spent_toward,
 )
 from tracker.store.orders import Store
+from tracker.store.typed import ACTION_NUMBERS
 from tracker.store.watch_listing import stalled_orders
 
 ACTION_COLUMNS = [
@@ -65,6 +67,9 @@ _ACTION_HEADS_ON_SCREEN = [*ACTION_HEADERS[:7], "CUR", *ACTION_HEADERS[7:]]
 SKIP_SCREEN = Columns(times={"last_at": MINUTE}, wrap="reason", names=("panel",))
 _SKIP_ON_SCREEN = [*(c for c in SKIP_COLUMNS if c != "reason"), "reason"]
 _SKIP_HEADS_ON_SCREEN = [*(h for h in SKIP_HEADERS if h != "REASON"), "REASON"]
+
+
+_ACTIONS = ("automation_actions", ACTION_NUMBERS, action)  # what `told` reads of an action
 
 
 def settings(config: AutomationConfig) -> dict[str, Any]:
@@ -197,9 +202,10 @@ def automation(
     urls = {p.name: p.url for p in config.panels}  # balance learned missing at another: none now
     spend = [_spend(store, auto, name, now, urls.get(name)) for name in names]
     name = names[0] if panel else None
-    done = actions(store, panel=name, since=start, limit=limit)
+    told = Unreadable()  # a number edited to text: null, its row named once
+    done = list(told.numbers(actions(store, panel=name, since=start, limit=limit), *_ACTIONS))
     skipped = skips(store, panel=name, since=start, limit=limit)
-    stalled = stalled_orders(store, panel=name)
+    stalled = list(told.orders(stalled_orders(store, panel=name)))
     cut = pruned.reached(store, name, start) if start is not None else None  # --since's window
     for row in done:  # what its cost is in: the balance's currency then (null: none named)
         costed = row["estimated_cost"] is not None  # as stored since m045 (a balance pruned since)

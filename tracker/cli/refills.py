@@ -36,6 +36,7 @@ from tracker.cli.screen import (
     stderr_screen,
     stdout_screen,
 )
+from tracker.cli.unreadable import Unreadable, refill_request
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.panel.statuses import IN_PROGRESS, PENDING
@@ -43,6 +44,7 @@ from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.orders import Store
 from tracker.store.readings import panels_holding
 from tracker.store.refill_reads import iter_refills, refill_statuses
+from tracker.store.typed import REFILL_NUMBERS
 
 
 @main.command()
@@ -107,6 +109,7 @@ def refills(
 
     if as_json:  # for scripts: every match unless --limit, streamed as `orders --json`
         found = iter_refills(store, panel=name, status=status, order_id=order_id, limit=limit)
+        found = Unreadable().numbers(found, "refills", REFILL_NUMBERS, refill_request)
         echo_streamed(
             json_array({**r, "permanent": bool(r["permanent"])} for r in map(is_listed, found))
         )

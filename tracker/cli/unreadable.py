@@ -46,9 +46,20 @@ class Unreadable:
 
     def orders(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Given order rows (streamed), yield them with their numbers readable."""
+        return self.numbers(rows, "orders", ORDER_NUMBERS, _order)
+
+    def numbers(
+        self,
+        rows: Iterable[dict[str, Any]],
+        table: str,
+        columns: tuple[str, ...],
+        named: Callable[[dict[str, Any]], str],
+    ) -> Iterator[dict[str, Any]]:
+        """Given rows of ``table`` (streamed), yield them with their number
+        ``columns`` readable, each row so read named by ``named``."""
         for row in rows:
-            for column, value in unreadable(row, ORDER_NUMBERS):
-                self.say(f"order {row['panel']} #{row['order_id']}", f"orders.{column}", value)
+            for column, value in unreadable(row, columns):
+                self.say(named(row), f"{table}.{column}", value)
             yield row
 
     def listing(self, listed: Listing) -> Listing:
@@ -80,3 +91,17 @@ class Unreadable:
                     f"alert {row['id']}", "alerts.data", row["data"], "no JSON object: read as {}"
                 )
                 row["data"] = {}
+
+
+def _order(row: dict[str, Any]) -> str:
+    return f"order {row['panel']} #{row['order_id']}"
+
+
+def refill_request(row: dict[str, Any]) -> str:
+    """How a refill request is named: its ``id``, as ``refills --json`` shows it."""
+    return f"refill request {row['id']}"
+
+
+def action(row: dict[str, Any]) -> str:
+    """How an automation action is named: its ``id``, as ``automation --json`` shows it."""
+    return f"automation action {row['id']}"

@@ -12,7 +12,7 @@ from typing import Any
 from tracker.store.connection import Connection
 
 # The number columns of the rows the read commands show (``orders``,
-# ``history``): a value of another type there reads as None.
+# ``history``, ``refills``, ``automation``): a value of another type there reads as None.
 ORDER_NUMBERS = (
     "service",
     "quantity",
@@ -25,6 +25,8 @@ ORDER_NUMBERS = (
     "parent_order_id",
 )
 TRANSITION_NUMBERS = ("remains", "charge")
+REFILL_NUMBERS = ("error_count",)
+ACTION_NUMBERS = ("service", "quantity", "estimated_cost", "new_order_id")
 
 # A balance as stored, in SQL: the checks whose balance is one.
 NUMBER_TYPES = "typeof(balance) IN ('integer', 'real')"
