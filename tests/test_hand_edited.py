@@ -242,3 +242,18 @@ def test_counts_and_figures_edited_to_text_read_as_unknown():
     assert plausible_remains("lots", 100) and plausible_remains(5, "lots")  # type: ignore[arg-type]
     assert delivered("In progress", 100, None, "lots") is None  # type: ignore[arg-type]
     assert stored_count("lots") == 0 and stored_count(3) == 3
+
+
+def test_an_alert_sent_again_with_a_time_and_failures_edited_to_text(tmp_path):
+    from tracker.store.outbox import due
+
+    path = _database(
+        tmp_path,
+        "UPDATE alerts SET at = 'yesterday'",
+        "INSERT INTO alert_deliveries VALUES (1, 'webhook', 'lots', 'x',"
+        " '2026-12-04T00:00:00+00:00', 'refused', NULL)",
+    )
+    store = Store(Path(path))
+    [(alert, targets, failures)] = due(store, datetime(2026, 12, 5, tzinfo=UTC), 10)
+    store.close()
+    assert alert.at is None and targets == ["webhook"] and failures == 0

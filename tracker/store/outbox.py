@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tracker.clock import iso, parse_iso
+from tracker.clock import iso, parse_iso, read_iso
+from tracker.rules.delivery import stored_count
 from tracker.rules.episodes import SEVERITIES, Alert
 from tracker.rules.redelivery import (
     EVERY,
@@ -138,7 +139,7 @@ def due(store: Store, now: datetime, limit: int) -> list[tuple[Alert, list[str],
             found[row["id"]] = (_alert(row), [], 0)
         alert, targets, most = found[row["id"]]
         targets.append(row["target"])
-        found[row["id"]] = (alert, targets, max(most, int(row["failures"])))
+        found[row["id"]] = (alert, targets, max(most, stored_count(row["failures"])))
     return list(found.values())
 
 
@@ -289,7 +290,7 @@ def _alert(row: dict[str, Any]) -> Alert:
         panel=row["panel"],
         severity=severity,
         data=data if isinstance(data, dict) else {},
-        at=parse_iso(row["at"]) if row["at"] else None,
+        at=read_iso(row["at"]),  # None: none, or unreadable (a file edited by hand)
         id=row["id"],
     )
 
