@@ -28,7 +28,7 @@ from typing import Any
 
 import structlog
 
-from tracker.alerts.payloads import outgoing, unpinged
+from tracker.alerts.payloads import outgoing, unlinked, unnamed, unpinged
 from tracker.config.notify import register_urls, scheme
 from tracker.rules.episodes import Alert
 
@@ -46,6 +46,19 @@ _DRAWS_MARKDOWN = frozenset(
     | {"misskey", "misskeys", "nctalk", "nctalks", "revolt", "fluxer", "fluxers"}
 )
 _MARKS = re.compile(r"([\\`*_~|\[\]()<>#])")
+# Services that make "@name" in a message's text a mention, notifying that
+# account (Mastodon, Misskey and X on their servers, Mattermost, Rocket.Chat
+# and Telegram in a channel; Bluesky once a client marks it): a panel's words
+# must ping nobody. The whole message (a panel's words cannot be told apart
+# there; the tracker's own words hold "@" only inside a word).
+_MENTIONS = frozenset(
+    {"mastodon", "mastodons", "toot", "toots", "misskey", "misskeys", "bsky", "bluesky"}
+    | {"x", "twitter", "tweet", "mmost", "mmosts", "rocket", "rockets", "tgram"}
+)
+# Synology Chat draws Slack's "<https://evil|your dashboard>" as a link in
+# plain text. (OneBot sends the body as a text segment: "[CQ:at,qq=all]" in
+# it is text, no code; tests/test_alert_services.py holds it to that.)
+_SLACK_LINKS = frozenset({"synology", "synologys"})
 
 
 def _sent_as(plugin: Any) -> Any:
@@ -80,7 +93,9 @@ class NotifyTarget:
         self._text = apprise.NotifyFormat.TEXT
         if not self._apprise.add(url):
             raise ValueError(f"{self.name}: Apprise does not understand this URL")
-        self._marked = scheme(url) in _DRAWS_MARKDOWN and _sent_as(self._apprise[0]) == self._text
+        kind = scheme(url)
+        self._marked = kind in _DRAWS_MARKDOWN and _sent_as(self._apprise[0]) == self._text
+        self._named, self._linked = kind in _MENTIONS, kind in _SLACK_LINKS
         self._busy: threading.Thread | None = None
 
     def deliver(self, alert: Alert) -> str | None:
@@ -88,7 +103,7 @@ class NotifyTarget:
         if self._busy is not None and self._busy.is_alive():
             return "the previous notification is still running"
         outcome: list[bool] = []
-        message = outgoing(alert).message  # one stored raw before, sent again: escaped
+        message = self._body(outgoing(alert).message)  # stored raw before: escaped now
 
         def send() -> None:
             try:
@@ -96,7 +111,7 @@ class NotifyTarget:
                     bool(
                         self._apprise.notify(
                             title=f"smm-tracker: {alert.kind}",
-                            body=unpinged(_unmarked(message) if self._marked else message),
+                            body=message,
                             body_format=self._text,
                             notify_type=_TYPES.get(alert.severity, "info"),
                         )
@@ -112,6 +127,13 @@ class NotifyTarget:
             self._busy = thread
             return f"no answer within {self.timeout:g}s"
         return None if outcome == [True] else "delivery failed"
+
+    def _body(self, message: str) -> str:
+        """Return ``message`` as this service shows it, never as its markup,
+        a link or a ping."""
+        body = unpinged(_unmarked(message) if self._marked else message)
+        body = unnamed(body) if self._named else body
+        return unlinked(body) if self._linked else body
 
 
 def target_name(index: int, url: str) -> str:

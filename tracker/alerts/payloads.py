@@ -25,6 +25,14 @@ _ICON = {"error": "\U0001f534", "warning": "\U0001f7e0", "info": "\U0001f7e2"}
 # webhooks take Slack's body). A zero-width space after the "@" keeps the
 # words and the ping out.
 _PINGS = re.compile(r"@(?=everyone|here|channel|all)|(?<=<)@", re.IGNORECASE)
+# "@name" where a service makes it a mention of that account (Mastodon,
+# Misskey, X...): an "@" starting a word (not an e-mail's, "support@panel"),
+# X's "RT@name" too. Written "(at)name": visible, read as it was, a mention
+# nowhere (a full-width "＠" is one on X, an invisible character is escaped).
+_NAMES = re.compile(r"(?<![A-Za-z0-9_])((?:[Rr][Tt]:?)?)@(?=[A-Za-z0-9_])")
+DATA_CHARS = 1000  # of each text in an alert's data sent (data.last_error's bound)
+# An escape cut short at the end of a shortened text ("\u20").
+_TORN = re.compile(r"\\(?:x[0-9a-f]?|u[0-9a-f]{0,3}|U[0-9a-f]{0,7})?$")
 
 
 def unpinged(text: str) -> str:
@@ -32,11 +40,25 @@ def unpinged(text: str) -> str:
     return _PINGS.sub("@\u200b", text)
 
 
+def unnamed(text: str) -> str:
+    """Return ``text`` with every ``@name`` a service would make a mention
+    written ``(at)name``; an e-mail address's "@" unchanged."""
+    return _NAMES.sub(r"\1(at)", text)
+
+
+def unlinked(text: str) -> str:
+    """Return ``text`` with ``<`` and ``>`` written full-width (＜ ＞), for a
+    service reading Slack's ``<url|label>`` links in plain text (Synology
+    Chat): a panel's words are no link disguised under other words."""
+    return text.replace("<", "\uff1c").replace(">", "\uff1e")
+
+
 def outgoing(alert: Alert) -> Alert:
     """Return ``alert`` as it is sent (webhook, Apprise): its message and
     every text in its data (a panel's currency, a refill's error, a status)
     with control and invisible characters written as escapes (U+202E as
-    ``\\u202e``), as the CLI shows them; keys and figures unchanged. The
+    ``\\u202e``), as the CLI shows them, each cut to ``DATA_CHARS`` (a
+    5,000-character currency went whole); keys and figures unchanged. The
     database keeps the data's exact words. Idempotent: a message escaped when
     raised is unchanged, one stored raw before (sent again) is escaped now."""
     return replace(alert, message=escape_controls(alert.message), data=_shown(alert.data))
@@ -44,12 +66,20 @@ def outgoing(alert: Alert) -> Alert:
 
 def _shown(value: Any) -> Any:
     if isinstance(value, str):
-        return escape_controls(value)
+        return _bounded(escape_controls(value))
     if isinstance(value, dict):
         return {k: _shown(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_shown(v) for v in value]
     return value
+
+
+def _bounded(text: str) -> str:
+    """Return ``text`` cut to ``DATA_CHARS`` with an ellipsis, an escape never
+    cut in two; text that short already (one cut before) unchanged."""
+    if len(text) <= DATA_CHARS:
+        return text
+    return _TORN.sub("", text[: DATA_CHARS - 1]) + "…"
 
 
 def named(alert: Alert) -> dict[str, Any]:
