@@ -24,6 +24,10 @@ from tracker.redact.layout import INVISIBLE
 # (nothing shows them: a key with them inside would show as the key).
 _UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Of those, what JSON text (json.dumps, ASCII) leaves its reader to get back
+# as the character itself: DEL, C1 and the format characters. (A C0 control
+# it escapes as a character its readers expect: a newline.)
+_UNJSON = re.compile(f"[\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 
 
 def _escaped(char: str) -> str:
@@ -39,6 +43,16 @@ def escape_controls(text: str) -> str:
     an escape (ESC as \\x1b, LF as \\n, U+202E as \\u202e), and every
     invisible one too (U+200B as \\u200b)."""
     return _UNSAFE.sub(lambda m: _escaped(m.group(0)), text)
+
+
+def escape_unjsoned(text: str) -> str:
+    """Given text bound for a JSON log line, return it with the characters a
+    JSON reader would get back raw and a viewer obey or hide (U+202E, U+200B,
+    a C1 control) written as :func:`escape_controls` writes them; C0 controls
+    (a newline) left to JSON's own escapes. ASCII text (most) as it is."""
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _UNJSON.sub(lambda m: _escaped(m.group(0)), text)
 
 
 def escaped_traceback(

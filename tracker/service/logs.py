@@ -26,7 +26,7 @@ import structlog
 from structlog.tracebacks import ExceptionDictTransformer
 
 from tracker.redact.scrub import has_secrets, redact_text, redact_value
-from tracker.terminal import escape_controls, escaped_traceback, is_journal
+from tracker.terminal import escape_controls, escape_unjsoned, escaped_traceback, is_journal
 
 
 def redact_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
@@ -104,6 +104,36 @@ def _escape_controls(_logger: Any, _name: str, event: dict[str, Any]) -> dict[st
     return {k: escape_controls(v) if isinstance(v, str) else v for k, v in event.items()}
 
 
+_FIGURES = (int, float, bool, type(None))
+
+
+def _unjsoned(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape_unjsoned(value)
+    if isinstance(value, dict):
+        return {_unjsoned(k): _unjsoned(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_unjsoned(v) for v in value]
+    return value
+
+
+def _escape_unjsoned(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Show a panel's bidi, invisible and C1 characters escaped in JSON log
+    lines, nested values too (an alert's ``data``): JSON writes them as
+    ``\\u202e``, but a shipper or ``jq -r`` decodes them back into a viewer
+    that obeys or hides them. C0 controls stay JSON's to escape."""
+    for value in event.values():  # most lines (a poll's): figures and ASCII words
+        kind = type(value)
+        if kind is str:
+            if not value.isascii() or "\x7f" in value:
+                break
+        elif kind not in _FIGURES:
+            break
+    else:
+        return event
+    return {k: _unjsoned(v) for k, v in event.items()}
+
+
 def _escaped_traceback(stream: Any, exc_info: Any) -> None:
     """structlog's plain traceback for console lines, a panel's words in an
     exception's message escaped (:func:`tracker.terminal.escaped_traceback`)."""
@@ -150,6 +180,7 @@ def configure(
             structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
             redact_processor,
             _amounts_as_numbers,
+            _escape_unjsoned,
             renderer,
         ]
     elif person is not None:
