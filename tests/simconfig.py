@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -191,6 +192,33 @@ def scripted_panel(
         yield server, replies, cli_in(directory, monkeypatch, config, env={"SIM_KEY": key})
     finally:
         server.stop()
+
+
+@contextmanager
+def add_panel(
+    directory: Path, monkeypatch: pytest.MonkeyPatch, key: str
+) -> Iterator[tuple[Any, Callable[[Any], None], Callable[..., Result]]]:
+    """Yield (server, set_reply, cli): a panel on loopback answering ``add``
+    with what ``set_reply(reply)`` scripted last (any other action fails on
+    the server's side: no witness answers), and the real CLI for it."""
+    from hostile import HostileServer
+
+    replies: dict[str, Any] = {}
+    server = HostileServer(lambda form: replies[form.get("action", "")]).start()
+    config = sim_config(server.url, panel='timeout = "5s"\nretries = 3')
+    try:
+        yield (
+            server,
+            partial(replies.__setitem__, "add"),
+            cli_in(directory, monkeypatch, config, env={"SIM_KEY": key}),
+        )
+    finally:
+        server.stop()
+
+
+def tracked_ids(directory: Path) -> list[int]:
+    """Return the IDs of the orders in ``directory``/t.db."""
+    return [row[0] for row in stored_orders(directory)]
 
 
 def stored_orders(directory: Path) -> list[tuple[int, str | None, int | None]]:

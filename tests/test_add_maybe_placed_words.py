@@ -13,13 +13,11 @@ simulated panel's automation; nothing sleeps.
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from automation_kit import REORDER, cli_today, run  # noqa: F401  (fixture)
-from hostile import HostileServer, Reply, json_reply
+from hostile import json_reply
 from refill_world import World
-from simconfig import cli_in, sim_config
+from simconfig import add_panel, tracked_ids
 
 from tracker.sim.server import SERVICE_FOLLOWERS
 from tracker.store import automation as automation_sql
@@ -40,21 +38,11 @@ ID_FOR_ERROR = [23501, "23501", {"order": 23501}, {"order": "23501", "message": 
 @pytest.fixture
 def panel(tmp_path, monkeypatch):
     """Return (server, set_reply, cli); set_reply(reply) scripts the answer to ``add``."""
-    replies: dict[str, Reply] = {}
-    server = HostileServer(lambda form: replies[form.get("action", "")]).start()
-    config = sim_config(server.url, panel='timeout = "5s"\nretries = 3')
-    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
-
-    def set_reply(reply: Reply) -> None:
-        replies["add"] = reply
-
-    yield server, set_reply, cli
-    server.stop()
+    with add_panel(tmp_path, monkeypatch, KEY) as found:
+        yield found
 
 
-def _tracked(tmp_path) -> list[int]:
-    with sqlite3.connect(tmp_path / "t.db") as db:
-        return [row[0] for row in db.execute("SELECT order_id FROM orders")]
+_tracked = tracked_ids
 
 
 def _adds(server) -> int:

@@ -14,8 +14,8 @@ import os
 import sqlite3
 
 import pytest
-from hostile import HostileServer, Reply, json_reply, text_reply
-from simconfig import cli_in, cli_process, sim_config
+from hostile import Reply, json_reply, text_reply
+from simconfig import add_panel, cli_process, tracked_ids
 
 KEY = "hostile-key-AddAnswers42"
 ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
@@ -25,21 +25,11 @@ UNKNOWN = "smm-tracker: sim: add: outcome unknown — check the panel before pla
 @pytest.fixture
 def panel(tmp_path, monkeypatch):
     """Return (server, set_reply, cli); set_reply(reply) scripts the answer to ``add``."""
-    replies: dict[str, Reply] = {}
-    server = HostileServer(lambda form: replies[form.get("action", "")]).start()
-    config = sim_config(server.url, panel='timeout = "5s"\nretries = 3')
-    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
-
-    def set_reply(reply: Reply) -> None:
-        replies["add"] = reply
-
-    yield server, set_reply, cli
-    server.stop()
+    with add_panel(tmp_path, monkeypatch, KEY) as found:
+        yield found
 
 
-def _tracked(tmp_path) -> list[int]:
-    with sqlite3.connect(tmp_path / "t.db") as db:
-        return [row[0] for row in db.execute("SELECT order_id FROM orders")]
+_tracked = tracked_ids
 
 
 def _line(result) -> str:
