@@ -223,6 +223,10 @@ class HostileServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/api/v2"
 
+    def calls(self, action: str) -> int:
+        """How many requests of ``action`` the panel was sent."""
+        return sum(1 for form in self.requests if form.get("action") == action)
+
     def start(self) -> HostileServer:
         self._server.start()
         return self

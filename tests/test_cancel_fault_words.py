@@ -49,10 +49,6 @@ def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield found
 
 
-def _asked(server: Any, action: str) -> int:
-    return sum(1 for form in server.requests if form.get("action") == action)
-
-
 @pytest.mark.parametrize("code", [200, 400])
 @pytest.mark.parametrize("words", FAULTS)
 @pytest.mark.parametrize("ids", [["5"], ["5", "6"]], ids=["one", "two"])
@@ -69,7 +65,7 @@ def test_a_cancel_answered_fault_words_may_or_may_not_have_canceled(
     assert "try again later" not in result.output
     # Stored as any cancel of unknown outcome; sent once, never split, no balance asked.
     assert rows(tmp_path, CANCELS) == [(int(o), "Unknown", said) for o in ids]
-    assert _asked(server, "cancel") == 1 and _asked(server, "balance") == 0
+    assert server.calls("cancel") == 1 and server.calls("balance") == 0
 
 
 @pytest.mark.parametrize(

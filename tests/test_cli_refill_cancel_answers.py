@@ -68,10 +68,6 @@ def _said(result) -> str:
     return lines[0]
 
 
-def _calls(server, action: str) -> int:
-    return sum(1 for form in server.requests if form.get("action") == action)
-
-
 @pytest.mark.parametrize(
     ("reply", "shown"),
     [
@@ -99,7 +95,7 @@ def test_a_refill_without_a_usable_id_is_unknown_and_not_resent(panel, tmp_path,
     assert _refills(tmp_path) == [(5, None, "Unknown")]
     again = cli("refill", "5")
     assert again.exit_code == 1 and "not sent (pass --force to send anyway)" in _said(again)
-    assert _calls(server, "refill") == 1
+    assert server.calls("refill") == 1
 
 
 @pytest.mark.parametrize("status", [200, 201])
@@ -148,7 +144,7 @@ def test_a_refill_answer_that_may_have_been_taken_is_unknown(panel, tmp_path, re
         "cooldown"
     )
     assert _refills(tmp_path) == [(5, None, "Unknown")]
-    assert _calls(server, "refill") == 1
+    assert server.calls("refill") == 1
 
 
 REFUSALS = [
@@ -187,7 +183,7 @@ def test_a_key_refused_in_unknown_words_is_no_refusal_of_the_refill(panel, tmp_p
         f"sim: refill: {WHITELIST['error']}"
     )
     assert _refills(tmp_path) == []  # nothing was asked: no row, no cooldown
-    assert _calls(server, "refill") == 1 and _calls(server, "balance") == 1
+    assert server.calls("refill") == 1 and server.calls("balance") == 1
     replies["balance"] = json_reply({"balance": "10.5", "currency": "USD"})
     replies["refill"] = json_reply({"refill": "9"})
     again = cli("refill", "5")
@@ -202,7 +198,7 @@ def test_unknown_words_to_a_refill_are_its_refusal_while_balance_answers(panel, 
     assert result.exit_code == 1
     assert f"the panel refused the refill: {WHITELIST['error']}" in _said(result)
     assert _refills(tmp_path) == [(5, None, "Refused")]
-    assert _calls(server, "balance") == 1
+    assert server.calls("balance") == 1
 
 
 def _refill_job(tmp_path, url: str) -> None:
@@ -242,7 +238,7 @@ def test_multi_refill_items_without_a_usable_id_are_unknown(panel, tmp_path, ite
     replies["refill"] = json_reply(items)
     _refill_job(tmp_path, server.url)
     assert _refills(tmp_path) == expected
-    assert _calls(server, "refill") == 1
+    assert server.calls("refill") == 1
 
 
 @pytest.mark.parametrize("items", [[[5, 77]], [["5", "77"], ["6", "78"]], [[77, 78]]])
@@ -261,7 +257,7 @@ def test_a_multi_refill_answered_as_a_list_of_lists_is_unknown_and_says_what_cam
     )
     rows = _rows(tmp_path, "SELECT order_id, refill_id, status, error FROM refills ORDER BY 1")
     assert rows == [(5, None, "Unknown", said), (6, None, "Unknown", said)]
-    assert _calls(server, "refill") == 1  # never resent
+    assert server.calls("refill") == 1  # never resent
 
 
 def test_a_refill_answered_as_a_list_of_lists_says_what_came(panel, tmp_path):
@@ -276,7 +272,7 @@ def test_a_refill_answered_as_a_list_of_lists_says_what_came(panel, tmp_path):
         "so it is not resent inside the cooldown"
     )
     assert _refills(tmp_path) == [(5, None, "Unknown")]
-    assert _calls(server, "refill") == 1
+    assert server.calls("refill") == 1
 
 
 def test_a_multi_refill_refused_for_the_key_in_words_of_its_own_asks_nothing(panel, tmp_path):
@@ -287,7 +283,7 @@ def test_a_multi_refill_refused_for_the_key_in_words_of_its_own_asks_nothing(pan
     replies["refill"] = replies["balance"] = denied
     _refill_job(tmp_path, server.url)
     assert _refills(tmp_path) == []
-    assert _calls(server, "refill") == 1
+    assert server.calls("refill") == 1
 
 
 def test_a_multi_refill_answered_too_many_requests_refuses_no_order(panel, tmp_path):
@@ -423,7 +419,7 @@ def test_a_whole_cancel_refused_while_balance_fails_too_stores_no_refusal(panel,
     replies["balance"] = GATEWAY
     result = cli("cancel", "--yes", "5", "6")
     assert result.exit_code == 1
-    assert _calls(server, "cancel") == 1
+    assert server.calls("cancel") == 1
     assert (
         "#5  not canceled: Cancel could not be processed (and the panel failed a balance "
         "check) - try again later"
@@ -486,7 +482,7 @@ def test_a_cancel_whose_answer_was_lost_is_sent_once_and_unknown(panel, tmp_path
     replies["cancel"] = GATEWAY
     result = cli("cancel", "--yes", "5", "6")
     assert result.exit_code == 1
-    assert _calls(server, "cancel") == 1
+    assert server.calls("cancel") == 1
     assert [(o, r) for o, r, _ in _cancels(tmp_path)] == [(5, "Unknown"), (6, "Unknown")]
     assert "outcome unknown — check the panel before canceling again" in _cancels(tmp_path)[0][2]
     assert result.stdout.count("check the panel") == 2  # once per order
@@ -497,7 +493,7 @@ def test_a_busy_answer_to_cancel_is_not_resent(panel, tmp_path):
     replies["cancel"] = json_reply({"error": "Too many requests"})
     result = cli("cancel", "--yes", "5", "6")
     assert result.exit_code == 1
-    assert _calls(server, "cancel") == 1
+    assert server.calls("cancel") == 1
     # HTTP 429 in words: nothing was canceled, no refusal of these orders stored.
     assert "#5  not sent: panel busy: Too many requests - try again later" in result.stdout
     assert "2 of 2 cancels not sent" in result.stderr  # not "not accepted": never asked
@@ -525,7 +521,7 @@ def test_a_busy_answer_naming_an_http_code_in_its_words_gets_no_fix_for_that_cod
     assert result.exit_code == 1
     assert f"#5  not sent: panel busy: {words} - try again later" in result.stdout, result.stdout
     assert "panels[0].url" not in result.stdout and "too large" not in result.stdout
-    assert _calls(server, "cancel") == 1 and _cancels(tmp_path) == []
+    assert server.calls("cancel") == 1 and _cancels(tmp_path) == []
 
 
 def test_a_busy_answer_to_a_refill_is_no_refusal_and_asked_again(panel, tmp_path):
@@ -543,7 +539,7 @@ def test_a_busy_answer_to_a_refill_is_no_refusal_and_asked_again(panel, tmp_path
     again = cli("refill", "5")  # no cooldown: nothing was asked before
     assert again.exit_code == 0, again.output
     assert _refills(tmp_path) == [(5, "901", "Pending")]
-    assert _calls(server, "refill") == 2
+    assert server.calls("refill") == 2
 
 
 def test_a_cancel_call_refused_as_a_whole_is_split_down_to_the_order_refused(tmp_path, monkeypatch):
@@ -655,7 +651,7 @@ def test_a_cancel_answer_keyed_by_order_id_is_read(panel, tmp_path, answer, stor
     assert result.exit_code == (0 if all(r == "Accepted" for _, r, _ in stored) else 1)
     if stored[0][1] == "Accepted":
         assert result.stdout.splitlines()[0] == f"#5  {ACCEPTED_LINE}"
-    assert _calls(server, "cancel") == 1
+    assert server.calls("cancel") == 1
 
 
 def test_keys_of_a_cancel_answer_naming_no_asked_order_are_ignored_and_logged(panel, tmp_path):
@@ -686,7 +682,7 @@ def test_a_refill_id_given_twice_differently_is_unknown_not_refused(panel, tmp_p
     assert "may have reached the panel but its answer gave no usable refill ID" in _said(result)
     assert "answered 'refill' twice, differently: 7 and 8" in _said(result)
     assert _refills(tmp_path) == [(5, None, "Unknown")]
-    assert _calls(server, "refill") == 1
+    assert server.calls("refill") == 1
 
 
 def test_a_cancel_result_given_twice_differently_is_unknown_not_refused(panel, tmp_path):
@@ -742,7 +738,7 @@ def test_a_multi_refill_refused_as_a_whole_asks_each_order_alone(tmp_path, monke
 
     server = _refill_round(tmp_path, monkeypatch, refill)
     assert _refills(tmp_path) == [(5, "8", "Pending"), (6, None, "Refused")]
-    assert _calls(server, "refill") == 3  # the pair, then each alone
+    assert server.calls("refill") == 3  # the pair, then each alone
 
 
 @pytest.mark.parametrize(
@@ -764,5 +760,5 @@ def test_a_multi_refill_refusal_beside_refill_ids_asks_no_order_again(
         return json_reply({"refill": 9})
 
     server = _refill_round(tmp_path, monkeypatch, refill)
-    assert _calls(server, "refill") == 1  # the pair only: never order 5 again
+    assert server.calls("refill") == 1  # the pair only: never order 5 again
     assert [row[1] for row in _refills(tmp_path)] == [None, None]

@@ -43,10 +43,6 @@ def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield found
 
 
-def _asked(server: Any, action: str) -> int:
-    return sum(1 for form in server.requests if form.get("action") == action)
-
-
 @pytest.mark.parametrize("code", [200, 400])
 @pytest.mark.parametrize("words", FAULTS)
 def test_a_refill_answered_fault_words_is_unknown_and_not_asked_again(panel, tmp_path, words, code):
@@ -62,9 +58,9 @@ def test_a_refill_answered_fault_words_is_unknown_and_not_asked_again(panel, tmp
         f"refill ID ({said})" in result.stderr
     )
     assert rows(tmp_path, REFILLS) == [(5, None, "Unknown", said)]
-    assert _asked(server, "balance") == 0
+    assert server.calls("balance") == 0
     again = cli("refill", "5")  # counted as a request: the cooldown holds it
-    assert _asked(server, "refill") == 1, again.output
+    assert server.calls("refill") == 1, again.output
 
 
 @pytest.mark.parametrize("words", FAULTS)
@@ -74,7 +70,7 @@ def test_a_multi_refill_answered_fault_words_is_unknown_for_every_order(panel, t
     replies["refill"] = json_reply({"error": words})
     request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6])
     assert rows(tmp_path, REFILLS) == [(5, None, "Unknown", words), (6, None, "Unknown", words)]
-    assert _asked(server, "refill") == 1  # never asked again one order at a time
+    assert server.calls("refill") == 1  # never asked again one order at a time
 
 
 def test_one_orders_refill_item_of_fault_words_is_unknown(panel, tmp_path):

@@ -38,10 +38,6 @@ def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield found
 
 
-def _asked(server: Any, action: str) -> int:
-    return sum(1 for form in server.requests if form.get("action") == action)
-
-
 @pytest.mark.parametrize("code", [200, 400])
 @pytest.mark.parametrize(("body", "shown"), ERRORS, ids=["number", "text", "object"])
 def test_a_refill_answered_an_id_for_its_error_is_unknown_and_not_asked_again(
@@ -57,10 +53,10 @@ def test_a_refill_answered_an_id_for_its_error_is_unknown_and_not_asked_again(
     why = f"answered a refill ID for its error{code}: {shown}"
     assert why in result.stderr
     assert rows(tmp_path, REFILLS) == [(5, None, "Unknown", why)]
-    assert _asked(server, "balance") + _asked(server, "services") == 0  # no witness asked
+    assert server.calls("balance") + server.calls("services") == 0  # no witness asked
     again = cli("refill", "5")  # counted as a request: the cooldown holds it
     assert again.exit_code == 1 and "not sent" in again.stderr
-    assert _asked(server, "refill") == 1
+    assert server.calls("refill") == 1
 
 
 @pytest.mark.parametrize(("body", "shown"), ERRORS, ids=["number", "text", "object"])
@@ -73,7 +69,7 @@ def test_a_multi_refill_answered_an_id_for_its_error_is_unknown_for_every_order(
     request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6])
     why = f"answered a refill ID for its error: {shown}"
     assert rows(tmp_path, REFILLS) == [(5, None, "Unknown", why), (6, None, "Unknown", why)]
-    assert _asked(server, "refill") == 1  # never asked again one order at a time
+    assert server.calls("refill") == 1  # never asked again one order at a time
 
 
 SEVEN = '{"order": 7, "refill": {"error": {"refill": "73"}}}'
@@ -96,7 +92,7 @@ def test_one_orders_refill_item_with_an_id_for_its_error_is_unknown(panel, tmp_p
         (7, None, "Unknown", f"answered a refill ID for its error: {SEVEN}"),
         (8, None, "Refused", "Incorrect order ID"),
     ]
-    assert _asked(server, "refill") == 1
+    assert server.calls("refill") == 1
 
 
 @pytest.mark.parametrize("error", [-5, True, "5001 not found", {"refill": None}, {"order": 5}])
@@ -120,7 +116,7 @@ def test_a_rate_limit_answer_with_a_refill_id_for_its_error_is_never_sent_again(
     result = cli("refill", "5")
     assert result.exit_code == 1, result.output
     assert [r[2] for r in rows(tmp_path, REFILLS)] == ["Unknown"]
-    assert _asked(server, "refill") == 1
+    assert server.calls("refill") == 1
 
 
 def test_a_rate_limit_answer_with_one_items_refill_id_for_its_error_is_never_sent_again(
@@ -131,5 +127,5 @@ def test_a_rate_limit_answer_with_one_items_refill_id_for_its_error_is_never_sen
     body = [{"order": 5, "error": 71}, {"order": 6, "error": "Too many requests"}]
     replies["refill"] = json_reply(body, status=429)
     request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6])
-    assert _asked(server, "refill") == 1
+    assert server.calls("refill") == 1
     assert rows(tmp_path, REFILLS)[0][:3] == (5, None, "Unknown")
