@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.errors import StoreError
 from tracker.store.connection import Connection as Store
+from tracker.store.sql import panels_of
 
 UNTRACKED = "untracked"  # the --status value for orders stopped by `untrack`
 LOST = "lost"  # the --status value for orders given up as unknown to the panel
@@ -82,20 +83,7 @@ def _newest(
 
 def panels(store: Store) -> list[str]:
     """Return the names of the panels that have tracked orders, sorted."""
-    # A skip-scan of the primary key: one index seek per panel instead of
-    # a pass over every order (SELECT DISTINCT reads the whole index).
-    rows = store.rows(
-        """
-        WITH RECURSIVE names(name) AS (
-            SELECT MIN(panel) FROM orders
-            UNION ALL
-            SELECT (SELECT MIN(panel) FROM orders WHERE panel > names.name)
-            FROM names WHERE names.name IS NOT NULL
-        )
-        SELECT name FROM names WHERE name IS NOT NULL
-        """
-    )
-    return [r["name"] for r in rows]
+    return [r["name"] for r in store.rows(panels_of("orders"))]  # a seek per panel
 
 
 def order_statuses(store: Store) -> list[str]:

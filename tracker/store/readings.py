@@ -18,7 +18,7 @@ from tracker.panel.statuses import KNOWN_ORDER_STATUSES, TERMINAL
 from tracker.rules.unknown_status import IDS_IN_DATA, IN_DATA, Spelling, UnknownWords
 from tracker.store.listing import LOST_ORDERS
 from tracker.store.orders import Store
-from tracker.store.sql import chunks, placeholders
+from tracker.store.sql import chunks, panels_of, placeholders
 
 LOST_IDS_SHOWN = 3  # the lowest IDs of a panel's lost orders doctor names
 _BALANCE_COLUMNS = {"panel", "at", "balance"}
@@ -100,14 +100,7 @@ def open_counts_of(reader: Store, panels: Iterable[str]) -> dict[str, int]:
 
 # Each panel in `orders` by a jump down the primary key (panel, order_id): one
 # index seek per panel, however many orders each one has.
-_PANELS = """
-WITH RECURSIVE p(name) AS (
-    SELECT min(panel) FROM orders
-    UNION ALL
-    SELECT (SELECT min(panel) FROM orders WHERE panel > p.name) FROM p WHERE p.name IS NOT NULL
-)
-SELECT name FROM p WHERE name IS NOT NULL
-"""
+_PANELS = panels_of("orders")
 
 
 def panels_in_database(reader: Store) -> list[str]:
@@ -119,7 +112,7 @@ def panels_in_database(reader: Store) -> list[str]:
 def panels_with_balances(reader: Store) -> list[str]:
     """Given a store, return the name of every panel it holds a balance of,
     sorted (a tracker with no order yet has balances): one seek a panel."""
-    return [str(row["name"]) for row in reader.rows(_PANELS.replace("orders", "balances"))]
+    return [str(row["name"]) for row in reader.rows(panels_of("balances"))]
 
 
 def orders_with_id(reader: Store, order_id: int) -> list[dict[str, Any]]:

@@ -17,23 +17,11 @@ from datetime import datetime
 
 from tracker.clock import iso, parse_iso
 from tracker.store.orders import Store
-from tracker.store.sql import chunks, placeholders
+from tracker.store.sql import chunks, panels_of, placeholders
 
 KIND = "failed_runs"
 
 Stored = dict[str, dict[str, tuple[int, datetime]]]  # panel -> action -> (count, stored at)
-
-
-# The panels alert_state holds rows of: an index seek each, however many rows.
-_PANELS = """
-    WITH RECURSIVE named(panel) AS (
-        SELECT min(panel) FROM alert_state
-        UNION ALL
-        SELECT (SELECT min(panel) FROM alert_state WHERE panel > named.panel)
-        FROM named WHERE named.panel IS NOT NULL
-    )
-    SELECT panel FROM named WHERE panel IS NOT NULL
-"""
 
 
 def load_counts(store: Store) -> Stored:
@@ -43,7 +31,7 @@ def load_counts(store: Store) -> Stored:
     out. Read by index seeks (a scan of alert_state's marks was 3 ms at
     20k of them). Raises what the database raises (busy)."""
     found: Stored = {}
-    panels = [str(row["panel"]) for row in store.rows(_PANELS)]
+    panels = [str(row["name"]) for row in store.rows(panels_of("alert_state"))]  # a seek each
     for part in chunks(panels, 250):
         rows = store.rows(
             f"SELECT panel, kind, since FROM alert_state WHERE panel IN ({placeholders(part)}) "

@@ -30,6 +30,22 @@ def bound(rows: Iterable[Sequence[Any]]) -> list[Any]:
     return [NULL if v is None else v for row in rows for v in row]
 
 
+def panels_of(table: str) -> str:
+    """Return a query of the names of the panels ``table`` holds rows of
+    (its ``name`` column), by a jump down an index whose first column is
+    ``panel``: one seek per panel, however many rows each has (SELECT
+    DISTINCT reads the whole index)."""
+    return f"""
+        WITH RECURSIVE p(name) AS (
+            SELECT min(panel) FROM {table}
+            UNION ALL
+            SELECT (SELECT min(panel) FROM {table} WHERE panel > p.name)
+            FROM p WHERE p.name IS NOT NULL
+        )
+        SELECT name FROM p WHERE name IS NOT NULL
+    """
+
+
 def placeholders(items: Sized) -> str:
     """Given the values of an ``IN (...)`` list, return its "?, ?, ..." marks."""
     return ",".join("?" * len(items))
