@@ -8,16 +8,14 @@ from hypothesis import strategies as st
 
 from tracker.clock import iso
 from tracker.panel.models import OrderStatus
-from tracker.rules.transitions import (
+from tracker.rules.status_tuples import (
     KEEP_IF_NONE,
     STATUS_READS,
-    STATUS_RESETS,
     STATUS_STAMPED,
     STATUS_WRITES,
-    Cadence,
-    apply_report,
     status_update,
 )
+from tracker.rules.transitions import STATUS_RESETS, Cadence, apply_report
 
 CADENCE = Cadence(every=300, max_every=3600)
 NOW = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)

@@ -2,7 +2,8 @@
 
 Given an order's stored row and what the panel just said about it, return the
 fields to update and the transition to record (if the status changed). No I/O;
-``now`` is always passed in.
+``now`` is always passed in. The same decisions as tuples, the writer's hot
+path: :mod:`tracker.rules.status_tuples`.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def apply_report(
         if value is not None and not (kept and field == "currency"):
             changes[field] = value
     if report.remains is None and is_terminal(status) and status != row.get("status"):
-        changes["remains"] = None  # see the note above STATUS_WRITES
+        changes["remains"] = None  # see the note above status_tuples.STATUS_WRITES
     if report.charge is not None and not kept:
         changes["charge"] = _num(report.charge)
     if is_terminal(status) and not row.get("completed_at"):
@@ -148,137 +149,6 @@ def apply_report(
             "checked_before": row.get("last_checked_at") or row.get("created_at"),
         }
     return Outcome(changes, transition)
-
-
-# --- the hot path: one status report, as tuples ----------------------------------
-#
-# A poll where every order changes stores tens of thousands of reports; the
-# store's writer runs this instead of apply_report for every report that has a
-# status (the others, rare, go through apply_report). Same decisions, without
-# building dicts: tests/test_transitions.py checks both agree.
-
-# The stored columns status_update reads, in the order it takes them.
-STATUS_READS = (
-    "order_id",
-    "status",
-    "remains",
-    "charge",
-    "last_change_at",
-    "polling",
-    "last_checked_at",
-    "created_at",
-    "currency",
-)
-# An order reaching a final status with no readable remains (absent, null,
-# "garbage", 1e30; or no delivery figure over a good one, "-99999999999" of
-# 1000, which tracker.store.answers hands over as none) has an unknown remains: the one
-# from before is not what was left undelivered, and a Partial's re-order and
-# delivered figure read it. Before that, the last readable one is kept.
-# status_update writes ``remains`` itself: the stored one kept, or None then.
-
-# The columns it writes, in the order of its values; None keeps the stored
-# value for the COALESCE'd ones (see tracker.store.answers).
-STATUS_WRITES = (
-    "raw_status",
-    "remains",
-    "start_count",
-    "currency",
-    "charge",
-    "completed_at",
-    "last_change_at",
-    "next_check_at",
-    "status",
-    "polling",
-)
-# The columns it sets to the poll's stamp, whatever the report: not among its
-# values (the writer binds the stamp once a statement, not once an order).
-STATUS_STAMPED = ("last_checked_at", "updated_at")
-# A transition row's columns, as the poll and the late checks insert them.
-TRANSITION_COLUMNS = (
-    "panel",
-    "order_id",
-    "at",
-    "from_status",
-    "to_status",
-    "remains",
-    "charge",
-    "raw_status",
-    "checked_before",
-    "currency",  # the charge's (m043)
-)
-KEEP_IF_NONE = ("start_count", "currency", "charge", "completed_at")
-
-
-def status_update(
-    panel: str,
-    stored: tuple[Any, ...],
-    report: OrderStatus,
-    stamp: str,
-    base: datetime,
-    cadence: Cadence,
-) -> tuple[tuple[Any, ...], bool, dict[str, Any] | None]:
-    """Given an order's STATUS_READS values, a report with a status, the poll's
-    ``stamp`` (``iso(now)``) and ``base`` (when the poll began), return
-    (values of STATUS_WRITES, whether status or polling change, the transition
-    to record or None) — what :func:`apply_report` decides, as one tuple,
-    with STATUS_STAMPED set to ``stamp``.
-
-    A value of None under KEEP_IF_NONE keeps the stored one (``completed_at``
-    is only ever set once); ``remains`` is written as returned.
-    """
-    (
-        order_id,
-        old_status,
-        old_remains,
-        old_charge,
-        last_change,
-        old_polling,
-        checked,
-        created,
-        old_currency,
-    ) = stored
-    status = report.status
-    remains = report.remains
-    if status != old_status or (remains is not None and remains != old_remains) or not last_change:
-        last_change = stamp
-    terminal = is_terminal(status)
-    polling = 0 if terminal else 1
-    charge = None if report.charge is None else float(report.charge)
-    currency = report.currency
-    if charged_elsewhere(old_status, old_currency, currency):  # see apply_report
-        charge = currency = None
-    if remains is None and not (terminal and status != old_status):
-        remains = old_remains  # kept (see the note above STATUS_WRITES)
-    values = (
-        report.raw_status,
-        remains,
-        report.start_count,
-        currency,
-        charge,
-        stamp if terminal else None,
-        last_change,
-        next_stamp(base, last_change, cadence),
-        status,
-        polling,
-    )
-    if status == old_status:
-        return values, polling != old_polling, None
-    transition = {
-        "panel": panel,
-        "order_id": order_id,
-        "at": stamp,
-        "from_status": old_status,
-        "to_status": status,
-        "remains": remains,
-        "charge": old_charge if charge is None else charge,
-        "charge_before": charge_before(
-            old_charge, old_currency, report.currency
-        ),  # see apply_report
-        "currency": old_currency if currency is None else currency,  # the charge's (m043)
-        "raw_status": report.raw_status,
-        "checked_before": checked or created,
-    }
-    return values, True, transition
 
 
 def _unknown(

@@ -1,7 +1,7 @@
 """Storing multi-status answers: their order updates and transitions, a group of answers
 joined into one write (:func:`merged`), inside the caller's transaction
 (:meth:`tracker.store.orders.Store.apply_answers`). The hot path (a report with a status) goes
-through :func:`tracker.rules.transitions.status_update` and UPDATEs built once
+through :func:`tracker.rules.status_tuples.status_update` and UPDATEs built once
 (:mod:`tracker.store.status_sql`); errors and IDs missing from the answer through
 :func:`tracker.rules.transitions.apply_report`.
 """
@@ -19,15 +19,13 @@ from typing import TYPE_CHECKING, Any
 from tracker.clock import iso
 from tracker.rules.delivery import plausible_remains, total_quantity
 from tracker.rules.late_checks import LATE_STATUSES, kept_charge
-from tracker.rules.transitions import (
+from tracker.rules.status_tuples import (
     STATUS_READS,
     STATUS_WRITES,
     TRANSITION_COLUMNS,
-    Cadence,
-    apply_report,
-    next_stamp,
     status_update,
 )
+from tracker.rules.transitions import Cadence, apply_report, next_stamp
 from tracker.store.children import note_children
 from tracker.store.late_checks import note_ended
 from tracker.store.sql import bound, chunks, placeholders

@@ -34,7 +34,8 @@ from tracker.rules.late_checks import (
     late_update,
     retried_after_failed_call,
 )
-from tracker.rules.transitions import NOT_IN_ANSWER, TRANSITION_COLUMNS
+from tracker.rules.status_tuples import TRANSITION_COLUMNS
+from tracker.rules.transitions import NOT_IN_ANSWER
 from tracker.store.connection import Connection
 from tracker.store.late_rows import (  # noqa: F401  (re-exported: used as late_checks.X)
     KEPT_SAID,

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from tracker.rules.transitions import (
+from tracker.rules.status_tuples import (
     KEEP_IF_NONE,
-    STATUS_RESETS,
     STATUS_STAMPED,
     STATUS_WRITES,
     TRANSITION_COLUMNS,
 )
+from tracker.rules.transitions import STATUS_RESETS
 
 
 @lru_cache(maxsize=32)
