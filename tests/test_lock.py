@@ -13,7 +13,8 @@ import pytest
 from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in, sim_config
 
 from tracker.errors import StoreError, TrackerError
-from tracker.service.lock import DAEMON, AlreadyRunningError, DatabaseLock, holding, lock_path
+from tracker.service.lock import DAEMON, AlreadyRunningError, DatabaseLock
+from tracker.service.lock_seen import holding, lock_path
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 

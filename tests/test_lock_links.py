@@ -21,8 +21,9 @@ from test_hostile import config_text
 from test_service_run import DEADLINE, Daemon
 
 from tracker.cli.main import main
-from tracker.service.lock import AlreadyRunningError, DatabaseLock, holding, lock_path
+from tracker.service.lock import AlreadyRunningError, DatabaseLock
 from tracker.service.lock_holder import DAEMON, ONCE
+from tracker.service.lock_seen import holding, lock_path
 
 
 def linked(tmp_path):

@@ -201,7 +201,7 @@ def _alert_line(
 
 
 def _resend(store: Store, ids: tuple[int, ...], database: Path) -> None:
-    from tracker.service.lock import holding
+    from tracker.service.lock_seen import holding
 
     when = "sent again at the daemon's next look (within 30s)"
     if holding(database) is None:  # no run holds the database: nothing looks now

@@ -86,7 +86,7 @@ def no_daemon_behind(path: Path) -> Callable[[list[str]], None]:
     is waited for."""
 
     def check(pending: list[str]) -> None:
-        from tracker.service.lock import holding
+        from tracker.service.lock_seen import holding
 
         if (found := holding(path)) is not None:
             needs = (

@@ -2,7 +2,7 @@
 notes of ``orders``, ``balance``, a migration left to the daemon
 (:mod:`tracker.cli.unit_notes`), doctor's refused-key line and its unit
 lines (:func:`unit_running`: the unit whose file doctor reads): the daemon's
-PID, which it writes in the lock file it holds (:func:`tracker.service.lock.holding`),
+PID, which it writes in the lock file it holds (:func:`tracker.service.lock_seen.holding`),
 and that process's cgroup (``/proc/PID/cgroup``), read by the rule the
 daemon's own ``auth_failed`` goes by
 (:func:`tracker.rules.unit_runs.running_manager`: the unit named, an
@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tracker.rules.unit_runs import UNIT, running_manager
-from tracker.service.lock import ONCE, holding
+from tracker.service.lock_holder import ONCE
+from tracker.service.lock_seen import holding
 
 PROC_ENV = "SMM_TRACKER_PROC"
 

@@ -25,7 +25,7 @@ from tracker.panel.urls import shown_url
 from tracker.rules.database_doctor import DatabaseFacts
 from tracker.rules.doctor import WARN, Check
 from tracker.rules.secret_files import database_directory_check, database_file_check
-from tracker.service.lock import lock_path
+from tracker.service.lock_seen import lock_path
 from tracker.store.causes import describe_db_error, not_a_file, pinned, read_cause, write_cause
 from tracker.store.migrations import migrations
 from tracker.store.orphans import orphan_words, orphans

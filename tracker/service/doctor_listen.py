@@ -27,7 +27,8 @@ def listen_checks(metrics: MetricsConfig, database: Path | None) -> list[Check]:
     if not metrics.enabled:
         return []
     # prometheus_client: loaded only when the endpoint is configured
-    from tracker.service.lock import ONCE, holding
+    from tracker.service.lock_holder import ONCE
+    from tracker.service.lock_seen import holding
     from tracker.service.metrics_http import bind_failure, shown_address
 
     failure = bind_failure(metrics.host, metrics.port)

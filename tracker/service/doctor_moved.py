@@ -10,7 +10,7 @@ one ``$SMM_TRACKER_CONFIG`` of its ``/proc/PID/environ``, nothing else of it
 kept, or the search's ``./tracker.toml`` there, then
 ``/etc/smm-tracker/config.toml``) and the lock files it holds open
 (``/proc/PID/fd``), each of which it wrote its PID and ``run`` in
-(:func:`tracker.service.lock.holding`). Another user's daemon (the
+(:func:`tracker.service.lock_seen.holding`). Another user's daemon (the
 shipped unit's ``DynamicUser=``) shows its open files to root alone: run
 as that user, doctor says nothing of it. ``SMM_TRACKER_PROC`` names a
 directory read instead of ``/proc`` (empty: none read), as
@@ -24,7 +24,8 @@ from pathlib import Path
 
 from tracker.config.load import ENV_VAR, LOCAL_CONFIG, SYSTEM_CONFIG
 from tracker.service.daemon_unit import PROC_ENV
-from tracker.service.lock import DAEMON, holding, lock_path
+from tracker.service.lock_holder import DAEMON
+from tracker.service.lock_seen import holding, lock_path
 
 _LOCK = ".lock"
 

@@ -13,9 +13,9 @@ The lock file is named by one path: a run through another path to the same
 file (a hard link, a bind mount) is refused by the database file's own flock,
 held beside it (``lock_holder.py``), which never disturbs SQLite's locks.
 
-The holder writes its PID and what it is (``run`` or ``run --once``) in it,
-so a run turned away says which and what to do: wait for a ``run --once``
-(cron's runs overlapping) to end, stop a daemon.
+The holder writes its PID and what it is (``run`` or ``run --once``) in it;
+what the others read of it, and what a run turned away is told, is
+``lock_seen.py``'s.
 """
 
 from __future__ import annotations
@@ -31,19 +31,12 @@ from types import TracebackType
 
 from tracker.errors import StoreError, TrackerError
 from tracker.rules.state_place import place_hint
-from tracker.service.lock_holder import DAEMON, ONCE, Holder, holder_of, let_go, read_holder, take
+from tracker.service.lock_holder import DAEMON, ONCE, Holder, let_go, read_holder, take
+from tracker.service.lock_seen import lock_path, refusal
 
 
 class AlreadyRunningError(TrackerError):
     """Another process holds the database's lock."""
-
-
-def lock_path(database: Path) -> Path:
-    """Given the database path, return its lock file: a sibling of the real file
-    (symlinks resolved) named ``<db>.lock``, so every path to one database
-    takes one lock."""
-    real = Path(os.path.realpath(database))
-    return real.with_name(real.name + ".lock")
 
 
 class DatabaseLock:
@@ -262,27 +255,6 @@ def _pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def holding(database: Path) -> tuple[int | None, str | None] | None:
-    """Given a database path, return what the holder of its lock recorded
-    while a ``run`` holds it: its PID and :data:`ONCE` or :data:`DAEMON`
-    (None: not known); None when no run holds it. Never creates the lock
-    file; the shared lock it takes to look is let go at once. A run through
-    another name of the file (a hard link: its lock file beside that name)
-    is found by the file's own flock (:func:`holder_of`)."""
-    if str(database) == ":memory:":
-        return None
-    with contextlib.suppress(OSError):  # no lock file (no run by this name), or none to open
-        fd = os.open(lock_path(database), os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            return read_holder(fd)
-        finally:
-            os.close(fd)  # closing the descriptor drops a shared lock taken
-    found = holder_of(database)
-    return None if found is None else (found.pid, found.command)
-
-
 def _give_to_directory_owner(fd: int, opened: os.stat_result, directory: Path) -> None:
     """Run as root (``sudo smm-tracker run --once``), hand the lock file (open as
     ``fd``, its ``opened`` stat) to the owner of the database's directory, as
@@ -294,27 +266,3 @@ def _give_to_directory_owner(fd: int, opened: os.stat_result, directory: Path) -
         owner = directory.stat()
         if opened.st_uid != owner.st_uid or opened.st_gid != owner.st_gid:
             os.fchown(fd, owner.st_uid, owner.st_gid)
-
-
-def refusal(database: Path, path: Path, pid: int | None, command: str | None) -> str:
-    """Given the database, its lock file and what its holder recorded (PID,
-    ``run`` or ``run --once``; None: not known), return why a run cannot
-    start and what to do: wait for a ``run --once`` (one cron started
-    before, still going), stop a daemon."""
-    at = f" (pid {pid})" if pid else ""
-    where = f"is using database {database}"
-    if command == ONCE:
-        return (
-            f"another smm-tracker run --once{at} {where}; wait for it to end (cron's runs "
-            f"overlap when one outlasts the minute; lock: {path})"
-        )
-    if command == DAEMON:
-        return (
-            f"the smm-tracker daemon{at} {where}; stop it first (it runs every job on "
-            f"its schedule already; lock: {path})"
-        )
-    who = f"pid {pid}" if pid else "another process"
-    return (
-        f"another smm-tracker run ({who}) {where}; stop it first, or wait for it "
-        f"to end if it is a run --once (lock: {path})"
-    )

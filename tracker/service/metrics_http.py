@@ -32,8 +32,9 @@ from prometheus_client.exposition import choose_encoder
 
 from tracker.errors import TrackerError
 from tracker.rules.listen_doctor import listen_problem
-from tracker.service.lock import AlreadyRunningError, holding, lock_path, refusal
+from tracker.service.lock import AlreadyRunningError
 from tracker.service.lock_holder import holder_of
+from tracker.service.lock_seen import holding, lock_path, refusal
 
 log = structlog.get_logger("tracker.metrics")
 
