@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tracker.redact.forms import Plan, Plans, forms_of
+from tracker.redact.forms import forms_of
+from tracker.redact.plans import Plan, Plans
 from tracker.redact.search import _search
 
 KEYS = ["bench-key-0123456789abcdef", "Qa/Key+9=xY", "k3yA-bcDe-fGhI-jKlM", "abcd", "S3cr3t K€y"]

@@ -74,6 +74,7 @@ def test_version_imports_click_and_only_these_tracker_modules(tmp_path):
         "tracker.redact.layout",
         "tracker.redact.misread",  # split out of redact.forms (a pure move)
         "tracker.redact.pieces",  # a key cut by a stray byte, blanked from every log line
+        "tracker.redact.plans",  # split out of redact.forms (a pure move)
         "tracker.redact.scrub",  # the package's scrubber, out of its __init__ (a pure move)
         "tracker.redact.search",  # split out of redact (a pure move): the same code
     ]

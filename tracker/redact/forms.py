@@ -5,7 +5,8 @@ Every text form is matched whatever the letter case (raw, URL-encoded,
 JSON-escaped, ``\\u`` escapes), because a panel may change the key's case.
 The encoded forms (base64, hex) and the sample that spares their searches
 are in :mod:`tracker.redact.coded`; its UTF-8 read as UTF-16 in
-:mod:`tracker.redact.misread`.
+:mod:`tracker.redact.misread`; the plans, how the forms are searched for, in
+:mod:`tracker.redact.plans`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence, Set
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from typing import AnyStr, Generic, NamedTuple
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from typing import AnyStr, NamedTuple
 from urllib.parse import quote, quote_plus
 
 from tracker.redact.coded import (
@@ -30,6 +30,7 @@ from tracker.redact.coded import (
 )
 from tracker.redact.misread import Ends, hidden_ends, misread, shifted
 from tracker.redact.pieces import Stepped, stepped
+from tracker.redact.plans import Plans, flat, rarest, search_plan
 
 # A secret shorter than this may be a word or a path that ordinary text holds
 # broken by a space or a line ("see /web hook" for "/webhook"): it is looked
@@ -151,53 +152,6 @@ def grouped(secret: str) -> set[str]:
     return {"-".join(lowered[at : at + 4] for at in range(0, len(lowered), 4))}
 
 
-# Characters from the most common in an answer (JSON's own, a field name's
-# underscore, a date's dash; then its numbers, then letters as English has
-# them) to the least; any other character is rarer still. With "_" and "-"
-# ranked rarest, a key holding one (token_urlsafe's) was looked for at each
-# "start_count" of a status answer: ~35 us more an answer of 100.
-_COMMON = ' "_-.:,{}[]/0123456789etaoinsrcduhlmpgfywbvkxjqz'
-
-
-def rarest(secret: str) -> int:
-    """Given a lower-cased secret (a raw body's: its bytes as Latin-1),
-    return where its character least common in answers is (the first such):
-    looked for (one character, at once) to find the secret spelt out with
-    separators."""
-    rank = [_COMMON.find(char) if char.isascii() else len(_COMMON) for char in secret]
-    return rank.index(max(rank, key=lambda at: len(_COMMON) if at < 0 else at), 0) if rank else 0
-
-
-# Each node: a text to search for, the nodes searched only where it was
-# found (the longer forms holding it), and whether it is a form to blank or
-# only a character that plain answers seldom hold ("\\x00", "\\", "%"),
-# looked for once for all the forms holding it.
-Plan = tuple[tuple[AnyStr, "Plan[AnyStr]", bool], ...]
-
-
-def _plan(
-    found: Iterable[AnyStr], markers: Sequence[AnyStr], shared: Set[AnyStr] = frozenset()
-) -> Plan[AnyStr]:
-    """Given forms (and ``shared`` texts some of them hold, searched only to
-    know whether to search those), return a plan that searches for each."""
-    ordered = sorted(set(found) | shared, key=len)
-    inner: list[list[int]] = [[] for _ in ordered]
-    unmarked: list[int] = []
-    marked: dict[AnyStr, list[int]] = {marker: [] for marker in markers}
-    for index, form in enumerate(ordered):
-        holder = max((i for i in range(index) if ordered[i] in form), default=-1)
-        marker = next((m for m in markers if m in form), None)
-        if holder >= 0:
-            inner[holder].append(index)
-        else:
-            (unmarked if marker is None else marked[marker]).append(index)
-
-    def nodes(indexes: list[int]) -> Plan[AnyStr]:
-        return tuple((ordered[i], nodes(inner[i]), ordered[i] not in shared) for i in indexes)
-
-    return nodes(unmarked) + tuple((m, nodes(held), False) for m, held in marked.items() if held)
-
-
 def _joined(found: Iterable[AnyStr], blanks: Sequence[AnyStr]) -> set[AnyStr]:
     """Given forms, return them as a text with its whitespace taken out holds them."""
     joined = set()
@@ -207,38 +161,6 @@ def _joined(found: Iterable[AnyStr], blanks: Sequence[AnyStr]) -> set[AnyStr]:
         if form:
             joined.add(form)
     return joined
-
-
-@dataclass(frozen=True)
-class Plans(Generic[AnyStr]):
-    """What a lower-cased text (or body) is searched for."""
-
-    whole: Plan[AnyStr]  # a text without breaks: the text forms
-    words: Plan[AnyStr]  # a text with breaks, as it is: the text forms of a short secret
-    spread: Plan[AnyStr]  # and with its breaks taken out: the text forms of a long one
-    # A text without breaks or with them taken out: base64, base32, hex...,
-    # in tiers by length, each with what the sample of a text holding one of
-    # its forms holds (b"": any text), the shortest first.
-    coded: tuple[tuple[bytes, Plan[AnyStr]], ...]
-    # The secret lower-cased, looked for with one separator between each of
-    # its characters (:func:`tracker.redact.search.spaced_spans`) from where
-    # its ``rare`` character is (:func:`rarest`); None: not looked for.
-    spaced: AnyStr | None = None
-    rare: int = 0
-
-    @cached_property
-    def ascii(self) -> Plans[AnyStr]:
-        """These plans for an ASCII text: the forms holding any other character
-        (UTF-16 read as UTF-8, fullwidth letters) left out, as no ASCII text
-        holds them (a form's inner forms hold it: left out with it)."""
-        coded = tuple((run, _ascii(plan)) for run, plan in self.coded)
-        spaced = self.spaced if self.spaced is not None and self.spaced.isascii() else None
-        whole, words, spread = _ascii(self.whole), _ascii(self.words), _ascii(self.spread)
-        return Plans(whole, words, spread, coded, spaced, self.rare)
-
-
-def _ascii(plan: Plan[AnyStr]) -> Plan[AnyStr]:
-    return tuple((form, _ascii(inner), blank) for form, inner, blank in plan if form.isascii())
 
 
 class Forms(NamedTuple):
@@ -269,19 +191,19 @@ def _plans(
     for run, tier in tiers(coded):
         written = {spell(form) for form in tier}
         holders = {text for text in shared if any(text in form for form in written)}
-        encoded.append((run, _plan(written, markers, holders)))
+        encoded.append((run, search_plan(written, markers, holders)))
     # The key but both ends, in each form written a character (or a byte) at a
     # time: searched for once, the key and it but one end in that form only
     # where it is (one search where there were two: the same cost).
     middle = {spell(form.lower()) for form in forms(secret[1:-1])} if cut else set()
-    whole = _plan(words, markers, middle - words)
+    whole = search_plan(words, markers, middle - words)
     # Spelt out with one separator between its characters: a token alone.
     spaced = spell(secret).lower() if cut else None
     rare = rarest(spaced.decode("latin-1") if isinstance(spaced, bytes) else spaced or "")
     if len(secret) < _MIN_JOINED:
         return Plans(whole, whole, (), tuple(encoded), spaced, rare)
     joined = _joined(words, [spell(blank) for blank in _BLANKS])
-    spread = _plan(joined, markers, middle - joined)
+    spread = search_plan(joined, markers, middle - joined)
     return Plans(whole, (), spread, tuple(encoded), spaced, rare)
 
 
@@ -305,13 +227,6 @@ def forms_of(secret: str) -> Forms:
             words |= {case.encode(wide).lower() for wide in _WIDE}
     raw_plans = _plans(secret, words, coded, str.encode)
     every = (plans.whole, plans.spread, *(plan for _, plan in plans.coded))
-    lengths = [len(form) for plan in every for form in _flat(plan)]
+    lengths = [len(form) for plan in every for form in flat(plan)]
     ends = hidden_ends(secret)
     return Forms(plans, raw_plans, min(lengths), ends, stepped(secret))
-
-
-def _flat(plan: Plan[AnyStr]) -> Iterable[AnyStr]:
-    for form, inner, blank in plan:
-        if blank:
-            yield form
-        yield from _flat(inner)

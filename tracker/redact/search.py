@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from typing import AnyStr, cast
 
 from tracker.redact.coded import sample
-from tracker.redact.forms import Forms, Plan, Plans
+from tracker.redact.forms import Forms
 from tracker.redact.layout import back, layouts
+from tracker.redact.plans import Plan, Plans
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 Spans = list[tuple[int, int]]
