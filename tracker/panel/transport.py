@@ -9,7 +9,9 @@ within a second (StopRequested), while those three are waited out to their
 deadline: whether they acted must be known (``stop_cuts_reads`` False: a
 read is waited for too, as ``run --once``'s first stop does). The key travels only in
 the POST body and never appears in a message. Its answers are read by
-:class:`~tracker.panel.interpret.Interpreting`, its base.
+:class:`~tracker.panel.interpret.Interpreting`, its base; its failures and
+retries are said by :class:`~tracker.panel.failure_words.FailureWords`, the
+class between them.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import tenacity
 from tracker import USER_AGENT
 from tracker.errors import (
     AnswerTooLargeError,
-    MisdirectedError,
     OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
@@ -36,8 +37,8 @@ from tracker.errors import (
 )
 from tracker.panel import deadline, failures, large_answers, misdirected, proxies, sockets
 from tracker.panel.budget import Budget
+from tracker.panel.failure_words import FailureWords
 from tracker.panel.form import CONTENT_TYPE, form_body
-from tracker.panel.interpret import Interpreting
 from tracker.panel.pacing import Pacing
 from tracker.panel.settings import P
 from tracker.panel.values import short
@@ -53,7 +54,7 @@ FORM_HEADERS = {"Content-Type": CONTENT_TYPE}  # the body: form.form_body
 CallObserver = Callable[[str, str, bool, float, str | None], None]
 
 
-class Transport(Interpreting[P]):
+class Transport(FailureWords[P]):
     """Given a panel's settings, POST API v2 requests to it with bounded retries.
 
     ``transport`` replaces the network (tests), ``limiter`` is called before
@@ -204,24 +205,6 @@ class Transport(Interpreting[P]):
             raise self._proxy_refused(f"407 {response.reason_phrase}", action, tunnel=False)
         return self._pacing.heard(response, action)  # a spent limit, a 429: holds the next
 
-    def _failure(self, exc: BaseException) -> str:  # h11 quotes bytes it refused: scrubbed
-        limits = {"timeout": self.panel.timeout, "connect": min(self.panel.timeout, 10.0)}
-        proxy = proxies.proxy_of(self._http, url := self.panel.url)  # the proxy's, maybe
-        said = failures.describe_send_failure(
-            exc, url, proxy=proxy, panel=self.name, scrub=self._scrub_text, **limits
-        )
-        return self._scrub_text(said)
-
-    def _proxy_refused(self, answer: str, action: str, *, tunnel: bool = True) -> TransientError:
-        """The proxy's refusal of the tunnel to the panel (or, not ``tunnel``,
-        of the request it forwards): retried when it is the proxy (or the
-        way behind it) failing, not its 407."""
-        host, port = failures.host_port(url := self.panel.url)
-        proxy = proxies.proxy_of(self._http, url) or "the proxy"
-        said, retried = proxies.refusal(answer, proxy, f"{host}:{port}", tunnel=tunnel)
-        kind = TransientError if retried else MisdirectedError
-        return kind(self._scrub_text(said), panel=self.name, action=action)
-
     def _call(
         self, action: str, fields: dict[str, str] | None = None, *, idempotent: bool = True
     ) -> Any:
@@ -280,36 +263,3 @@ class Transport(Interpreting[P]):
 
     def _sleep(self, seconds: float) -> None:
         (self._sleep_fn or self._stop.wait)(seconds)  # a stop cuts the wait short
-
-    def _log_retry(self, state: tenacity.RetryCallState) -> None:
-        """Log a retry: at debug (a hiccup its retry answers is no news), but
-        where a person waits on the call (``on_wait`` given: ``add``,
-        ``refill``...): at warning, the same error again, nothing answered
-        since, at debug."""
-        exc = state.outcome.exception() if state.outcome else None
-        self._pacing.retrying(exc, state.upcoming_sleep)  # a rate limit's: said (CLI)
-        error, wait = getattr(exc, "detail", str(exc)), round(state.upcoming_sleep, 2)
-        told = log.warning if self._waited_on and not self._retry_told(error) else log.debug
-        told("panel_retry", panel=self.name, attempt=state.attempt_number, wait=wait, error=error)
-
-    def _gave_up(self, action: str, attempts: int, exc: PanelError) -> None:
-        """A call retried, failed for good: one ``panel_retry`` warning
-        (``gave_up``), unless a person waits on it (its command says the
-        error), a stop ended it, or the same error was told last, nothing
-        answered since (an outage told once)."""
-        if self._waited_on or self._stop.is_set():
-            return
-        error = exc.detail
-        told = log.debug if self._retry_told(error, action) else log.warning
-        told(
-            "panel_retry",
-            panel=self.name,
-            action=action,
-            attempt=attempts,
-            error=error,
-            gave_up=True,
-        )
-
-    def _retry_told(self, error: str, action: str = "") -> bool:
-        # WholeCalls: the same failure, no answer since; or told by an earlier run
-        return False
