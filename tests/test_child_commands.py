@@ -10,16 +10,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 from simconfig import cli_in
+from test_child_lookup import named
 
-from tracker.clock import utcnow
-from tracker.panel.models import OrderStatus
-from tracker.rules.transitions import Cadence
 from tracker.store.orders import Store
 
 DRIP, SUB = 7201, 7202
@@ -33,18 +30,6 @@ retries = 0
 """
 ONE = '[database]\npath = "t.db"\n' + PANEL.format(name="main", key="CHILD_KEY")
 TWO = ONE + PANEL.format(name="other", key="OTHER_KEY")
-
-
-def named(store: Store, panel: str, children: dict[int, list[int]]) -> None:
-    """Store answers of ``panel`` naming each order's children, as the poll does."""
-    store.track(panel, list(children), utcnow())
-    reports = {
-        oid: OrderStatus(
-            oid, "In progress", "In progress", True, Decimal("0.5"), 1, 10, "USD"
-        )._replace(child_orders=tuple(kids), runs=len(kids))
-        for oid, kids in children.items()
-    }
-    store.apply_answers(panel, [(list(children), reports)], utcnow(), Cadence(300, 3600))
 
 
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str) -> Callable[..., Result]:
