@@ -30,9 +30,11 @@ def test_slack_text_escapes_what_slack_would_read_as_a_mention_or_a_link() -> No
     assert "&lt;!channel&gt;" in text
     assert "&lt;https://evil.example/login|your dashboard&gt;" in text
     assert "&amp; more" in text
-    # The JSON and Telegram formats carry the words as they were (no markup read there).
+    # The JSON and Telegram formats carry the words as they were (no markup
+    # read there), but Telegram's "@name" (a mention in a group): "(at)name".
     assert payload(ALERT, "json")["message"] == HOSTILE
-    assert payload(ALERT, "telegram", "@chan")["text"].endswith(HOSTILE)
+    shown = HOSTILE.replace("@", "(at)")  # each "@" here starts a word
+    assert payload(ALERT, "telegram", "@chan")["text"].endswith(shown)
 
 
 class _Answer:
@@ -167,3 +169,14 @@ def test_mattermost_through_apprise_pings_no_channel(posted) -> None:
     for mention in PINGS:
         assert mention not in sent
     assert "channel" in sent and "ALL" in sent and "free credit" in sent
+
+
+def test_a_panels_at_name_mentions_nobody_in_the_slack_and_telegram_formats() -> None:
+    # Mattermost and Rocket.Chat take the slack format and mention "@name" in
+    # its text; Telegram mentions "@username" in a group: a panel's words
+    # name nobody there. The JSON format keeps the words (scripts read it).
+    alert = Alert("order_canceled", "main: order #5 canceled: 'ask @admin, RT@boss'", panel="main")
+    for text in (payload(alert, "slack")["text"], payload(alert, "telegram", "@chan")["text"]):
+        assert "@admin" not in text and "@boss" not in text
+        assert "(at)admin" in text and "RT(at)boss" in text
+    assert payload(alert, "json")["message"].endswith("'ask @admin, RT@boss'")

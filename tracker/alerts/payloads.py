@@ -102,10 +102,12 @@ def payload(alert: Alert, fmt: str, chat_id: str = "", late: str = "") -> dict[s
         late_key = {"late": True} if late else {}
         return _json_safe({"source": "smm-tracker", "version": 1, **alert.to_dict(), **late_key})
     text = f"{_ICON.get(alert.severity, '')} {alert.kind}: {late}{alert.message}".strip()
+    # "@name" mentions on Mattermost and Rocket.Chat (the slack format's
+    # other takers) and in a Telegram group: a panel's words name nobody.
     if fmt == "slack":
-        return {"text": _slack_escaped(unpinged(text))}
+        return {"text": _slack_escaped(unnamed(unpinged(text)))}
     if fmt == "telegram":
-        return {"chat_id": chat_id, "text": text, "disable_web_page_preview": True}
+        return {"chat_id": chat_id, "text": unnamed(text), "disable_web_page_preview": True}
     raise ValueError(f"webhook format must be one of {FORMATS}, got {fmt!r}")
 
 
