@@ -131,8 +131,9 @@ def table(
     ``layout`` (without one: every column); a table still wider than the
     screen, its rows as words (:func:`~tracker.cli.words.in_words`; not
     ``words``: as it is, for a caller laying out its own). A cell is cut at
-    :data:`CELL_WIDTH` characters, but in the free text a terminal wraps and
-    the ``uncut`` columns (a reason a pipe reads whole)."""
+    :data:`CELL_WIDTH` characters, but in the free text a terminal wraps, the
+    ``spec``'s fold and name columns (a status, an ID: piped too) and the
+    ``uncut`` columns (a reason a pipe reads whole)."""
     heads = list(headers or columns)
     spec = spec or Columns()
     if screen is not None and layout is not None:
@@ -145,8 +146,10 @@ def table(
         columns, heads = filled_columns(rows, columns, heads)
     # The free text a terminal wraps is shown whole, as the caller gave it,
     # and so are the words of the columns it wraps within (the status) and
-    # the names it may break (the panel's).
-    whole_cells = {spec.wrap, *spec.folds, *spec.names} if screen is not None else set()
+    # the names it may break (the panel's, a refill ID); piped too, but for
+    # the free text: a script compares a status or an ID, and `--status`
+    # takes it as written.
+    whole_cells = {*spec.folds, *spec.names, *([spec.wrap] if screen is not None else [])}
     whole_cells.update(uncut)
     cut = [None if c in whole_cells else CELL_WIDTH for c in columns]
     cells = [[_cell(row.get(c), n) for c, n in zip(columns, cut, strict=True)] for row in rows]
