@@ -177,6 +177,14 @@ def compressed(body: bytes, encoding: str = "gzip", *, spaces: int = 0) -> Write
     return write
 
 
+# A panel's words when its own server failed (its script may have acted first).
+FAULTS = [
+    "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found",
+    "Internal server error",
+    "PDOException: could not connect",
+]
+
+
 class HostileServer:
     """Given ``respond(form) -> Reply | Writer``, serve it on a loopback port."""
 

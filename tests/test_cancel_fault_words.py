@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile import json_reply
+from hostile import FAULTS, json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from scripted_panel import rows
 from simconfig import scripted_panel
@@ -30,11 +30,6 @@ pytestmark = [pytest.mark.usefixtures("quick_backoff"), pytest.mark.usefixtures(
 
 KEY = "cancel-fault-Zx8Cv6Bn4Mq2"
 H = 3600.0
-FAULTS = [
-    "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found",
-    "Internal server error",
-    "PDOException: could not connect",
-]
 MAYBE = "may or may not be canceled: check the panel; the next poll sees its status"
 CANCELS = "SELECT order_id, result, error FROM cancels ORDER BY order_id"
 CANCEL = """

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile import json_reply
+from hostile import FAULTS, json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from scripted_panel import rows
 from simconfig import request_refills_once, scripted_panel
@@ -29,11 +29,6 @@ pytestmark = [pytest.mark.usefixtures("quick_backoff"), pytest.mark.usefixtures(
 
 KEY = "refill-fault-Pl4Ok8Ij2Uh6"
 H = 3600.0
-FAULTS = [
-    "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found",
-    "Internal server error",
-    "PDOException: could not connect",
-]
 REFILLS = "SELECT order_id, refill_id, status, error FROM refills ORDER BY order_id"
 
 
