@@ -79,4 +79,5 @@ def test_history_and_refills_piped_write_a_long_status_whole(cli):
     lines = refills.stdout.splitlines()
     assert len(lines) == 2
     assert LONG in lines[1]
-    assert "=HYPER\\tLINK\\nrow2\\rcr\\x00nul\\u2028ls\\back" in lines[1]
+    # Its controls escaped, its own backslash doubled: "\\back" is no escape.
+    assert "=HYPER\\tLINK\\nrow2\\rcr\\x00nul\\u2028ls\\\\back" in lines[1]

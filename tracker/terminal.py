@@ -45,6 +45,14 @@ def escape_controls(text: str) -> str:
     return _UNSAFE.sub(lambda m: _escaped(m.group(0)), text)
 
 
+def escape_piped(text: str) -> str:
+    """Given text for a cell of a table piped (a script reads it), return it
+    as :func:`escape_controls` writes it, a backslash first written ``\\\\``:
+    a panel's own two characters ``\\n`` read apart from an escaped line
+    break. Escape raw text only: escaped text again doubles its escapes."""
+    return escape_controls(text.replace("\\", "\\\\"))
+
+
 def escape_unjsoned(text: str) -> str:
     """Given text bound for a JSON log line, return it with the characters a
     JSON reader would get back raw and a viewer obey or hide (U+202E, U+200B,

@@ -20,7 +20,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.output import OneWrite
 from tracker.cli.panels import read_panel, shown_ids
-from tracker.cli.render import safe_text, table, to_json
+from tracker.cli.render import piped_text, safe_text, table, to_json
 from tracker.cli.screen import (
     MINUTE,
     Columns,
@@ -159,11 +159,11 @@ def alerts(
     elif rows:
         # A header as every other listing has, the columns under it (KIND as
         # wide as its longest, automation_currency_held's 24: MESSAGE in line).
-        kinds = max(20, *(len(safe_text(r["kind"])) for r in rows))
+        kinds = max(20, *(len(piped_text(r["kind"])) for r in rows))
         at = len(rows[0]["at"])
         said(_alert_line("AT", "SEVERITY", "KIND", "MESSAGE", width=at, kinds=kinds))
         for row in rows:
-            message = safe_text(row["message"], 500)
+            message = piped_text(row["message"], 500)
             said(_alert_line(row["at"], row["severity"], row["kind"], message, kinds=kinds))
     if still:
         # With no config (--database alone) no panel is left out of one.
@@ -196,7 +196,7 @@ def _open_text(episode: dict[str, Any], with_config: bool, screen: Screen | None
 def _alert_line(
     at: str, severity: str, kind: str, message: str, width: int = 0, kinds: int = 20
 ) -> str:
-    at, severity, kind = (safe_text(cell) for cell in (at, severity, kind))  # as in the table
+    at, severity, kind = (piped_text(cell) for cell in (at, severity, kind))  # as in the table
     return f"{at:<{width}}  {severity:<8}  {kind:<{kinds}}  {message}"
 
 

@@ -17,7 +17,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.output import OneWrite
 from tracker.cli.panels import read_panel
-from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
+from tracker.cli.render import CELL_WIDTH, cut_text, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, fitted, moments, stderr_screen, stdout_screen
 from tracker.cli.since import since_start, since_text
 from tracker.cli.unreadable import Unreadable, action
@@ -256,8 +256,8 @@ def automation(
         for row in done:
             row["dry"] = "yes" if row["dry_run"] else ""
             error = row["error"]  # the panel's words: piped, cut as ever (a reason: ours, whole)
-            if error and screen is None:
-                error = safe_text(error, CELL_WIDTH)
+            if error and screen is None:  # escaped by the table, once
+                error = cut_text(str(error), CELL_WIDTH)
             row["why"] = error or row["reason"]
             cost = row["estimated_cost"]
             row["estimated_cost"] = money(cost) if cost is not None else None  # never 4e-05
@@ -265,7 +265,7 @@ def automation(
             spent_in = row["currency"]
             not_caps = not counts_toward(spent_in, labels.get(row["panel"]))
             if spent_in is not None and cost is not None and (mixed or not_caps) and not screen:
-                row["estimated_cost"] += f" {safe_text(currency_shown(spent_in))}"
+                row["estimated_cost"] += f" {currency_shown(spent_in)}"  # escaped by the table
         # Piped, WHY whole as a skip's REASON ("..., raised to the service's min of 100").
         columns, heads = (
             (ACTION_COLUMNS, ACTION_HEADERS)

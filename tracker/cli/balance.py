@@ -98,7 +98,7 @@ def _amount(row: dict[str, Any], currency: str | None) -> str:
     """A check's balance, with its currency when not the last check's (a panel
     that changed currency: 5000.00 RUB above 6.00 USD read as one currency)."""
     if row["currency"] and not same_currency(row["currency"], currency):
-        return f"{money(row['balance'])} {safe_text(row['currency'], CELL_WIDTH)}"
+        return f"{money(row['balance'])} {row['currency']}"  # escaped (and cut) by the table
     return money(row["balance"])
 
 

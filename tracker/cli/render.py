@@ -17,7 +17,7 @@ from tracker.panel.statuses import normalize_order_status, status_reason
 from tracker.redact.layout import INVISIBLE
 from tracker.rules.delivery import plausible_remains
 from tracker.rules.money import money
-from tracker.terminal import escape_controls
+from tracker.terminal import escape_controls, escape_piped
 
 CELL_WIDTH = 60
 # The same minus what JSON itself escapes: what ensure_ascii=False leaves raw.
@@ -28,7 +28,19 @@ def safe_text(text: object, limit: int | None = None) -> str:
     """Given text from a panel (or anything), return it safe for a terminal:
     control characters shown escaped (ESC as \\x1b, LF as \\n), and cut to
     ``limit`` characters with an ellipsis when given."""
-    line = escape_controls(str(text))
+    return cut_text(escape_controls(str(text)), limit)
+
+
+def piped_text(text: object, limit: int | None = None) -> str:
+    """:func:`safe_text` for a table's cell piped: a literal backslash
+    written ``\\\\`` too (:func:`~tracker.terminal.escape_piped`), so a
+    script tells a panel's ``\\n`` from an escaped line break."""
+    return cut_text(escape_piped(str(text)), limit)
+
+
+def cut_text(line: str, limit: int | None) -> str:
+    """Given text, return it cut to ``limit`` characters with an ellipsis
+    (None: whole). Not escaped: for a cell a table escapes."""
     if limit is not None and len(line) > limit:
         line = line[: limit - 1] + "…"
     return line
@@ -101,12 +113,12 @@ def _safe_json(text: str) -> str:
     return _UNSAFE_IN_JSON.sub(lambda m: json.dumps(m.group(0))[1:-1], text)  # "\\u200b"
 
 
-def _cell(value: Any, limit: int | None = CELL_WIDTH) -> str:
+def _cell(value: Any, limit: int | None = CELL_WIDTH, piped: bool = False) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return safe_text(value, limit)
+    return piped_text(value, limit) if piped else safe_text(value, limit)
 
 
 def table(
@@ -152,7 +164,10 @@ def table(
     whole_cells = {*spec.folds, *spec.names, *([spec.wrap] if screen is not None else [])}
     whole_cells.update(uncut)
     cut = [None if c in whole_cells else CELL_WIDTH for c in columns]
-    cells = [[_cell(row.get(c), n) for c, n in zip(columns, cut, strict=True)] for row in rows]
+    piped = screen is None  # a script's: a literal backslash doubled
+    cells = [
+        [_cell(row.get(c), n, piped) for c, n in zip(columns, cut, strict=True)] for row in rows
+    ]
     below: dict[int, list[str]] = {}
     under: list[str] = []  # a second header line
     if screen is not None:

@@ -81,14 +81,20 @@ def _money(amount: Decimal | float | None) -> str:
     return "0.00" if amount is None else money(amount)
 
 
-def _spends(row: dict[str, Any]) -> list[str]:
+def _spends(row: dict[str, Any], piped: bool = False) -> list[str]:
     """Given a scorecard row, return its spend as the SPEND cell shows it: one
     figure per currency, highest first ("12.30 USD", "4.00 EUR"), never a sum;
-    piped, they are said in one cell ("12.30 USD, 4.00 EUR")."""
+    piped, they are said in one cell ("12.30 USD, 4.00 EUR"), the currency
+    as stored (the piped table escapes each cell once)."""
     figures = row["spend_by_currency"]
+    unit = _raw if piped else _currency
     if len(figures) > 1:
-        return [f"{_money(f['spend'])} {_currency(f['currency']) or ''}".rstrip() for f in figures]
-    return [f"{_money(row['spend'])} {_currency(row['currency']) or ''}".rstrip()]
+        return [f"{_money(f['spend'])} {unit(f['currency']) or ''}".rstrip() for f in figures]
+    return [f"{_money(row['spend'])} {unit(row['currency']) or ''}".rstrip()]
+
+
+def _raw(currency: str | None) -> str | None:
+    return currency
 
 
 def _currency(currency: str | None) -> str | None:
@@ -103,13 +109,14 @@ def _took(seconds: float | None) -> str | None:
     return None if seconds is None else rough_duration(seconds)
 
 
-def _shown(row: dict[str, Any]) -> dict[str, Any]:
-    """Given a scorecard row, return it with the table's formatted cells added."""
+def _shown(row: dict[str, Any], piped: bool = False) -> dict[str, Any]:
+    """Given a scorecard row, return it with the table's formatted cells added
+    (``piped``: its words as stored, for the piped table to escape once)."""
     name = row["service_name"] or None  # none (not recorded, not synced): "-", as every cell
     return {
         **row,
         "service_name": name if name is None or len(name) <= 32 else name[:31] + "…",
-        "currency": _currency(row["currency"]),
+        "currency": row["currency"] if piped else _currency(row["currency"]),
         "completed_pct": _pct(row["share_completed"]),
         "partial_pct": _pct(row["share_partial"]),
         "canceled_pct": _pct(row["share_canceled"]),
@@ -118,8 +125,8 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
         "p90": _took(row["p90_completion_seconds"]),
         "refills": f"{row['refills_asked']}/{row['refills_accepted']}/{row['refills_completed']}",
         "refilled_pct": _pct(row["share_refilled"]),
-        "spend_text": ", ".join(_spends(row)),
-        "spends": _spends(row),
+        "spend_text": ", ".join(_spends(row, piped)),
+        "spends": _spends(row, piped),
     }
 
 
@@ -189,5 +196,5 @@ def _table(rows: list[dict[str, Any]], screen: Screen | None) -> str:
     as ever, its name cut at 32 characters; on a terminal, each service's
     name whole on its own line, its figures under it (:mod:`tracker.cli.scorecard`)."""
     if screen is None:
-        return table([_shown(r) for r in rows], COLUMNS, HEADERS)
+        return table([_shown(r, piped=True) for r in rows], COLUMNS, HEADERS)
     return scorecard_text([{**_shown(r), "service_name": r["service_name"]} for r in rows], screen)

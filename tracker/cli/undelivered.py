@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from tracker.cli import pruned
-from tracker.cli.render import safe_text, table, to_json
+from tracker.cli.render import cut_text, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, short_time, stdout_screen
 from tracker.clock import iso
 from tracker.config.model import AlertsConfig
@@ -132,11 +132,11 @@ def _table(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         then = f"gave up {row['gave_up_at']}" if row["gave_up_at"] else f"next {row['next_at']}"
         row["state"] = then
-        # Whole, escaped, as `alerts` piped has a message (500 at most) and
+        # Whole, as `alerts` piped has a message (500 at most) and
         # automation its REASON: what a script reads to know what to fix, the
-        # error the tracker's own words (up to 300 characters stored).
-        row["message"] = safe_text(row["message"], 500)
-        row["error"] = safe_text(row["error"])
+        # error the tracker's own words (up to 300 characters stored); the
+        # table escapes each cell once.
+        row["message"] = cut_text(str(row["message"]), 500)
     return table(rows, _COLUMNS, _HEADERS, uncut=("error", "message"))
 
 
