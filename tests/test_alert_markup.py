@@ -84,7 +84,10 @@ def test_discord_through_apprise_pings_nobody(posted) -> None:
     content = body["content"]
     for mention in ("@everyone", "@here", "<@U024BE7LH>"):
         assert mention not in content
-    assert "everyone" in content and "here" in content and "U024BE7LH" in content
+    # Written "(at)", as a panel's "@name" is for the services that mention:
+    # visible, no invisible character sent.
+    assert "(at)everyone" in content and "(at)here" in content and "(at)U024BE7LH" in content
+    assert "\u200b" not in content
     assert "evil.example" in content  # the words are all there, only defused
 
 
@@ -153,8 +156,8 @@ def test_slack_text_pings_nobody_on_the_receivers_that_take_slacks_body() -> Non
     text = payload(PINGING, "slack")["text"]
     for mention in PINGS:
         assert mention not in text.replace("&lt;", "<").replace("&gt;", ">")
-    plain = text.replace("\u200b", "")
-    assert "@everyone @here @channel @ALL &lt;@U024BE7LH&gt; free credit" in plain
+    assert "(at)everyone (at)here (at)channel (at)ALL &lt;(at)U024BE7LH&gt; free credit" in text
+    assert "\u200b" not in text
 
 
 def test_mattermost_through_apprise_pings_no_channel(posted) -> None:
@@ -168,7 +171,8 @@ def test_mattermost_through_apprise_pings_no_channel(posted) -> None:
     sent = body["text"]
     for mention in PINGS:
         assert mention not in sent
-    assert "channel" in sent and "ALL" in sent and "free credit" in sent
+    assert "(at)channel" in sent and "(at)ALL" in sent and "free credit" in sent
+    assert "\u200b" not in sent
 
 
 def test_a_panels_at_name_mentions_nobody_in_the_slack_and_telegram_formats() -> None:

@@ -22,8 +22,8 @@ _ICON = {"error": "\U0001f534", "warning": "\U0001f7e0", "info": "\U0001f7e2"}
 # What chat services ping in a message's plain text: Discord "@everyone",
 # "@here", "<@id>", "<@&role>" (through its Slack-compatible /slack URL too),
 # Mattermost and Rocket.Chat "@channel", "@all", "@here" (their incoming
-# webhooks take Slack's body). A zero-width space after the "@" keeps the
-# words and the ping out.
+# webhooks take Slack's body). Its "@" written "(at)", as a "@name" is
+# (below): the words kept, the ping out, nothing invisible sent.
 _PINGS = re.compile(r"@(?=everyone|here|channel|all)|(?<=<)@", re.IGNORECASE)
 # "@name" where a service makes it a mention of that account (Mastodon,
 # Misskey, X...): an "@" starting a word (not an e-mail's, "support@panel"),
@@ -36,8 +36,9 @@ _TORN = re.compile(r"\\(?:x[0-9a-f]?|u[0-9a-f]{0,3}|U[0-9a-f]{0,7})?$")
 
 
 def unpinged(text: str) -> str:
-    """Return ``text`` with every mention a chat service would ping defused."""
-    return _PINGS.sub("@\u200b", text)
+    """Return ``text`` with every mention a chat service would ping defused:
+    its "@" written "(at)" ("(at)everyone", "<(at)U024BE7LH>")."""
+    return _PINGS.sub("(at)", text)
 
 
 def unnamed(text: str) -> str:
