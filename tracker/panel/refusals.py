@@ -158,10 +158,21 @@ def add_maybe_placed(data: Any) -> str | None:
     if words is None:
         return None
     if error_names_order(data):
-        return f"answered an order ID for its error: {as_json(data)}"
+        return f"answered an order ID for its error{_coded(data)}"
     if is_key_refusal(words):
         return None
     return words if is_busy(words) or is_panel_fault(words) else None
+
+
+def _coded(data: Any) -> str:
+    """An answer named an order's ID for its error, as said: its HTTP status
+    when not 200 apart, then the answer as the panel sent it (``" (HTTP 400):
+    {"error": 23501}"``), not as :func:`~tracker.panel.failures.with_status`
+    wrote the status into its error (``{"error": "HTTP 400: 23501"}``)."""
+    if answer_status(data) is None or not isinstance(data, dict):
+        return f": {as_json(data)}"
+    status = str(data.get("error", "")).partition(": ")[0]  # "HTTP 404 from URL" too
+    return f" ({status}): {as_json({**data, 'error': getattr(data, 'given', None)})}"
 
 
 def error_names_order(data: Any) -> bool:
