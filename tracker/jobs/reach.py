@@ -26,7 +26,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -79,6 +79,7 @@ class Reach:
         # (panel, action) whose count changed since they were last stored.
         self.clock, self._unsaved = clock, set[tuple[str, str]]()
         self._kept_in: Store | None = None
+        self._urls: Mapping[str, str] = {}  # the panels' URLs the counts are kept at
         self._saving = threading.Lock()  # one job's thread stores at a time
         # panel -> the clock's gaps while its episode was open (asleep, set)
         self._skipped: dict[str, Gap] = {}
@@ -94,11 +95,14 @@ class Reach:
         self._successor: weakref.ref[Reach] | None = None
         self._lock = threading.RLock()
 
-    def take_over(self, previous: Reach, panels: Collection[str] | None = None) -> None:
+    def take_over(
+        self, previous: Reach, panels: Collection[str] | None = None, moved: Collection[str] = ()
+    ) -> None:
         """At a reload, carry on ``previous``'s runs of failures (of ``panels``
         only, when given: a panel the config dropped, added again days later,
-        is no panel failing for days); its calls still in flight are judged
-        here from now on."""
+        is no panel failing for days), its actions' counts but those of the
+        ``moved`` panels (another URL: counted there anew); its calls still
+        in flight are judged here from now on."""
         with previous._lock:
             # The clock's last look per panel too: a wall-clock step (a VM
             # resumed) before a call the old generation made is still seen.
@@ -111,7 +115,7 @@ class Reach:
                 if kept is None or panel in kept:
                     self._failed_actions[panel] = actions
             for panel, runs in previous._runs.items():
-                if kept is None or panel in kept:
+                if (kept is None or panel in kept) and panel not in moved:
                     self._runs[panel] = runs
             for panel, skipped in previous._skipped.items():
                 if kept is None or panel in kept:
@@ -125,28 +129,29 @@ class Reach:
                 mine.update((p, v) for p, v in theirs.items() if kept is None or p in kept)
             previous._successor = weakref.ref(self)
 
-    def carry_counts(self, store: Store, panels: Collection[str], schedule: ScheduleConfig) -> None:
-        """``run --once``'s start: read the counts an earlier run kept of
-        ``panels`` (those not stale: :func:`counts_kept`), and keep this
-        run's in ``store`` from now on; those of a panel not among
-        ``panels`` (the config no longer names it) are deleted with the
-        stale ones, as a reload forgets them. A database that cannot say
+    def carry_counts(self, store: Store, urls: Mapping[str, str], schedule: ScheduleConfig) -> None:
+        """``run --once``'s start: read the counts an earlier run kept of the
+        panels of ``urls`` (name -> URL; those not stale: :func:`counts_kept`,
+        counted at that URL), and keep this run's in ``store`` from now on;
+        those of a panel not among them (the config no longer names it) or
+        counted at another URL are deleted with the stale ones, as a reload
+        forgets them. A database that cannot say
         (busy): counted from 0 in this run, as before, and none stored (the
         kept ones stay for the next run)."""
         now = self.clock()
         try:
-            stored = load_counts(store)
+            stored = load_counts(store, urls)
         except (StoreError, sqlite3.Error) as exc:
             log.debug("failed_runs_unread", error=str(exc))
             return
         kept_for = counts_kept_for(self.after_s, schedule)
         with self._lock:
             for panel, counts in stored.items():
-                if panel in panels:
+                if panel in urls:
                     self._runs[panel] = counts_kept(counts, now, kept_for)
                 stale = counts.keys() - self._runs.get(panel, {}).keys()
                 self._unsaved.update((panel, action) for action in stale)  # deleted
-            self._kept_in = store
+            self._kept_in, self._urls = store, dict(urls)
 
     def store_counts(self) -> None:
         """Store the counts changed since they were last stored, in one
@@ -162,7 +167,7 @@ class Reach:
             if not counts:
                 return
             try:
-                save_counts(self._kept_in, counts, self.clock())
+                save_counts(self._kept_in, counts, self.clock(), self._urls)
             except (StoreError, sqlite3.Error) as exc:
                 with self._lock:
                     self._unsaved |= unsaved

@@ -144,7 +144,13 @@ class Watch(KeyGate, Listeners):
         pauses, told (``panel_resumed``): this generation's jobs run, and
         pause again if the key is still refused."""
         self.store_health.take_over(previous.store_health)
-        self.reach.take_over(previous.reach, self.tracker.clients)
+        moved = [  # another URL: its actions' counts begin anew there
+            name
+            for name, client in self.tracker.clients.items()
+            if name in previous.tracker.clients
+            and previous.tracker.clients[name].panel.url != client.panel.url
+        ]
+        self.reach.take_over(previous.reach, self.tracker.clients, moved)
         with previous._lock:  # its pauses end here: this generation's jobs run
             ended, previous.paused, previous._retired = previous.paused, set(), True
         for panel in sorted(ended):  # the key asked again: panel_paused if still refused
@@ -162,7 +168,8 @@ class Watch(KeyGate, Listeners):
         (:mod:`tracker.jobs.carried`)."""
         every, clients = self.config.schedule.status_every, self.tracker.clients
         self.carried = carried(self.alerter, clients, self.clock(), self.reach.after_s, every)
-        self.reach.carry_counts(self.tracker.store, clients, self.config.schedule)  # broken actions
+        urls = {name: client.panel.url for name, client in clients.items()}
+        self.reach.carry_counts(self.tracker.store, urls, self.config.schedule)  # broken actions
 
     def close(self, hurry: threading.Event | None = None) -> None:
         """Store what is left, then close the sink (``hurry``: see WebhookSink.close)."""

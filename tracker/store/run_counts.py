@@ -7,38 +7,56 @@ the panel's name, ``kind`` ``failed_runs#<action>#<count>``
 (``failed_runs#balance#2``), ``since`` when it was stored. An action has
 one row at most; an answer of it deletes its row, and so does a run's
 start once the config no longer names the panel
-(:meth:`tracker.jobs.reach.Reach.carry_counts`).
+(:meth:`tracker.jobs.reach.Reach.carry_counts`), or names it at another URL
+than they were counted at: a panel's counts hold at one URL, kept beside
+them in one more row, ``failed_runs_at@<12 hex digits>`` (a digest of the
+URL as errors show it, no secret in it, as a quirk's row marks its URL).
+Counts stored before it (no such row) hold at any URL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from tracker.clock import iso, parse_iso
+from tracker.panel.urls import shown_url
 from tracker.store.orders import Store
 from tracker.store.sql import chunks, panels_of, placeholders
 
 KIND = "failed_runs"
+AT = "failed_runs_at"  # the URL a panel's counts were counted at: failed_runs_at@<digest>
 
 Stored = dict[str, dict[str, tuple[int, datetime]]]  # panel -> action -> (count, stored at)
 
 
-def load_counts(store: Store) -> Stored:
+def url_mark(url: str) -> str:
+    """The ``alert_state`` kind saying a panel's counts were counted at ``url``."""
+    return f"{AT}@{hashlib.sha256(shown_url(url).encode()).hexdigest()[:12]}"
+
+
+def load_counts(store: Store, urls: Mapping[str, str]) -> Stored:
     """Return the counts stored, of every panel (those of a panel the
     config no longer names too: the run deletes them), each with when it
     was stored; a row not of this form (a file edited by hand) is left
-    out. Read by index seeks (a scan of alert_state's marks was 3 ms at
-    20k of them). Raises what the database raises (busy)."""
+    out; those counted at another URL than ``urls`` (panel -> its URL in
+    the config) names: 0 (the run deletes them too). Read by index seeks (a
+    scan of alert_state's marks was 3 ms at 20k of them). Raises what the
+    database raises (busy)."""
     found: Stored = {}
+    marks: dict[str, str] = {}
     panels = [str(row["name"]) for row in store.rows(panels_of("alert_state"))]  # a seek each
     for part in chunks(panels, 250):
         rows = store.rows(
             f"SELECT panel, kind, since FROM alert_state WHERE panel IN ({placeholders(part)}) "
-            "AND kind GLOB ?",
-            [*part, f"{KIND}#*"],
+            "AND (kind GLOB ? OR kind GLOB ?)",
+            [*part, f"{KIND}#*", f"{AT}@*"],
         )
         for row in rows:
+            if str(row["kind"]).startswith(f"{AT}@"):
+                marks[str(row["panel"])] = str(row["kind"])
+                continue
             parts = str(row["kind"]).split("#", 2)
             try:
                 at = parse_iso(str(row["since"]))
@@ -47,12 +65,18 @@ def load_counts(store: Store) -> Stored:
                 continue
             action = parts[1]
             found.setdefault(str(row["panel"]), {})[action] = (number, at)
+    for panel, mark in marks.items():
+        if panel in urls and mark != url_mark(urls[panel]):  # the panel moved since
+            found[panel] = {action: (0, at) for action, (_, at) in found.get(panel, {}).items()}
     return found
 
 
-def save_counts(store: Store, counts: Sequence[tuple[str, str, int]], now: datetime) -> None:
+def save_counts(
+    store: Store, counts: Sequence[tuple[str, str, int]], now: datetime, urls: Mapping[str, str]
+) -> None:
     """Store each ``(panel, action, count)`` as of ``now`` (0: none, its row
-    deleted), in one transaction. Raises what the database raises."""
+    deleted), in one transaction, and the URL (``urls``: panel -> its URL)
+    of each panel left with a count. Raises what the database raises."""
     with store.write(f"{KIND} kept") as db:
         for panel, action, count in counts:
             db.conn.execute(
@@ -63,4 +87,14 @@ def save_counts(store: Store, counts: Sequence[tuple[str, str, int]], now: datet
                 db.conn.execute(
                     "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?)",
                     [panel, f"{KIND}#{action}#{count}", iso(now)],
+                )
+        for panel in sorted({panel for panel, _, _ in counts}):
+            db.conn.execute(
+                "DELETE FROM alert_state WHERE panel = ? AND kind GLOB ?", [panel, f"{AT}@*"]
+            )
+            if panel in urls:  # where it has counts left
+                db.conn.execute(
+                    "INSERT INTO alert_state (panel, kind, active, since) SELECT ?, ?, 0, ? "
+                    "WHERE EXISTS (SELECT 1 FROM alert_state WHERE panel = ? AND kind GLOB ?)",
+                    [panel, url_mark(urls[panel]), iso(now), panel, f"{KIND}#*"],
                 )
