@@ -23,8 +23,9 @@ _ICON = {"error": "\U0001f534", "warning": "\U0001f7e0", "info": "\U0001f7e2"}
 # "@here", "<@id>", "<@&role>" (through its Slack-compatible /slack URL too),
 # Mattermost and Rocket.Chat "@channel", "@all", "@here" (their incoming
 # webhooks take Slack's body). Its "@" written "(at)", as a "@name" is
-# (below): the words kept, the ping out, nothing invisible sent.
-_PINGS = re.compile(r"@(?=everyone|here|channel|all)|(?<=<)@", re.IGNORECASE)
+# (below): the words kept, the ping out, nothing invisible sent. "@channel"
+# and "@all" ping as whole words only: an e-mail's "x@allegro.pl" is left.
+_PINGS = re.compile(r"@(?=everyone|here|(?:channel|all)\b)|(?<=<)@", re.IGNORECASE)
 # "@name" where a service makes it a mention of that account (Mastodon,
 # Misskey, X...): an "@" starting a word (not an e-mail's, "support@panel"),
 # X's "RT@name" too. Written "(at)name": visible, read as it was, a mention
