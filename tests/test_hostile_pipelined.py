@@ -21,6 +21,7 @@ import pytest
 from raw_server import accepting, bodies
 
 from tracker.config.model import PanelConfig, Secret
+from tracker.panel import deadline
 from tracker.panel.client import PanelClient
 from tracker.panel.models import NewOrder
 
@@ -150,3 +151,29 @@ def test_an_add_never_reads_another_calls_answer(panel):
     assert client.add(ORDER) == 5002
     assert client.statuses([101])[101].status == "In progress"
     assert client.add(ORDER) == 5003
+
+
+def test_a_call_taking_the_connection_as_an_answer_ends_reads_its_own(panel, monkeypatch):
+    # The HTTP library gives the connection back to its pool as the last of
+    # the body is read, before the tracker had looked behind the answer:
+    # another thread's call taking it then read what came behind the
+    # balance's answer ("Completed") as its own.
+    client = panel(_answer(COMPLETED))
+    seen: list[str] = []
+
+    class Racing(deadline.Inflater):
+        def flush(self) -> bytes:  # the moment between the body's end and the look
+            if not seen:
+                seen.append("")
+                other = threading.Thread(target=lambda: seen.append(polled()))
+                other.start()
+                other.join(10)
+            return super().flush()
+
+    def polled() -> str:
+        return client.statuses([101])[101].status
+
+    monkeypatch.setattr(deadline, "Inflater", Racing)
+    assert str(client.balance().balance) == "5.00"
+    assert seen == ["", "In progress"]
+    assert polled() == "In progress"

@@ -33,7 +33,7 @@ from tracker.panel import proxies, tls
 from tracker.panel.dial import bind
 from tracker.panel.inflate import ACCEPT_ENCODING, Inflater
 from tracker.panel.informational import HeadsTooLarge
-from tracker.panel.sockets import deadline_at, heads_read, spent_if_more
+from tracker.panel.sockets import deadline_at, heads_read, watch
 from tracker.panel.unserved import unreadable_location_dropped
 
 KB = 1024
@@ -133,7 +133,9 @@ def exchange(
     ``httpx.HTTPError`` subclasses otherwise. The connection is closed on either,
     never drained. ``stop`` set while the answer is awaited (only a call whose
     outcome need not be known is given one): Stopped, within a second, what
-    came within ``sockets.STOP_GRACE`` of the stop still read.
+    came within ``sockets.STOP_GRACE`` of the stop still read. Bytes the
+    server sent behind the answer, read with it: its connection is closed,
+    never used again.
     """
     # The body is encoded before the clock starts: a large add's form took a
     # busy machine past a short timeout, said as no connection within it.
@@ -143,6 +145,7 @@ def exchange(
         deadline_at(end, stop, heads=limit),
         contextlib.closing(_sent(client, request, limit)) as response,
     ):
+        watch(response)  # before the body's end gives the connection back
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise AnswerTooLarge(limit, response.status_code)
@@ -170,7 +173,6 @@ def exchange(
         if size + len(tail) > limit:
             raise AnswerTooLarge(limit, response.status_code)
         chunks.append(tail)
-        spent_if_more(response)  # before the connection goes back to the pool
     # As sent: decoded, a header in UTF-8 or Latin-1 would not encode again.
     headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROPPED_HEADERS]
     return httpx.Response(

@@ -161,7 +161,7 @@ class Stream(httpcore.NetworkStream):
 
     def __init__(self, stream: httpcore.NetworkStream, *, plain: bool = True):
         self._stream, self._plain = stream, plain  # plain: no TLS on it (yet)
-        self.spent = False  # bytes came after an answer: never reused (see spent_if_more)
+        self.reader: Any = None  # h11's reader of this stream's answers (see watch)
         self._written = False  # a proxy's CONNECT (or SOCKS greeting): a tunnel asked for
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -243,22 +243,32 @@ class Stream(httpcore.NetworkStream):
             raise Tunnelled(str(exc)) from exc
 
     def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable" and self.spent:  # httpcore's pool then closes it
-            return True
+        # Asked by httpcore's pool of an idle connection before it is used
+        # again: readable, it is closed. Bytes the server sent after the last
+        # answer that h11 already read off the socket count too.
+        if info == "is_readable" and self.reader is not None:
+            more, _closed = self.reader.trailing_data
+            if more:
+                return True
         return self._stream.get_extra_info(info)
 
 
-def spent_if_more(response: httpx.Response) -> None:
-    """Given an answer read whole, its connection still open: when the server
-    sent bytes after it (another answer, a stray newline), mark the
-    connection never to be used again. Kept, they were read as the answer
-    to the next request on it: an answer sent before that request was made
-    ("Completed" for an order in progress). httpcore's pool closes a
-    connection it sees readable while idle; bytes already read into h11's
-    buffer it does not see. Its private attributes: none found, nothing done."""
+def watch(response: httpx.Response) -> Stream | None:
+    """Given an answer whose head is read, its body not yet: have its
+    connection's stream know the h11 state that reads its answers, so that
+    bytes the server sent behind an answer (another answer, a stray
+    newline), read off the socket with it, keep the connection from ever
+    being used again (:meth:`Stream.get_extra_info`), from the moment the
+    body's end gives it back to the pool. Kept, they were read as the answer
+    to the next request on it, sent before that request was made
+    ("Completed" for an order in progress): httpcore's pool closes a
+    connection whose socket is readable while idle, but bytes already in
+    h11's buffer it does not see. Return the stream; None when httpx's
+    private attributes are not found (a test's transport): nothing done."""
     stream = getattr(getattr(response.stream, "_stream", None), "_httpcore_stream", None)
     connection = getattr(getattr(stream, "_stream", None), "_connection", None)
     state, network = (getattr(connection, name, None) for name in ("_h11_state", "_network_stream"))
-    more, _closed = getattr(state, "trailing_data", (b"", False))
-    if more and isinstance(network, Stream):
-        network.spent = True
+    if state is None or not isinstance(network, Stream):
+        return None
+    network.reader = state  # one h11 state for the connection's life
+    return network
