@@ -18,7 +18,9 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from raw_server import accepting, bodies
+from structlog.testing import capture_logs
 
 from tracker.config.model import PanelConfig, Secret
 from tracker.panel import deadline
@@ -177,3 +179,19 @@ def test_a_call_taking_the_connection_as_an_answer_ends_reads_its_own(panel, mon
     assert str(client.balance().balance) == "5.00"
     assert seen == ["", "In progress"]
     assert polled() == "In progress"
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_bytes_behind_an_answer_are_told_once_at_info_then_at_debug(panel):
+    client = panel(b"\r\n" + _answer(COMPLETED))
+    with capture_logs() as logs:
+        client.balance()
+        client.balance()
+        client.statuses([101])  # nothing behind its answer: nothing told
+        assert client.add(ORDER) == 5001  # on a connection of its own: told too
+    told = [e for e in logs if e["event"] == "panel_bytes_after_answer"]
+    behind = len(b"\r\n" + _answer(COMPLETED))
+    said = {"event": "panel_bytes_after_answer", "panel": "p", "action": "balance", "bytes": behind}
+    added = {**said, "action": "add", "bytes": len(_answer({"order": 999})), "log_level": "debug"}
+    assert told == [{**said, "log_level": "info"}, {**said, "log_level": "debug"}, added]
+    assert KEY not in repr(logs)

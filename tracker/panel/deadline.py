@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
@@ -120,6 +121,7 @@ def exchange(
     seconds: float,
     limit: int,
     stop: threading.Event | None = None,
+    trailed: Callable[[int], object] | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
     """Send one request and read the whole answer within ``seconds`` from
@@ -135,7 +137,7 @@ def exchange(
     outcome need not be known is given one): Stopped, within a second, what
     came within ``sockets.STOP_GRACE`` of the stop still read. Bytes the
     server sent behind the answer, read with it: its connection is closed,
-    never used again.
+    never used again, and ``trailed`` is given their count.
     """
     # The body is encoded before the clock starts: a large add's form took a
     # busy machine past a short timeout, said as no connection within it.
@@ -145,7 +147,7 @@ def exchange(
         deadline_at(end, stop, heads=limit),
         contextlib.closing(_sent(client, request, limit)) as response,
     ):
-        watch(response)  # before the body's end gives the connection back
+        network = watch(response)  # before the body's end gives the connection back
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise AnswerTooLarge(limit, response.status_code)
@@ -173,6 +175,8 @@ def exchange(
         if size + len(tail) > limit:
             raise AnswerTooLarge(limit, response.status_code)
         chunks.append(tail)
+    if trailed is not None and network is not None and network.trailed:
+        trailed(network.trailed)  # the connection closed: the answer stands
     # As sent: decoded, a header in UTF-8 or Latin-1 would not encode again.
     headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROPPED_HEADERS]
     return httpx.Response(

@@ -162,6 +162,7 @@ class Stream(httpcore.NetworkStream):
     def __init__(self, stream: httpcore.NetworkStream, *, plain: bool = True):
         self._stream, self._plain = stream, plain  # plain: no TLS on it (yet)
         self.reader: Any = None  # h11's reader of this stream's answers (see watch)
+        self.trailed = 0  # the bytes it held after an answer: the connection closed
         self._written = False  # a proxy's CONNECT (or SOCKS greeting): a tunnel asked for
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -247,8 +248,9 @@ class Stream(httpcore.NetworkStream):
         # again: readable, it is closed. Bytes the server sent after the last
         # answer that h11 already read off the socket count too.
         if info == "is_readable" and self.reader is not None:
-            more, _closed = self.reader.trailing_data
-            if more:
+            behind = len(self.reader.trailing_data[0])
+            if behind:
+                self.trailed = behind
                 return True
         return self._stream.get_extra_info(info)
 
@@ -263,8 +265,9 @@ def watch(response: httpx.Response) -> Stream | None:
     to the next request on it, sent before that request was made
     ("Completed" for an order in progress): httpcore's pool closes a
     connection whose socket is readable while idle, but bytes already in
-    h11's buffer it does not see. Return the stream; None when httpx's
-    private attributes are not found (a test's transport): nothing done."""
+    h11's buffer it does not see. Return the stream (its ``trailed`` says
+    such bytes once the answer is read); None when httpx's private
+    attributes are not found (a test's transport): nothing done."""
     stream = getattr(getattr(response.stream, "_stream", None), "_httpcore_stream", None)
     connection = getattr(getattr(stream, "_stream", None), "_connection", None)
     state, network = (getattr(connection, name, None) for name in ("_h11_state", "_network_stream"))

@@ -174,6 +174,7 @@ class Transport(FailureWords[P]):
                 seconds=seconds,
                 limit=deadline.answer_limit(self.panel, action),
                 stop=self._stop if idempotent and self._cuts_reads else None,
+                trailed=lambda behind: self._trailed(action, behind),
                 content=form_body(data),
                 headers=FORM_HEADERS,
             )
@@ -204,6 +205,16 @@ class Transport(FailureWords[P]):
         if proxied:  # a forwarding proxy's own answer: no panel saw the request
             raise self._proxy_refused(f"407 {response.reason_phrase}", action, tunnel=False)
         return self._pacing.heard(response, action)  # a spent limit, a 429: holds the next
+
+    def _trailed(self, action: str, behind: int) -> None:
+        """The panel sent ``behind`` bytes after its answer to ``action`` (a
+        second answer, a newline): the answer stands, read whole; its
+        connection closed, never used again. Said at info once per panel and
+        process, then at debug: nothing for the user to do."""
+        with self._warn_lock:
+            fresh = self._warned.take("bytes_after_answer") is not None
+        tell = log.info if fresh else log.debug
+        tell("panel_bytes_after_answer", panel=self.name, action=action, bytes=behind)
 
     def _call(
         self, action: str, fields: dict[str, str] | None = None, *, idempotent: bool = True
