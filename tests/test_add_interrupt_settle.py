@@ -20,15 +20,16 @@ from hostile import HostileServer, json_reply
 from simconfig import SOURCE, sim_config
 
 KEY = "hostile-key-SettleIntr9"
-# The real CLI, its key settle preceded by a Ctrl-C (SIGINT) to itself.
+# The real CLI, its key settle preceded by a Ctrl-C (SIGINT) to itself: the
+# settle in the transaction that tracks the order (settle_in).
 CTRL_C_AT_SETTLE = """
 import os, signal
 from tracker.store import idempotency
-settle = idempotency.settle
+settle = idempotency.settle_in
 def interrupted(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGINT)
     return settle(*args, **kwargs)
-idempotency.settle = interrupted
+idempotency.settle_in = interrupted
 from tracker.cli.main import main
 main(prog_name="smm-tracker")
 """

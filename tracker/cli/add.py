@@ -47,12 +47,12 @@ from tracker.errors import (
     UnservedError,
 )
 from tracker.rules.not_answering import key_place, refused_key_hint
-from tracker.store.same_panel import tracked_on_same_panel
 from tracker.store.tracking import track_placed
 
 if TYPE_CHECKING:
     from tracker.store.idempotency import Claim, Gone
     from tracker.store.orders import Store
+    from tracker.store.tracking import Placed
 
 TYPE_FIELDS = [
     ("comments", "Custom comments, one per line (repeat the option for several)."),
@@ -199,13 +199,16 @@ def add(
             stop.settled = True  # the order exists: a Ctrl-C now waits until it is tracked
             # Comments or usernames: their number is the quantity (DELIVERED, report).
             counted = counted_quantity(quantity, extra)
-            others = same_panel(config.panels, panel_config)  # other accounts on it
-            elsewhere = tracked_on_same_panel(store, others, order_id)
-            new = elsewhere is None and _track(
-                store, panel_config.name, mine, order_id, service, link, counted, runs, interval
+            details = dict(
+                service=service, link=link, quantity=counted, runs=runs, interval=interval
             )
+            others = same_panel(config.panels, panel_config)  # other accounts on it
+            # Checked, tracked and its key settled in one transaction: never
+            # tracked twice, nor tracked with its key unsettled (a kill -9).
+            placed = _track(store, panel_config.name, mine, others, order_id, details)
+            new, elsewhere = placed.new, placed.elsewhere
             if new:  # settled and printed while a Ctrl-C still waits: never half told
-                gone = settle_quietly(store, mine, order_id=order_id)
+                gone = placed.gone
                 if gone is not None and mine is not None:  # exit 1 unless it names this order
                     placed_meanwhile(mine, gone, order_id)
                 print_placed(order_id)  # after tracking: never left untracked
@@ -283,19 +286,19 @@ def _track(
     store: Store,
     panel: str,
     mine: Claim | None,
+    others: list[str],
     order_id: int,
-    service: int,
-    link: str | None,
-    quantity: int | None,
-    runs: int | None,
-    interval: int | None,
-) -> bool:
-    """Track an order just placed; return False when it was tracked already.
-    Not recorded: its key (if any) is settled Unknown naming the order, so
-    the add run again says which order to track under it."""
-    details = dict(service=service, link=link, quantity=quantity, runs=runs, interval=interval)
+    details: dict[str, int | str | None],
+) -> Placed:
+    """Track an order just placed, unless ``others`` (the other entries for
+    its url) or ``panel`` track its ID already, and settle its key (if any),
+    in one transaction (:func:`tracker.store.tracking.track_placed`).
+    Not recorded: its key is settled Unknown naming the order, so the add
+    run again says which order to track under it."""
     try:
-        return track_placed(store, panel, order_id, utcnow(), details=details)
+        return track_placed(
+            store, panel, order_id, utcnow(), details=details, others=others, claim=mine
+        )
     except StoreError as exc:
         gone = settle_quietly(store, mine, error=unrecorded(order_id, exc))
         again = f"run: smm-tracker track --panel {panel} {order_id}"  # several may be set

@@ -9,8 +9,9 @@ laptop's lid) past the window in which it may still be running, then
 user's settlement stands, and the command says on stderr, in its one
 line, what the panel answered and that the key was settled meanwhile
 (logged: ``idempotency_claim_gone``), exit 1. An order the panel placed
-for it stays tracked (``add`` tracks it before the key is settled): it
-may be a second order, paid for, which the user must see in ``orders``.
+for it stays tracked (``add`` tracks it in the transaction that settles
+the key, or finds it settled): it may be a second order, paid for, which
+the user must see in ``orders``.
 """
 
 from __future__ import annotations
@@ -109,8 +110,10 @@ def names(gone: Gone | None, order_id: int) -> bool:
 
 def placed_meanwhile(mine: Claim, gone: Gone, order_id: int) -> None:
     """The panel placed ``order_id``, tracked, for an add whose key was settled
-    meanwhile: return when the key names that order (a note said); else end
-    the command, exit 1, naming the order, which may be a second one."""
+    meanwhile (logged: ``idempotency_claim_gone``): return when the key
+    names that order (a note said); else end the command, exit 1, naming
+    the order, which may be a second one."""
+    _log_gone(mine, gone, f"placed order {order_id}")
     if names(gone, order_id):
         agreed(mine, order_id)
         return

@@ -122,14 +122,28 @@ def settle(
     """Given how a claimed add ended, store it: Placed with its order ID, else
     Unknown with why; return None, or :class:`Gone` (nothing changed) when
     the key is no longer ``mine``."""
-    status = PLACED if order_id is not None else UNKNOWN
     with store.write() as db:
-        done = db.conn.execute(
-            f"UPDATE idempotency_keys SET status = ?, order_id = ?, error = ?, updated_at = ? "
-            f"WHERE {_MINE}",
-            [status, order_id, error, iso(now), mine.panel, mine.key, mine.at],
-        ).rowcount
-        return None if done else Gone(_held(db.conn, mine.panel, mine.key))
+        return settle_in(db.conn, mine, now, order_id=order_id, error=error)
+
+
+def settle_in(
+    conn: Any,
+    mine: Claim,
+    now: datetime,
+    *,
+    order_id: int | None = None,
+    error: str | None = None,
+) -> Gone | None:
+    """:func:`settle`, in the caller's write transaction: ``add``'s, which
+    tracks the order placed in it (:func:`tracker.store.tracking.track_placed`),
+    so that a kill never leaves the order tracked and its key unsettled."""
+    status = PLACED if order_id is not None else UNKNOWN
+    done = conn.execute(
+        f"UPDATE idempotency_keys SET status = ?, order_id = ?, error = ?, updated_at = ? "
+        f"WHERE {_MINE}",
+        [status, order_id, error, iso(now), mine.panel, mine.key, mine.at],
+    ).rowcount
+    return None if done else Gone(_held(conn, mine.panel, mine.key))
 
 
 def release(store: Connection, mine: Claim) -> Gone | None:

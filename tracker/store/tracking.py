@@ -9,15 +9,17 @@ untracked it) is resumed: polled again from the next run, its stop cleared.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso
 from tracker.panel.statuses import is_terminal
+from tracker.store import idempotency
 from tracker.store.connection import Connection
 from tracker.store.listing import BY_USER
+from tracker.store.same_panel import held_elsewhere
 from tracker.store.sql import chunks, placeholders
 
 DETAILS = ("service", "link", "quantity", "runs", "interval")
@@ -119,6 +121,20 @@ def track_orders(
     return result
 
 
+@dataclass(frozen=True)
+class Placed:
+    """What tracking the ID a panel answered for an order just placed came
+    to (:func:`track_placed`, :func:`tracker.store.automation.record_placed`).
+    ``new``: tracked now as a new order; add's key, if any, settled Placed
+    with it, unless ``gone`` (settled by another meanwhile: left so). Not
+    ``new``: nothing changed, the ID tracked already: by ``elsewhere``,
+    another entry for the panel's url, or (None) by this one."""
+
+    new: bool
+    elsewhere: str | None = None
+    gone: idempotency.Gone | None = None
+
+
 def track_placed(
     conn: Connection,
     panel: str,
@@ -127,22 +143,35 @@ def track_placed(
     *,
     details: dict[str, Any],
     source: str = "add",
-) -> bool:
+    others: Sequence[str] = (),
+    claim: idempotency.Claim | None = None,
+) -> Placed:
     """Given the ID the panel answered for an order just placed, start tracking
-    it with its details; return True. Return False, changing nothing, when that
-    ID is tracked already: no proof of a new order, and the tracked one keeps
-    its details, history and lineage."""
+    it with its details and settle its add's ``claim`` (if any) as placed
+    with it, in one transaction: a kill leaves both done or neither (the key
+    then Sending: outcome unknown, nothing tracked). Nothing is changed when
+    that ID is tracked already, here or by one of ``others`` (the other
+    entries for the panel's url, :mod:`tracker.store.same_panel`): no proof
+    of a new order, and the tracked one keeps its details, history and
+    lineage; the caller settles the key."""
     given = {k: details.get(k) for k in DETAILS}
     stamp = iso(now)
     columns = ", ".join(f'"{c}"' for c in DETAILS)
     with conn.write() as db:
+        elsewhere = held_elsewhere(db.conn, others, order_id)
+        if elsewhere is not None:
+            return Placed(False, elsewhere)
         cursor = db.conn.execute(
             f"INSERT INTO orders (panel, order_id, created_at, updated_at, source, {columns}) "
             f"VALUES (?, ?, ?, ?, ?, {', '.join('?' * len(DETAILS))}) "
             "ON CONFLICT (panel, order_id) DO NOTHING",
             [panel, order_id, stamp, stamp, source, *given.values()],
         )
-        return cursor.rowcount == 1
+        if cursor.rowcount != 1:
+            return Placed(False)
+        if claim is None:
+            return Placed(True)
+        return Placed(True, gone=idempotency.settle_in(db.conn, claim, now, order_id=order_id))
 
 
 def _changes(
