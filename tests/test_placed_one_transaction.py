@@ -20,8 +20,12 @@ import sqlite3
 import subprocess
 import sys
 
+from automation_kit import REORDER, run  # noqa: F401  (fixture)
 from hostile import HostileServer, json_reply
 from simconfig import SOURCE, cli_in, sim_config
+
+from tracker.sim.server import SERVICE_FOLLOWERS
+from tracker.store import automation as automation_sql
 
 KEY = "hostile-key-OneTx4Kq8Zp2"
 ADD = ["add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100"]
@@ -185,3 +189,28 @@ def test_another_entrys_add_cannot_track_the_id_between_the_check_and_the_insert
     assert _state(tmp_path / "t.db")[1] == [("sim", 23501)]  # one row for one order
     assert blocked == ["database is locked"]  # it waits for the first's transaction
     assert second.exit_code == 1 and "already tracked on sim" in second.stderr, second.output
+
+
+def test_another_entrys_add_cannot_track_a_reorders_id_between_check_and_insert(world):
+    w = world(automation=REORDER.replace("1.0", "100"), more=_second_entry())
+    assert w.sync_services()
+    parent = w.ended(SERVICE_FOLLOWERS)
+    w.poll()
+    blocked: list[str] = []
+    w.panel._add = lambda form, now: {"order": 990001}  # type: ignore[method-assign]
+    db = w.store.path
+    trace = _tracer(db, 990001, "second", blocked)
+    w.store.conn.set_trace_callback(trace)
+    try:
+        assert run(w)
+    finally:
+        w.store.conn.set_trace_callback(None)
+    tracked = w.store.rows("SELECT panel FROM orders WHERE order_id = 990001")
+    assert tracked == [{"panel": "sim"}]  # one row for one order
+    (row,) = [a for a in automation_sql.actions(w.store) if a["action"] == "reorder"]
+    assert (row["order_id"], row["status"], row["new_order_id"]) == (parent, "Placed", 990001)
+    assert blocked == ["database is locked"]  # it waits for the re-order's transaction
+
+
+def _second_entry() -> str:
+    return '\n[[panels]]\nname = "second"\nurl = "{url}"\nkey = "second-key-Qa7Ws9Ed3Rf5"\n'

@@ -37,7 +37,6 @@ from tracker.rules.reorders import (
     Plan,
 )
 from tracker.store import automation as sql
-from tracker.store.same_panel import tracked_on_same_panel
 from tracker.store.told_marks import told_of_panel, told_of_panel_before
 
 log = structlog.get_logger("tracker.automation")
@@ -118,9 +117,10 @@ class ReorderOne(PanelActions):
         row = {"panel": self.panel, "order_id": order.order_id, **fields, "each": plan.each}
         row.update(runs=plan.runs, interval=plan.interval)  # tracked as drip-feed, as add does
         try:
-            elsewhere = tracked_on_same_panel(self.store, self.same_panel, new_id)
-            recorded = elsewhere is None and sql.record_placed(
-                self.store, row_id, new_id, row, self.clock()
+            # The same-url check in the transaction that tracks it: another
+            # entry's add or re-order answered the same ID cannot slip between.
+            placed = sql.record_placed(
+                self.store, row_id, new_id, row, self.clock(), self.same_panel
             )
         except StoreError as exc:  # placed, not stored: the log keeps the new order's ID
             log.error(
@@ -132,7 +132,8 @@ class ReorderOne(PanelActions):
                 hint=f"smm-tracker track {new_id} --panel {self.panel}",
             )
             raise
-        if not recorded:
+        if not placed.new:
+            elsewhere = placed.elsewhere
             # An ID already tracked (here, or by another entry for this panel's
             # url) is no proof of a new order: it may or may not exist. It
             # counts as sent and spent; the tracked order is left as it was.

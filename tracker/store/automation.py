@@ -8,7 +8,7 @@ Decisions are made in :mod:`tracker.rules.reorders`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,8 +29,10 @@ from tracker.store.automation_candidates import ELSEWHERE_OF
 from tracker.store.capabilities import is_unsupported
 from tracker.store.connection import Connection
 from tracker.store.costs import counted_spend
+from tracker.store.same_panel import held_elsewhere
 from tracker.store.sql import chunks
 from tracker.store.sql import placeholders as _marks
+from tracker.store.tracking import Placed
 
 # --- actions -------------------------------------------------------------------
 
@@ -108,20 +110,26 @@ def finish_action(store: Connection, row_id: int, fields: dict[str, Any], now: d
 
 
 def record_placed(
-    store: Connection, row_id: int, new_order_id: int, row: dict[str, Any], now: datetime
-) -> bool:
+    store: Connection,
+    row_id: int,
+    new_order_id: int,
+    row: dict[str, Any],
+    now: datetime,
+    others: Sequence[str] = (),
+) -> Placed:
     """Given a re-order the panel accepted, start tracking the new order (linked
-    to its parent) and mark its action Placed, in one transaction; return True.
-    A drip-feed re-order's ``row`` has ``each`` (a run's quantity, what the
-    order's ``quantity`` holds), ``runs`` and ``interval``.
-
-    When the panel named an order already tracked (another order's ID, or one
-    it gave for an earlier add), return False and change nothing: that row's
-    details and lineage are never overwritten; the caller settles the action."""
+    to its parent) and mark its action Placed, in one transaction; return it
+    ``new``. A drip-feed re-order's ``row`` has ``each`` (a run's quantity,
+    what the order's ``quantity`` holds), ``runs`` and ``interval``. When the
+    panel named an order already tracked, here or by one of ``others`` (the
+    other entries for its url, :mod:`tracker.store.same_panel`), change
+    nothing: that row is never overwritten; the caller settles the action."""
     stamp = iso(now)
     values = [row["panel"], new_order_id, row["service"], row["link"]]
     values += [row.get("each", row["quantity"]), row.get("runs"), row.get("interval")]
     with store.write() as db:
+        if (elsewhere := held_elsewhere(db.conn, others, new_order_id)) is not None:
+            return Placed(False, elsewhere)
         cursor = db.conn.execute(
             'INSERT INTO orders (panel, order_id, service, link, quantity, runs, "interval", '
             "created_at, updated_at, source, parent_order_id) VALUES "
@@ -129,13 +137,13 @@ def record_placed(
             [*values, stamp, stamp, row["order_id"]],
         )
         if cursor.rowcount == 0:
-            return False
+            return Placed(False)
         db.conn.execute(
             "UPDATE automation_actions SET status = 'Placed', new_order_id = ?, error = NULL, "
             "updated_at = ? WHERE id = ?",
             [new_order_id, stamp, row_id],
         )
-        return True
+        return Placed(True)
 
 
 def forget_unsent(store: Connection, row_ids: Iterable[int]) -> None:

@@ -18,8 +18,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from tracker.errors import StoreError
-from tracker.store.connection import Connection
 from tracker.store.sql import placeholders
 
 
@@ -33,23 +31,5 @@ def held_elsewhere(conn: sqlite3.Connection, others: Sequence[str], order_id: in
         f"SELECT panel FROM orders WHERE order_id = ? AND panel IN ({placeholders(others)})",
         [order_id, *others],
     ).fetchall()
-    held = {row[0] for row in rows}
-    return next((name for name in others if name in held), None)
-
-
-def tracked_on_same_panel(store: Connection, others: Sequence[str], order_id: int) -> str | None:
-    """Given the names of the other entries for a panel's url and the order ID
-    that panel answered a re-order, return the first of them that tracks
-    that ID already, else None. An unreadable database: None (tracking the
-    order then says what failed)."""
-    if not others:
-        return None
-    try:
-        rows = store.tuples(
-            f"SELECT panel FROM orders WHERE order_id = ? AND panel IN ({placeholders(others)})",
-            [order_id, *others],
-        )
-    except StoreError:
-        return None
     held = {row[0] for row in rows}
     return next((name for name in others if name in held), None)
