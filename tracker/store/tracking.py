@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso
 from tracker.panel.statuses import is_terminal
-from tracker.store import idempotency
 from tracker.store.connection import Connection
 from tracker.store.listing import BY_USER
 from tracker.store.same_panel import held_elsewhere
 from tracker.store.sql import chunks, placeholders
+
+if TYPE_CHECKING:  # types only: loaded by add, which settles a key (the reads never do)
+    from tracker.store import idempotency
 
 DETAILS = ("service", "link", "quantity", "runs", "interval")
 _RESUME = {
@@ -171,7 +173,9 @@ def track_placed(
             return Placed(False)
         if claim is None:
             return Placed(True)
-        return Placed(True, gone=idempotency.settle_in(db.conn, claim, now, order_id=order_id))
+        from tracker.store.idempotency import settle_in  # add's alone: not the reads' start
+
+        return Placed(True, gone=settle_in(db.conn, claim, now, order_id=order_id))
 
 
 def _changes(
