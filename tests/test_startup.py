@@ -105,6 +105,8 @@ def test_orders_and_history_read_without_the_daemons_libraries(tmp_path):
         assert "tracker.panel.transport" not in tracker
         # Dataclass-heavy modules only `add` and the refill commands need.
         assert not tracker & {"tracker.panel.models", "tracker.rules.refills"}, args
+        # A status with the panel's reason after it: read when one is met.
+        assert "tracker.panel.status_hedges" not in tracker, args
 
 
 def test_run_once_starts_without_the_daemons_own_libraries(tmp_path):
@@ -150,6 +152,9 @@ def test_run_once_loads_no_module_for_what_it_does_not_meet(tmp_path):
         "tracker.alerts.retries",
         "tracker.rules.doctor",
         "tracker.rules.failing_doctor",
+        # A status with the panel's reason after it ("Completed: not yet"):
+        # its words and patterns loaded when a poll meets one.
+        "tracker.panel.status_hedges",
         # Piped: the summary a line each, as scripts read it (with logging's
         # format "auto", the check for a person's log lines loads the screen).
         "tracker.cli.screen",

@@ -8,9 +8,8 @@ caller warns about it once.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from tracker.panel.status_hedges import takes_back
 from tracker.panel.status_vocabulary import (  # noqa: F401  (re-exported: used as statuses.X)
     ACTIVE,
     CANCELED,
@@ -59,14 +58,19 @@ _INVISIBLE = re.compile(INVISIBLE)
 
 
 # A full stop or exclamation mark ending a status ("Completed.", "Completed!",
-# "In progress..."): the same word. A question ("Completed?") is not.
-_ENDING = re.compile(r"\s*(?:[.!\u2026]\s*)+$")
+# "In progress..."): the same word. A question ("Completed?") is not. This and
+# the other patterns below that read a status with the panel's reason are
+# compiled at their first use (~25M instructions of every start otherwise):
+# a usual poll reads plain spellings only.
+@cache
+def _ending() -> re.Pattern[str]:
+    return re.compile(r"\s*(?:[.!\u2026]\s*)+$")
 
 
 def _key(raw: str) -> str:
     text = _INVISIBLE.sub("", raw).strip()
     if text[-1:] in (".", "!", "\u2026"):
-        text = _ENDING.sub("", text)
+        text = _ending().sub("", text)
     return _SPACES.sub(" ", text).lower()
 
 
@@ -79,7 +83,11 @@ _SPELLING = "|".join(
     for spelling, status in ORDER_SPELLINGS.items()
     if status != FAILED
 )
-_STATUS_WORD = re.compile(rf"\b(?:{_SPELLING})\b", re.IGNORECASE)
+
+
+@cache
+def _status_word() -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{_SPELLING})\b", re.IGNORECASE)
 
 
 def names_order_status(text: str) -> bool:
@@ -87,7 +95,7 @@ def names_order_status(text: str) -> bool:
     (other than Error/Fail/Failed) anywhere, as a status with a reason does;
     in its compatibility form (:func:`compatible`), as a status is read:
     "Link not found, order ｃａｎｃｅｌｅｄ" names Canceled."""
-    return _STATUS_WORD.search(compatible(text)) is not None
+    return _status_word().search(compatible(text)) is not None
 
 
 @lru_cache(maxsize=512)
@@ -114,14 +122,24 @@ def normalize_order_status(raw: str) -> tuple[str, bool]:
 # then a clear separator (":", ";", ",", an en or em dash, a hyphen between
 # spaces; or the reason in brackets that end the text) and some reason.
 # "Completed partially" or "Pending cancel" (no separator) are not read so.
-# Error/Fail/Failed are left out (see _STATUS_WORD): "Error: order not
+# Error/Fail/Failed are left out (see _status_word): "Error: order not
 # found" is the panel's error in words, not a Failed order.
-_AFTER_SEPARATOR = re.compile(
-    rf"\s*({_SPELLING})(?:\s*[:;,\u2013\u2014]|\s+-\s)(.*)", re.IGNORECASE | re.DOTALL
-)
-_IN_BRACKETS = re.compile(rf"\s*({_SPELLING})\s*\(([^()]*)\)\s*", re.IGNORECASE | re.DOTALL)
+@cache
+def _with_reason() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Return the patterns of a status and its reason: after a separator, in brackets."""
+    flags = re.IGNORECASE | re.DOTALL
+    return (
+        re.compile(rf"\s*({_SPELLING})(?:\s*[:;,\u2013\u2014]|\s+-\s)(.*)", flags),
+        re.compile(rf"\s*({_SPELLING})\s*\(([^()]*)\)\s*", flags),
+    )
+
+
 _NO_REASON = " \t\r\n:;,.-\u2013\u2014"  # what a reason must hold more than
-_LEADING_MARKS = re.compile(r"^(?:<[^<>]*>|[\W_])+")  # HTML tags too: "<b>pending"
+
+
+@cache
+def _leading_marks() -> re.Pattern[str]:
+    return re.compile(r"^(?:<[^<>]*>|[\W_])+")  # HTML tags too: "<b>pending"
 
 
 def _status_words(stems: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str]]:
@@ -137,21 +155,30 @@ def _status_words(stems: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str
     return pattern, names
 
 
-# What a reason may not begin with: another status's words (ORDER_STEMS).
-_STATUS_WORDS = _status_words(ORDER_STEMS)
-# After another status's words, what says why the first ended (THEN_WHY).
-_THEN_WHY = {pair: re.compile(words, re.IGNORECASE) for pair, words in THEN_WHY.items()}
+@cache
+def _order_words() -> tuple[re.Pattern[str], dict[str, str]]:
+    """What a reason may not begin with: another status's words (ORDER_STEMS)."""
+    return _status_words(ORDER_STEMS)
+
+
+@cache
+def _then_why() -> dict[tuple[str, str], re.Pattern[str]]:
+    """After another status's words, what says why the first ended (THEN_WHY)."""
+    return {pair: re.compile(words, re.IGNORECASE) for pair, words in THEN_WHY.items()}
 
 
 def _names_another_status(
     reason: str,
     status: str,
-    words: tuple[re.Pattern[str], dict[str, str]] = _STATUS_WORDS,
+    words: tuple[re.Pattern[str], dict[str, str]] | None = None,
     agreeing: frozenset[tuple[str, str]] = frozenset(),
     *,
     refill: bool = False,
 ) -> bool:
-    reason = _LEADING_MARKS.sub("", reason)
+    from tracker.panel.status_hedges import takes_back  # a reason's words: rare
+
+    words = _order_words() if words is None else words
+    reason = _leading_marks().sub("", reason)
     # "Completed: not yet", "Completed (soon)", "Completed: delivery not yet started"
     if takes_back(reason, status, refill=refill):
         return True
@@ -161,7 +188,7 @@ def _names_another_status(
     named = words[1][found.lastgroup or ""]
     if found.group("negated") is not None:  # "Canceled: not refunded": NEGATED_WHY
         return refill or (status, named) not in NEGATED_WHY
-    why = None if refill else _THEN_WHY.get((status, named))
+    why = None if refill else _then_why().get((status, named))
     if why is not None and why.match(reason, found.end()):  # "Canceled: failed to start"
         return False
     return named != status and (status, named) not in agreeing
@@ -174,7 +201,8 @@ def _read_reason(raw: str) -> tuple[str, str] | None:
     ("Completed, partial", "Completed (partially)", "Completed: failed") is
     not read: which the panel means is not clear; unless the two agree
     ("Canceled – refunded": Canceled, see AGREEING)."""
-    found = _AFTER_SEPARATOR.fullmatch(raw) or _IN_BRACKETS.fullmatch(raw)
+    after_separator, in_brackets = _with_reason()
+    found = after_separator.fullmatch(raw) or in_brackets.fullmatch(raw)
     if found is None:
         return None
     # .get: IGNORECASE matches a few letters lower() does not give back ("ſ").
@@ -204,28 +232,34 @@ def status_reason(raw: str | None) -> str | None:
 # "Canceled (incorrect link)", "Refill rejected - link is invalid"): the
 # status word first (after "refill"), then a separator, so that "Not
 # completed" or "Completed orders only" are not read so.
-_LEADING_STATUS = re.compile(
-    r"\s*(?:refill\s+)?(pending|processing|refilling|completed|rejected|canceled|cancelled)"
-    r"\s*(?:[:(\[,;.]|[-\u2013\u2014]\s)",
-    re.IGNORECASE,
-)
-# As for orders: a reason beginning with another refill status is not read.
-_REFILL_WORDS = _status_words(REFILL_STEMS)
+@cache
+def _leading_status() -> re.Pattern[str]:
+    return re.compile(
+        r"\s*(?:refill\s+)?(pending|processing|refilling|completed|rejected|canceled|cancelled)"
+        r"\s*(?:[:(\[,;.]|[-\u2013\u2014]\s)",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _refill_words() -> tuple[re.Pattern[str], dict[str, str]]:
+    """As for orders: a reason beginning with another refill status is not read."""
+    return _status_words(REFILL_STEMS)
 
 
 @lru_cache(maxsize=512)
 def normalize_refill_status(raw: str) -> tuple[str, bool]:
     """Given a refill status as a panel spelled it, return (status, known): a
-    known spelling, or one followed by the panel's reason (see _LEADING_STATUS),
+    known spelling, or one followed by the panel's reason (see _leading_status),
     also in its compatibility form (:func:`compatible`)."""
     read = compatible(raw)
     found = REFILL_SPELLINGS.get(_key(read))
     if found is None:
-        leading = _LEADING_STATUS.match(read)
+        leading = _leading_status().match(read)
         if leading is None:
             return _unknown(raw), False
         found = REFILL_SPELLINGS[leading.group(1).lower()]
-        if _names_another_status(read[leading.end() :], found, _REFILL_WORDS, refill=True):
+        if _names_another_status(read[leading.end() :], found, _refill_words(), refill=True):
             return _unknown(raw), False
     return found, True
 
