@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from tracker.panel.json_decoder import WrittenFloat
@@ -32,10 +33,22 @@ def to_id(value: Any) -> int | None:
 # What may lie around an ID's digits and shows nothing, or as a space: ASCII
 # whitespace, a no-break space, the characters that show nothing (a
 # zero-width space, a BOM...: redact.layout's format characters).
+# Compiled at their first use (~11M instructions of every start otherwise):
+# IDs are plain digits in a usual answer.
 _AROUND = rf"[ \t\n\r\x0b\x0c\u00a0]|{INVISIBLE}"
-_PADDED = re.compile(rf"(?:{_AROUND})*([0-9]+)(?:{_AROUND})*")
-# A whole number as JSON writes a float key ("1001.0": a key is always text).
-_PADDED_KEY = re.compile(rf"(?:{_AROUND})*([0-9]+)(?:\.0+)?(?:{_AROUND})*")
+
+
+@cache
+def _padded() -> re.Pattern[str]:
+    return re.compile(rf"(?:{_AROUND})*([0-9]+)(?:{_AROUND})*")
+
+
+@cache
+def _padded_key() -> re.Pattern[str]:
+    """A whole number as JSON writes a float key ("1001.0": a key is always text)."""
+    return re.compile(rf"(?:{_AROUND})*([0-9]+)(?:\.0+)?(?:{_AROUND})*")
+
+
 # A JSON number is read as a double: every whole number below 2**53 is one
 # exactly, so the float read is that number, not a neighbour rounded to it.
 _EXACT_FLOAT = 2**53
@@ -53,7 +66,7 @@ def written_id(value: Any) -> int | None:
         whole = value.is_integer() and 0 < value < _EXACT_FLOAT and written_whole(value)
         return int(value) if whole else None
     if type(value) is str and not (value.isascii() and value.isdigit()):
-        found = _PADDED.fullmatch(value)
+        found = _padded().fullmatch(value)
         return to_id(found[1]) if found else None
     return to_id(value)
 
@@ -77,7 +90,7 @@ def key_id(key: Any) -> int | None:
         return written_id(key)
     if type(key) is not str or (key.isascii() and key.isdigit()):
         return to_id(key)
-    found = _PADDED_KEY.fullmatch(key)
+    found = _padded_key().fullmatch(key)
     return to_id(found[1]) if found else None
 
 

@@ -8,6 +8,7 @@ import json
 import re
 import unicodedata
 from decimal import Context, Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from tracker.redact.layout import INVISIBLE as FORMAT_CHARACTERS
@@ -41,12 +42,15 @@ def quoted(text: object, limit: int = _MAX_TEXT) -> str:
     """Given a panel's words, return them fit for a message: one line, cut to
     ``limit``, quoted, control characters escaped; a byte that was not UTF-8
     (read as a surrogate, "\\udcff") shown as the byte it was ("\\xff")."""
-    return _NOT_UTF8.sub(r"\1\\x\2", repr(short(text, limit)))
+    return _not_utf8().sub(r"\1\\x\2", repr(short(text, limit)))
 
 
 # How repr() shows a byte Python read past as not UTF-8 (surrogateescape):
-# "\udcff" after an even number of backslashes (not a typed "\\udcff").
-_NOT_UTF8 = re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")
+# "\udcff" after an even number of backslashes (not a typed "\\udcff"). It and
+# those below but _PLAIN: compiled at first use (~8M instructions a start).
+@cache
+def _not_utf8() -> re.Pattern[str]:
+    return re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")
 
 
 def said(text: object) -> str:
@@ -74,14 +78,18 @@ def as_json(data: Any, limit: int = 120) -> str:
         return shown(data, limit)
     # A character that shows nothing or as a space (a zero-width or no-break
     # space) written as JSON escapes it: "23501\u00a0" is said so, not "23501 ".
-    return short(_UNSHOWN.sub(lambda found: f"\\u{ord(found[0]):04x}", text), limit)
+    return short(_unshown().sub(lambda found: f"\\u{ord(found[0]):04x}", text), limit)
 
 
 # Characters that show nothing (a regular expression's class): Unicode's
 # format characters, as the redactor and the terminal's escaping know them
 # (a soft hyphen, zero-width spaces and joiners, direction marks, a BOM...).
 INVISIBLE = f"[{FORMAT_CHARACTERS}]"
-_UNSHOWN = re.compile(rf"[^\S ]|{INVISIBLE}")
+
+
+@cache
+def _unshown() -> re.Pattern[str]:
+    return re.compile(rf"[^\S ]|{INVISIBLE}")
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -151,15 +159,24 @@ def is_absurd(value: Any) -> bool:
     return to_decimal(value) is None and _number(value, infinite=True, nan=True) is not None
 
 
-# A first group of 0 ("0,250") is never thousands: only a decimal comma writes it.
-_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
-_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
-# Thousands grouped by a space (PHP's number_format(x, 2, ',', ' '), the
-# Russian and French way: "1 250,50"; a no-break or thin space too) or by
-# points before a decimal comma ("1.250,50"): one reading only.
-_SPACED = re.compile(r"[+-]?[1-9]\d{0,2}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?")
-_GROUP_SPACE = re.compile(r"[ \u00a0\u202f\u2009]")
-_POINTED = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+,\d+")
+@cache
+def _grouped() -> tuple[re.Pattern[str], ...]:
+    """Return the patterns of numbers written with commas or spaces: thousands
+    grouped by a space (PHP's number_format(x, 2, ',', ' '), the Russian and
+    French way: "1 250,50"; a no-break or thin space too), that space, points
+    before a decimal comma ("1.250,50"), thousands by commas (a first group
+    of 0, "0,250", is never thousands: only a decimal comma writes it), a
+    decimal comma."""
+    return tuple(
+        re.compile(pattern)
+        for pattern in (
+            r"[+-]?[1-9]\d{0,2}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?",
+            r"[ \u00a0\u202f\u2009]",
+            r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+,\d+",
+            r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?",
+            r"[+-]?\d*,\d+",
+        )
+    )
 
 
 def _without_commas(text: str) -> str:
@@ -175,15 +192,16 @@ def _without_commas(text: str) -> str:
     writing its balance so."""
     if "," not in text and " " not in text and text.isascii():
         return text  # "0.27819", "100": every number of most answers, read as is
-    if _SPACED.fullmatch(text):
-        text = _GROUP_SPACE.sub("", text)
-    elif _POINTED.fullmatch(text):
+    spaced, group_space, pointed, thousands, decimal_comma = _grouped()
+    if spaced.fullmatch(text):
+        text = group_space.sub("", text)
+    elif pointed.fullmatch(text):
         text = text.replace(".", "")
     if "," not in text:
         return text
-    if _THOUSANDS.fullmatch(text):
+    if thousands.fullmatch(text):
         return text.replace(",", "")
-    if _DECIMAL_COMMA.fullmatch(text):
+    if decimal_comma.fullmatch(text):
         return text.replace(",", ".")
     return ""
 
