@@ -12,6 +12,7 @@ import re
 import sys
 import traceback
 from collections.abc import Mapping
+from functools import cache
 from types import TracebackType
 from typing import Any
 
@@ -24,10 +25,15 @@ from tracker.redact.layout import INVISIBLE
 # (nothing shows them: a key with them inside would show as the key).
 _UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# Of those, what JSON text (json.dumps, ASCII) leaves its reader to get back
-# as the character itself: DEL, C1 and the format characters. (A C0 control
-# it escapes as a character its readers expect: a newline.)
-_UNJSON = re.compile(f"[\x7f-\x9f\u2028\u2029{INVISIBLE}]")
+
+
+@cache
+def _unjson() -> re.Pattern[str]:
+    """Of those, what JSON text (json.dumps, ASCII) leaves its reader to get
+    back as the character itself: DEL, C1 and the format characters (a C0
+    control it escapes as a character its readers expect: a newline).
+    Compiled at its first use (~4M instructions of every start otherwise)."""
+    return re.compile(f"[\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 
 
 def _escaped(char: str) -> str:
@@ -60,7 +66,7 @@ def escape_unjsoned(text: str) -> str:
     (a newline) left to JSON's own escapes. ASCII text (most) as it is."""
     if text.isascii() and "\x7f" not in text:
         return text
-    return _UNJSON.sub(lambda m: _escaped(m.group(0)), text)
+    return _unjson().sub(lambda m: _escaped(m.group(0)), text)
 
 
 def escaped_traceback(

@@ -39,7 +39,7 @@ import re
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from tracker.redact.forms import Forms, forms_of
@@ -58,15 +58,10 @@ _REDACTED_BYTES = REDACTED.encode()
 # and the \/ forms are searched for as they are), spelt for speed; and a
 # quick look for such an escape anywhere. One left open runs to the line's end
 # (else each quote of '"x\"\"\"...' starts a scan to the end: hours for 1 MB).
-_LITERAL = re.compile(
-    r'"[^"\\\n]*+(?:\\/[^"\\\n]*+)*+\\[^/\n][^"\\\n]*+(?:\\.[^"\\\n]*+)*+(?:"|(?=\n)|\Z)'
-)
-_LITERAL_BYTES = re.compile(_LITERAL.pattern.encode())
-_ESCAPE = re.compile(r"\\[^/]")
-_ESCAPE_BYTES = re.compile(_ESCAPE.pattern.encode())
+_LITERAL = r'"[^"\\\n]*+(?:\\/[^"\\\n]*+)*+\\[^/\n][^"\\\n]*+(?:\\.[^"\\\n]*+)*+(?:"|(?=\n)|\Z)'
+_ESCAPE = r"\\[^/]"
 # A numeric one without its ";" too, as browsers read it ("&#72&#113...").
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};)")
-_ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
+_ENTITY = r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};)"
 # What stands for one character of the key, or for none: an HTML entity, a
 # JSON escape left in a text (JSON-encoded twice, or PHP's JSON_HEX_* flags:
 # "C2dE5\u0026gH1z", "Qa\/Key" outside any literal), a run of format
@@ -75,11 +70,26 @@ _ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
 # ("%48q7%2FZ%70...": the key's URL-encoded forms hold no such mix).
 # Joined as a text needs (one looked for alone is found the quicker).
 _PERCENT = r"%[0-7][0-9a-fA-F]"
-_PERCENT_BYTES = re.compile(_PERCENT.encode())
 # A C escape, hex or octal, is one too ("\x48q\067...": no JSON reader takes it).
 _BACKSLASHED = r'\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-3][0-7]{2}|["\\/bfnrt])'
-_C_ESCAPE_BYTES = re.compile(rb"\\(?:x[0-9a-fA-F]{2}|[0-3][0-7]{2})")
-_CODES = (_ENTITY.pattern, _BACKSLASHED, f"[{INVISIBLE}]+", _PERCENT)
+_C_ESCAPE = r"\\(?:x[0-9a-fA-F]{2}|[0-3][0-7]{2})"
+
+
+# Those searched for compiled at their first use (~4M instructions of every
+# start otherwise): most texts and answers hold no backslash, "&" or "%".
+@cache
+def _in_text() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Return the patterns of a text's literals with an escape, and of an escape."""
+    return re.compile(_LITERAL), re.compile(_ESCAPE)
+
+
+@cache
+def _in_bytes() -> tuple[re.Pattern[bytes], ...]:
+    """Return _LITERAL's, _ESCAPE's, _C_ESCAPE's, _ENTITY's and _PERCENT's as bytes."""
+    return tuple(re.compile(p.encode()) for p in (_LITERAL, _ESCAPE, _C_ESCAPE, _ENTITY, _PERCENT))
+
+
+_CODES = (_ENTITY, _BACKSLASHED, f"[{INVISIBLE}]+", _PERCENT)
 Kinds = tuple[bool, bool, bool, bool]  # which of _CODES a text holds
 _ESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _NESTING = 3  # JSON text inside a JSON string, decoded at most this deep
@@ -176,8 +186,8 @@ def _scrub_text(
     if not every:
         return text
     # Escaped JSON: decode each string literal and look there too.
-    if depth and "\\" in text and _ESCAPE.search(text):
-        text = _LITERAL.sub(lambda m: _decoded_literal(m.group(0), every, depth - 1), text)
+    if depth and "\\" in text and _in_text()[1].search(text):
+        text = _in_text()[0].sub(lambda m: _decoded_literal(m.group(0), every, depth - 1), text)
     lowered = _fold(text)
     spans = _plain_spans(lowered, [secret.text for secret in every])
     plain = text.isascii()  # no character hides an end of a secret (at once)
@@ -241,14 +251,15 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
     every = [forms_of(secret) for secret in secrets if secret]
     if not every:
         return body
-    if b"\\" in body and _ESCAPE_BYTES.search(body):
-        body = _LITERAL_BYTES.sub(lambda m: _decoded_literal_bytes(m.group(0), every), body)
+    literal, escape, c_escape, entity, percented = _in_bytes()
+    if b"\\" in body and escape.search(body):
+        body = literal.sub(lambda m: _decoded_literal_bytes(m.group(0), every), body)
     # JSON escapes: in literals, decoded above; outside (JS '...', a text page): below.
-    outside = b"\\u" in body and b"\\u" in _LITERAL_BYTES.sub(b"", body)
-    outside = outside or (b"\\" in body and _C_ESCAPE_BYTES.search(body) is not None)
+    outside = b"\\u" in body and b"\\u" in literal.sub(b"", body)
+    outside = outside or (b"\\" in body and c_escape.search(body) is not None)
     plain = body.isascii()  # 0.4 us for 10 kB: once
-    entities = b"&" in body and _ENTITY_BYTES.search(body) is not None
-    percent = b"%" in body and _PERCENT_BYTES.search(body) is not None
+    entities = b"&" in body and entity.search(body) is not None
+    percent = b"%" in body and percented.search(body) is not None
     kinds = (entities, outside, not plain and invisible(body), percent)
     wide = not plain and fullwidth(body)
     if wide or any(kinds):
