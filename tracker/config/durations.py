@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 
 from tracker.panel.values import said
 
@@ -14,10 +15,15 @@ _READ = {"w": 7 * 86400.0, **_UNITS}  # weeks are read ("2w"), not written
 # ASCII digits only, as order IDs (tracker.panel.ids.to_id): "\d" is any
 # script's digit, and "٣d" (Arabic-Indic 3) read as 3 days.
 _PART = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(ms|s|m|h|d|w)\s*")
-# Months and years have no fixed length: refused, saying the days to write.
-_CALENDAR = re.compile(
-    r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(months?|mons?|mo|years?|yrs?|y)(?![a-z])"
-)
+
+
+@cache
+def _calendar() -> re.Pattern[str]:
+    """Months and years have no fixed length: refused, saying the days to
+    write. Compiled at its first use: a mistake's."""
+    return re.compile(r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(months?|mons?|mo|years?|yrs?|y)(?![a-z])")
+
+
 _HINT = "is not a duration like 90s, 5m, 24h, 30d"
 _BARE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*")  # "30": a number of what?
 # Past this a duration is a typo, and dates and timedeltas overflow long before.
@@ -67,7 +73,7 @@ def _parse_text(text: str, toml: bool) -> float:
     while lowered and position < len(lowered):
         match = _PART.match(lowered, position)
         if match is None:
-            if calendar := _CALENDAR.search(lowered):
+            if calendar := _calendar().search(lowered):
                 raise ValueError(f"{said(text)} {_HINT}: {_in_days(*calendar.groups())}")
             digits = any(c.isdigit() and not c.isascii() for c in text)
             raise ValueError(f"{said(text)} {_HINT}" + " (digits 0-9 only)" * digits)

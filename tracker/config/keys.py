@@ -11,6 +11,7 @@ import os
 import re
 import stat
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
 from tracker.config.fields import Table, problem
@@ -20,9 +21,7 @@ from tracker.redact.layout import invisible
 KEY_FIELDS = ("key_env", "key_file", "key")
 MAX_KEY_FILE = 4096  # bytes; a key is a few dozen
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_CONVENTIONAL_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{16,}")
-_VARIABLE = re.compile(r"\$(\{)?([A-Za-z_][A-Za-z0-9_]*)(?(1)\})")  # $NAME, ${NAME}
 # C0, DEL and C1: no key holds one (a terminal's escape pasted with it, a
 # binary file); said as "a control character", never which or where.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -35,22 +34,32 @@ _HOLDS_INVISIBLE = "it holds an invisible character"
 # (U+115F, U+1160, U+3164, U+FFA0), the braille blank (U+2800), the
 # combining grapheme joiner, the variation selectors, the Mongolian free
 # variation selectors, the Khmer inherent vowels. Said as invisible too.
-_BLANK_LOOKING = re.compile(
+_BLANK_LOOKING = (
     "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u2800\u3164"
     "\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
 )
 # What the variable a panel's key_env names holds (not set, empty, not only
 # a key), never its name written wrong: only the environment cures these.
-_UNSET = re.compile(
+_UNSET = (
     r"at '[^']*\.key_env': environment variable .* (?:is not set|is empty|must hold only the key)"
 )
+# $NAME, ${NAME}; a variable's name as a shell's are written.
+_VARIABLE = r"\$(\{)?([A-Za-z_][A-Za-z0-9_]*)(?(1)\})"
+_CONVENTIONAL_ENV_NAME = r"[A-Z_][A-Z0-9_]*"
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """Those above, of a key or a config's problems that are not the usual
+    case, compiled at their first use (~4M instructions of every start else)."""
+    return re.compile(pattern)
 
 
 def unset_variable(problem: str) -> bool:
     """Given one config problem line, return True when it says the variable a
     panel's ``key_env`` names is not set, is empty or holds more than a key
     (a reload says what cures that: the daemon's environment, a restart)."""
-    return bool(_UNSET.search(problem))
+    return bool(_compiled(_UNSET).search(problem))
 
 
 def _no_key(key: str) -> str:
@@ -61,12 +70,14 @@ def _no_key(key: str) -> str:
         return _HOLDS_CONTROL
     if key.isascii():
         return ""
-    return _HOLDS_INVISIBLE if invisible(key) or _BLANK_LOOKING.search(key) else ""
+    return _HOLDS_INVISIBLE if invisible(key) or _compiled(_BLANK_LOOKING).search(key) else ""
 
 
 def looks_like_key(text: str) -> bool:
     """Given a variable name or a path, return True if it might be a key pasted there."""
-    return bool(_TOKEN_LIKE.fullmatch(text)) and not _CONVENTIONAL_ENV_NAME.fullmatch(text)
+    if not _TOKEN_LIKE.fullmatch(text):
+        return False
+    return not _compiled(_CONVENTIONAL_ENV_NAME).fullmatch(text)
 
 
 def read_key(t: Table, env: Mapping[str, str], base_dir: Path, resolve: bool) -> tuple[str, str]:
@@ -114,7 +125,7 @@ def read_key(t: Table, env: Mapping[str, str], base_dir: Path, resolve: bool) ->
 def _named_variable(text: str) -> str | None:
     """Given a key or key_env value, return NAME when it is a shell's variable
     reference, ``$NAME`` or ``${NAME}`` (never a name that may be a key)."""
-    found = _VARIABLE.fullmatch(text)
+    found = _compiled(_VARIABLE).fullmatch(text)
     return found[2] if found and not looks_like_key(found[2]) else None
 
 
