@@ -107,6 +107,8 @@ def test_orders_and_history_read_without_the_daemons_libraries(tmp_path):
         assert not tracker & {"tracker.panel.models", "tracker.rules.refills"}, args
         # A status with the panel's reason after it: read when one is met.
         assert "tracker.panel.status_hedges" not in tracker, args
+        # OpenSSL's digests (a mark of an error's words): no read takes one.
+        assert "hashlib" not in modules, args
 
 
 def test_run_once_starts_without_the_daemons_own_libraries(tmp_path):

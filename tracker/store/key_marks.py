@@ -25,8 +25,6 @@ then a first refusal's: :mod:`tracker.jobs.refused_once`).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import threading
 
@@ -43,6 +41,8 @@ _lock = threading.Lock()
 
 
 def _written(key: str, salt: bytes, rounds: int) -> str:
+    import hashlib  # here: OpenSSL's load is no read command's (~2 ms of its start)
+
     digest = hashlib.pbkdf2_hmac("sha256", key.encode(), salt, rounds)[:_KEPT]
     return f"{_METHOD}${rounds}${salt.hex()}${digest.hex()}"
 
@@ -75,7 +75,9 @@ def marks_key(mark: str, key: Secret) -> bool | None:
         known = True if _made.get(revealed) == mark else _checked.get((revealed, mark))
     if known is not None:  # checked once a process: the rows' mark, then a first refusal's
         return known
-    ours = hmac.compare_digest(_written(revealed, salt_bytes, count).encode(), mark.encode())
+    from hmac import compare_digest
+
+    ours = compare_digest(_written(revealed, salt_bytes, count).encode(), mark.encode())
     with _lock:
         _checked[(revealed, mark)] = ours
         if ours:
