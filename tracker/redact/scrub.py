@@ -33,7 +33,6 @@ and searched too: a mix is caught as well.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import threading
@@ -120,6 +119,8 @@ def _decoded(code: str) -> str:
     ("" for a format character, written or coded, and a NUL; a fullwidth
     one narrowed)."""
     if code[0] == "&":
+        import html  # here: its entities' table is ~8M instructions of every start
+
         char = html.unescape(code)
     elif code[0] == "\\":
         kind = code[1]
