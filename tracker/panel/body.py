@@ -24,6 +24,7 @@ integer too long); here, the whole read, a lone surrogate made U+FFFD.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from tracker.errors import BadAnswerError
@@ -59,7 +60,7 @@ def decode_document(body: bytes, *, as_written: bool = False) -> Document:
         raise BadAnswerError(
             f"answered invalid JSON: {short(body[:120].decode('utf-8', 'replace'), 120)}"
         ) from None
-    if b"\\" in body and _SURROGATE_ESCAPE.search(body):  # rare: in the raw bytes, in C
+    if b"\\" in body and _surrogates()[0].search(body):  # rare: in the raw bytes, in C
         try:
             return Document(_without_lone_surrogates(document.data), document.noise)
         except RecursionError:
@@ -73,7 +74,13 @@ def decode_document(body: bytes, *, as_written: bool = False) -> Document:
 # one object per 150-250 bytes, a status answer one per 25 or more (100 at most).
 DENSE_BYTES = 32
 DENSE_FLOOR = 10_000
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+@cache
+def _strings() -> re.Pattern[bytes]:
+    """A JSON string literal; compiled at its first use, as the patterns of
+    lone surrogates below: a usual answer needs none of them."""
+    return re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 
 
 def _refuse_dense(body: bytes) -> None:
@@ -84,7 +91,7 @@ def _refuse_dense(body: bytes) -> None:
     found = body.count(b"{") + body.count(b"[")
     if found <= allowed:  # the usual: counted in C
         return
-    for string in _STRING.finditer(body):  # one at a time: memory stays flat
+    for string in _strings().finditer(body):  # one at a time: memory stays flat
         start, end = string.span()
         found -= body.count(b"{", start, end) + body.count(b"[", start, end)
         if found <= allowed:
@@ -99,14 +106,16 @@ def _refuse_dense(body: bytes) -> None:
 # "\ud800" alone decodes to a lone surrogate, which no text encoding can write:
 # left in, it failed every later step (the log line, the database, the
 # terminal) for the whole answer, every run. A valid pair decodes to one character.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+@cache
+def _surrogates() -> tuple[re.Pattern[bytes], re.Pattern[str]]:
+    """Return the patterns of a surrogate's escape and of a lone surrogate."""
+    return re.compile(rb"\\u[dD][89abcdefABCDEF]"), re.compile("[\ud800-\udfff]")
 
 
 def _without_lone_surrogates(value: Any) -> Any:
     """Return ``value`` with every lone surrogate in its text (keys too) made U+FFFD."""
     if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
+        return _surrogates()[1].sub("\ufffd", value)
     if isinstance(value, list):
         return [_without_lone_surrogates(v) for v in value]
     if isinstance(value, Twice):  # a Twice stays one

@@ -13,6 +13,7 @@ its title. Pure; a body holding no JSON document raises :class:`BadAnswerError`.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any, NamedTuple
 
 from tracker.errors import BadAnswerError
@@ -26,8 +27,17 @@ from tracker.panel.values import short
 # after) the document reads past as a blank: an editor's stray one before "<?php" is
 # printed as it is, and Python's JSON reads none of them as a blank.
 _BLANKS = "\ufeff\u00a0\u200b\u2060 \t\r\n"
-_START = re.compile(r"(?:\A|(?<=[\n>]))[ \t\r\ufeff\u00a0\u200b\u2060]*(?=[\[{])")
-_TAGS = re.compile(r"<[^>]*>")
+_START = r"(?:\A|(?<=[\n>]))[ \t\r\ufeff\u00a0\u200b\u2060]*(?=[\[{])"
+_TAGS = r"<[^>]*>"
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """Those above, compiled at their first use: an answer that is JSON alone
+    (the usual) needs neither."""
+    return re.compile(pattern)
+
+
 _MAX_CANDIDATES = 64  # bounds the work on a large body that holds no JSON at all
 
 
@@ -62,7 +72,7 @@ def find_json(body: bytes, *, as_written: bool = False) -> Document:
     found: tuple[Any, int, int, str] | None = None  # the document, where, as written
     at = 0
     for _ in range(_MAX_CANDIDATES):
-        match = _START.search(text, at)
+        match = _compiled(_START).search(text, at)
         if match is None:
             break
         start = at = match.end()
@@ -118,7 +128,7 @@ def _ends_cleanly(tail: str) -> bool:
 
 def describe_noise(text: str) -> str:
     """Given notice text (HTML or plain), return its first readable words, one line."""
-    plain = " ".join(_TAGS.sub(" ", text).split())
+    plain = " ".join(_compiled(_TAGS).sub(" ", text).split())
     return short(plain, 160)
 
 
