@@ -183,3 +183,19 @@ def recreate_daily_activity_m045(db: Database) -> None:
     answered for and no longer tracked, as `report` (same columns)."""
     db.execute("DROP VIEW daily_activity")
     db.execute(DAILY_ACTIVITY_M045)
+
+
+# m048: a charge stored as infinity (0.1.0 kept a panel's "1e400" as a REAL
+# inf) is no charge, as `orders` and `report` read it: left out of spend and
+# spend_by_currency (it made the day's spend "Infinity"); the order counts.
+# The expression reads the index's charge: orders_created_day still covers.
+_FINITE = "CASE WHEN charge IN (9e999, -9e999) THEN NULL ELSE charge END"
+assert DAILY_ACTIVITY_M045.count("total(charge)") == 3
+DAILY_ACTIVITY_M048 = DAILY_ACTIVITY_M045.replace("total(charge)", f"total({_FINITE})")
+
+
+def recreate_daily_activity_m048(db: Database) -> None:
+    """Migration m048: daily_activity's spend without a charge stored as
+    infinity (same rows, same columns)."""
+    db.execute("DROP VIEW daily_activity")
+    db.execute(DAILY_ACTIVITY_M048)

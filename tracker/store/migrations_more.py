@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from tracker.store.daily import recreate_daily_activity_m042, recreate_daily_activity_m045
+from tracker.store.daily import (
+    recreate_daily_activity_m042,
+    recreate_daily_activity_m045,
+    recreate_daily_activity_m048,
+)
 from tracker.store.scorecard import (
     recreate_service_scorecard_m041,
     recreate_service_scorecard_m042,
+    recreate_service_scorecard_m048,
 )
 
 # tracker.panel.statuses.TERMINAL as every version has had it: an order in
@@ -255,3 +260,12 @@ def m047_child_orders_by_child(db: Database) -> None:
     # orders of up to 1000 children: the whole table for one ID). Its rows
     # carry the primary key (panel, order_id) besides: the lookup reads no row.
     db.execute("CREATE INDEX child_orders_by_child ON child_orders (child_id, panel)")
+
+
+def m048_views_infinite_charge(db: Database) -> None:
+    # A charge stored as infinity (0.1.0 kept a panel's "1e400" as a REAL inf)
+    # is no charge in service_scorecard's and daily_activity's spend, as
+    # `orders` and `report` read it: the views (and so the dashboard) added
+    # it, "Infinity" spend. Same rows, same columns.
+    recreate_service_scorecard_m048(db)
+    recreate_daily_activity_m048(db)

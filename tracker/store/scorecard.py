@@ -204,3 +204,28 @@ def recreate_service_scorecard_m042(db: Database) -> None:
     one currency in any case folded into one figure (same rows, same columns)."""
     db.execute("DROP VIEW service_scorecard")
     db.execute(SERVICE_SCORECARD_M042)
+
+
+# m048: a charge stored as infinity (0.1.0 kept a panel's "1e400" as a REAL
+# inf; SQLite stores NaN as NULL) is no charge: `orders` and `report` show
+# it '-' and leave it out of spend, the view added it ("Infinity" spend on
+# the dashboard). Left out of spend and spend_by_currency; the order counts.
+FINITE_CHARGE = "CASE WHEN {c} IN (9e999, -9e999) THEN NULL ELSE {c} END"
+_M042_CHARGED = "    FROM recent\n    WHERE charge <> 0\n"
+_M042_SPEND = "ELSE round(total(r.charge), 5) END AS spend,"
+assert _M042_CHARGED in SCORECARD_QUERY_M042 and _M042_SPEND in SCORECARD_QUERY_M042
+SCORECARD_QUERY_M048 = SCORECARD_QUERY_M042.replace(
+    _M042_CHARGED,
+    "    FROM recent\n    WHERE charge <> 0 AND charge NOT IN (9e999, -9e999)  -- m048: finite\n",
+).replace(_M042_SPEND, f"ELSE round(total({FINITE_CHARGE.format(c='r.charge')}), 5) END AS spend,")
+
+SERVICE_SCORECARD_M048 = "CREATE VIEW service_scorecard AS" + SCORECARD_QUERY_M048.format(
+    window="first_seen >= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-30 days')"
+)
+
+
+def recreate_service_scorecard_m048(db: Database) -> None:
+    """Migration m048: service_scorecard's spend without a charge stored as
+    infinity (same rows, same columns)."""
+    db.execute("DROP VIEW service_scorecard")
+    db.execute(SERVICE_SCORECARD_M048)
