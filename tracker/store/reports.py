@@ -26,10 +26,22 @@ from tracker.store.connection import Connection
 from tracker.store.scorecard import SCORECARD_QUERY_M041
 
 _WINDOW = "first_seen >= ?1 AND (?2 IS NULL OR panel = ?2)"
-_SCORECARD = SCORECARD_QUERY_M041.format(window=_WINDOW)
+# The view's columns the scorecard reads, a currency stored as bytes (a hand
+# edit: no JSON can hold it, the report ended "JSON cannot hold BLOB values")
+# read as unknown: as a charge whose currency the panel did not say.
+_OVERVIEW = "SELECT * FROM order_overview WHERE ("
+_READ = (
+    "SELECT * FROM (SELECT panel, service, service_name, status, is_open, first_seen, "
+    "completion_seconds, refills, refills_accepted, refills_completed, needed_refill, "
+    "charge, CASE WHEN typeof(currency) <> 'blob' THEN currency END AS currency "
+    "FROM order_overview) WHERE ("
+)
+assert SCORECARD_QUERY_M041.count(_OVERVIEW) == 1
+_QUERY = SCORECARD_QUERY_M041.replace(_OVERVIEW, _READ)
+_SCORECARD = _QUERY.format(window=_WINDOW)
 # The charges the scorecard adds up, each order's: its orders (the query's
 # first table, ``recent``), those charged (a charge of 0 adds to no figure).
-_RECENT = SCORECARD_QUERY_M041[: SCORECARD_QUERY_M041.index("ranked AS (")].rstrip()
+_RECENT = _QUERY[: _QUERY.index("ranked AS (")].rstrip()
 _CHARGES = _RECENT.removesuffix(",").format(window=_WINDOW) + (
     "\nSELECT panel, service, currency, charge, count(*) FROM recent WHERE charge <> 0"
     "\nGROUP BY panel, service, currency, charge"  # orders of a price are many: once each

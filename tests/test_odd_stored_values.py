@@ -1,0 +1,36 @@
+"""Values a hand edit or 0.1.0 left where they do not belong, read as unknown
+by every command: no failure, no traceback, nothing stored changed."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from test_wide_rest import in_progress, run
+
+
+def test_report_reads_a_currency_stored_as_bytes_as_unknown(tmp_path, monkeypatch):
+    # A hand edit wrote the currency as a BLOB: `report` ended with "JSON
+    # cannot hold BLOB values", naming no row, piped and with --json alike.
+    path = tmp_path / "t.db"
+    in_progress(path, [624001, 624002], datetime.now(UTC) - timedelta(days=1))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE orders SET currency = 'USD', charge = 0.1 WHERE order_id = 624001")
+        db.execute("UPDATE orders SET currency = x'555344', charge = 1.5 WHERE order_id = 624002")
+    db.close()
+    args = ["report", "--database", str(path)]
+    for terminal in (True, False):
+        shown = run(args, monkeypatch, terminal)
+        assert "1.50" in shown and "0.10 USD" in shown, shown
+    service = json.loads(run([*args, "--json"], monkeypatch, False))["services"][0]
+    assert service["orders"] == 2
+    assert service["spend_by_currency"] == [
+        {"currency": None, "spend": 1.5},  # as a charge whose currency the panel did not say
+        {"currency": "USD", "spend": 0.1},
+    ]
+    with sqlite3.connect(path) as db:  # kept as it was
+        assert db.execute("SELECT currency FROM orders WHERE order_id = 624002").fetchone() == (
+            b"USD",
+        )
+    db.close()
