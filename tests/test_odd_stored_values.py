@@ -7,6 +7,7 @@ import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+from test_hand_edited import _cli, _database
 from test_wide_rest import in_progress, run
 
 
@@ -34,3 +35,16 @@ def test_report_reads_a_currency_stored_as_bytes_as_unknown(tmp_path, monkeypatc
             b"USD",
         )
     db.close()
+
+
+def test_balance_says_its_checks_are_unreadable_not_that_none_was_fetched(tmp_path):
+    # Every balance check stored holds text (a hand edit): --json said
+    # "not_fetched_yet", and the text "no balance fetched yet", both untrue.
+    path = _database(tmp_path, "UPDATE balances SET balance = 'lots'")
+    code, out, err = _cli(["balance", "--database", path, "--json"])
+    assert code == 0 and "'lots'" in err
+    [panel] = json.loads(out)["panels"]
+    assert panel["balance"] is None and panel["why_no_balance"] == "unreadable"
+    code, out, err = _cli(["balance", "--database", path])
+    assert code == 0
+    assert "main: no readable balance stored" in err and "fetched yet" not in err, err

@@ -114,7 +114,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
     # --panel: configured, or with orders in the database (left out of the config).
     name, store = read_panel(config, panel)
     names = [name] if name else panel_names(config, store, named=database is not None)
-    Unreadable().balances(store, names)  # a balance edited to text: left out, named once
+    garbled = Unreadable().balances(store, names)  # a balance edited to text: left out, named once
     found = {name: panel_balance(store, config, name) for name in names}
     # Its history is the day before its last check: a prune's cutoff after that, cut.
     cuts = {
@@ -143,7 +143,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         # iterating the panels misses none.
         listed = [
             {
-                **(info or no_balance_yet(config, name, name in lacking)),
+                **(info or no_balance_yet(config, name, name in lacking, name in garbled)),
                 "pruned": pruned.field(cuts.get(name)),
                 **_failing_fields(calls_failing, name),
                 **_episode_fields(episodes, name),
@@ -192,7 +192,8 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
                 why = f"{said}; {first}{_fix(kind, name, keys, config.database.path)}"
             elif name in calls_failing:  # before the daemon calls the panel unreachable
                 why = f"{_calls_failed(calls_failing[name], screen)}; smm-tracker doctor says why"
-            lines.note(fitted(safe_text(f"{name}: no balance fetched yet ({why})"), notes))
+            none = "no readable balance stored" if name in garbled else "no balance fetched yet"
+            lines.note(fitted(safe_text(f"{name}: {none} ({why})"), notes))
             continue
         currency = f" {info['currency']}" if info["currency"] else ""
         amount = safe_text(f"{money(info['balance'])}{currency}", CELL_WIDTH)

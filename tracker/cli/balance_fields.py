@@ -61,9 +61,12 @@ def threshold(config: Config, name: str) -> tuple[bool, float | None, float | No
     return configured is not None, (float(low) if low > 0 else None), above
 
 
-def no_balance_yet(config: Config, name: str, lacking: bool) -> dict[str, Any]:
+def no_balance_yet(
+    config: Config, name: str, lacking: bool, unreadable: bool = False
+) -> dict[str, Any]:
     """--json's panel with no balance fetched: a fetched one's fields, null,
-    and ``why_no_balance``: ``no_balance_action`` (learned) or ``not_fetched_yet``
+    and ``why_no_balance``: ``no_balance_action`` (learned), ``unreadable``
+    (checks stored, each balance no number: a hand edit) or ``not_fetched_yet``
     (a key refused, calls failing: the fields beside it say so)."""
     configured, low, recover_above = threshold(config, name)
     runway = {"spend_per_day": None, "seconds_left": None, "based_on_seconds": None, "text": None}
@@ -76,7 +79,9 @@ def no_balance_yet(config: Config, name: str, lacking: bool) -> dict[str, Any]:
         "low_since": None,
         "runway": runway,
         "history": [],
-        "why_no_balance": "no_balance_action" if lacking else "not_fetched_yet",
+        "why_no_balance": (
+            "no_balance_action" if lacking else "unreadable" if unreadable else "not_fetched_yet"
+        ),
     }
 
 

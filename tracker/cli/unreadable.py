@@ -74,13 +74,17 @@ class Unreadable:
                 named = f"order {order['panel']} #{order['order_id']}'s change at {at}"
                 self.say(named, f"transitions.{column}", value)
 
-    def balances(self, store: Connection, panels: Iterable[str]) -> None:
-        """Name each panel's balance checks whose balance is no number: left out."""
+    def balances(self, store: Connection, panels: Iterable[str]) -> set[str]:
+        """Name each panel's balance checks whose balance is no number: left
+        out. Return the panels that have such checks."""
+        found = set()
         for panel in panels:
             for row in unreadable_balances(store, panel, NAMED + 1):
+                found.add(panel)
                 at = safe_text(row["at"], SHOWN)
                 named = f"panel {panel}'s balance check at {at}"
                 self.say(named, "balances.balance", row["balance"], "not a number: left out")
+        return found
 
     def alert_data(self, rows: list[dict[str, Any]]) -> None:
         """Given alerts with ``data`` decoded, make one that is no JSON object
