@@ -48,3 +48,23 @@ def test_balance_says_its_checks_are_unreadable_not_that_none_was_fetched(tmp_pa
     code, out, err = _cli(["balance", "--database", path])
     assert code == 0
     assert "main: no readable balance stored" in err and "fetched yet" not in err, err
+
+
+def test_history_first_line_doubles_a_backslash_when_piped_as_the_tables_do(tmp_path, monkeypatch):
+    # A panel's own two characters \n in its error (and status) words: piped,
+    # the table's cells write a backslash \\, so a script tells them from an
+    # escaped line break; the first line wrote it as is.
+    path = tmp_path / "t.db"
+    in_progress(path, [624001], datetime.now(UTC) - timedelta(days=1))
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "UPDATE orders SET error = ?, status = 'Canceled', raw_status = ?",
+            ["bad key\\nretry", "Canceled: bad\\link"],
+        )
+    db.close()
+    args = ["history", "624001", "--database", str(path)]
+    first = run(args, monkeypatch, False).splitlines()[0]
+    assert "(error: bad key\\\\nretry)" in first, first
+    assert "Canceled: bad\\\\link" in first, first
+    first = run(args, monkeypatch, True).splitlines()[0]  # a terminal: as ever
+    assert "(error: bad key\\nretry)" in first and "bad\\link" in first, first

@@ -15,7 +15,7 @@ from tracker.cli.main import Context, handle_errors, main, pass_ctx
 from tracker.cli.order_args import order_panel, parse_order_id
 from tracker.cli.output import OneWrite
 from tracker.cli.panels import stored_order
-from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
+from tracker.cli.render import CELL_WIDTH, piped_text, safe_text, table, to_json, with_reason
 from tracker.cli.screen import SECOND, Columns, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.unreadable import Unreadable
 from tracker.store.watch_listing import with_watch
@@ -66,10 +66,12 @@ def history(
         parents = parents_of(store, oid, name)[:MAX_PARENTS]  # a tracked order's child: whose
         click.echo(to_json({**shown_json, "child_orders": children, "child_of": parents}))
         return
-    shown = with_reason(row["status"], row["raw_status"])
-    status = safe_text(shown, CELL_WIDTH) if shown else "no status yet"
-    error = f"  (error: {safe_text(row['error'], 200)})" if row["error"] else ""
     screen, said = stdout_screen(), OneWrite()  # one write: `history ID | head -1` ends 0
+    # Piped, a panel's backslash written \\, as the table's cells write it.
+    text = safe_text if screen else piped_text
+    shown = with_reason(row["status"], row["raw_status"])
+    status = text(shown, CELL_WIDTH) if shown else "no status yet"
+    error = f"  (error: {text(row['error'], 200)})" if row["error"] else ""
     said(fitted(f"{name} #{oid}: {status}{error}", screen))
     if (note := stop_note(row, screen)) is not None:
         said(fitted(note, screen))
