@@ -9,9 +9,10 @@ import sqlite3
 from pathlib import Path
 
 from sqlite_utils import Database
-from test_dashboard_cards import card, orders_db
+from test_dashboard_cards import card, connect, orders_db
 from test_views_currency_case import view
 
+from tracker.cli.dashboard import build_metadata
 from tracker.store.migrations import migrations
 from tracker.store.orders import Store
 
@@ -75,3 +76,24 @@ def test_a_database_before_m048_migrates_to_the_fresh_schema_same_columns(tmp_pa
     conn.close()
     # The orders still counted per day in the order of the index, and only it.
     assert "SCAN orders USING COVERING INDEX orders_created_day" in plan, plan
+
+
+def test_the_dashboards_cards_leave_a_charge_stored_as_infinity_out_of_spend(tmp_path):
+    # The cards that add the orders' charges themselves (exact_total), not
+    # from a view: the Overview's Spend read "Infinity USD", as did the
+    # Services scorecard's; as in `report`, the other charges add up.
+    db = orders_db(tmp_path / "t.db", ORDERS)
+    assert card(db, "overview", "spend-30d") == [{"spend": "10.00 USD"}]
+    spends = [r["Spend"] for r in card(db, "services", "scorecard")]
+    assert not any("Infinity" in str(s) for s in spends), spends
+    assert any("10.00" in str(s) for s in spends), spends
+    sql = build_metadata("t", {})["databases"]["t"]["queries"]["spend_by_service"]["sql"]
+    conn = connect(db)
+    try:
+        rows = conn.execute(sql, {"days": "30"}).fetchall()
+    finally:
+        conn.close()
+    assert [(r[0], r[3], r[4], r[5]) for r in rows] == [
+        ("q", 1, "0.00", "EUR"),
+        ("p", 2, "10.00", "USD"),
+    ]
