@@ -20,12 +20,24 @@ from tracker.terminal import escape_controls
 FORMATS = ("json", "slack", "telegram")
 _ICON = {"error": "\U0001f534", "warning": "\U0001f7e0", "info": "\U0001f7e2"}
 # What chat services ping in a message's plain text: Discord "@everyone",
-# "@here", "<@id>", "<@&role>" (through its Slack-compatible /slack URL too),
-# Mattermost and Rocket.Chat "@channel", "@all", "@here" (their incoming
-# webhooks take Slack's body). Its "@" written "(at)", as a "@name" is
-# (below): the words kept, the ping out, nothing invisible sent. "@channel"
-# and "@all" ping as whole words only: an e-mail's "x@allegro.pl" is left.
-_PINGS = re.compile(r"@(?=everyone|here|(?:channel|all)\b)|(?<=<)@", re.IGNORECASE)
+# "@here" (inside a word too), "<@id>", "<@&role>" (through its
+# Slack-compatible /slack URL too), Mattermost and Rocket.Chat "@channel",
+# "@all", "@here" (their incoming webhooks take Slack's body), Guilded's
+# "@everyone", "@here", Revolt's "@everyone", "@online", Matrix's "@room",
+# Ryver's "@team", Zoho Cliq's "@available" and "{@id}", Webex's and WeCom's
+# "<@all>", Zulip's "@**all**" (and "@**stream**",
+# "@**topic**", a person's "@**Name**", a silent "@_**Name**", a group's
+# "@*group*"; backslashed where we escape its Markdown), Google Chat's
+# "<users/all>" and Lark's or Feishu's '<at user_id="all">'. Its "@" written
+# "(at)", as a "@name" is (below), and "(at)" put after the "<" of the last
+# two: the words kept, the ping out, nothing invisible sent. "@channel",
+# "@all", "@room", "@online", "@team" and "@available" ping as whole words
+# only: an e-mail's "x@allegro.pl" is left.
+_PINGS = re.compile(
+    r"@(?=everyone|here|(?:channel|all|room|online|team|available)\b|(?:\\?_)?\\?\*)"
+    r"|(?<=[<{])@|(?<=<)(?=users/|at\s+\w+\s*=)",
+    re.IGNORECASE,
+)
 # "@name" where a service makes it a mention of that account (Mastodon,
 # Misskey, X...): an "@" starting a word (not an e-mail's, "support@panel"),
 # X's "RT@name" too. Written "(at)name": visible, read as it was, a mention
@@ -38,7 +50,8 @@ _TORN = re.compile(r"\\(?:x[0-9a-f]?|u[0-9a-f]{0,3}|U[0-9a-f]{0,7})?$")
 
 def unpinged(text: str) -> str:
     """Return ``text`` with every mention a chat service would ping defused:
-    its "@" written "(at)" ("(at)everyone", "<(at)U024BE7LH>")."""
+    its "@" written "(at)" ("(at)everyone", "<(at)U024BE7LH>", "(at)**all**"),
+    "(at)" after a tag's "<" ("<(at)users/all>", '<(at)at user_id="all">')."""
     return _PINGS.sub("(at)", text)
 
 
