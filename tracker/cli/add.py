@@ -4,7 +4,6 @@ left untracked, a Ctrl-C included: :mod:`tracker.cli.shield`)."""
 from __future__ import annotations
 
 import contextlib
-from shlex import quote
 from typing import TYPE_CHECKING
 
 import click
@@ -18,9 +17,10 @@ from tracker.cli.claims import (
     placed_meanwhile,
     release_quietly,
     settle_quietly,
+    track_answered,
 )
 from tracker.cli.command import OnceCommand
-from tracker.cli.idempotent import add_longest, check_key, claim_or_end, unrecorded
+from tracker.cli.idempotent import add_longest, check_key, claim_or_end
 from tracker.cli.main import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -35,7 +35,6 @@ from tracker.cli.order_args import panel_option
 from tracker.cli.output import print_placed
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
-from tracker.clock import utcnow
 from tracker.config.accounts import same_panel
 from tracker.errors import (
     AuthError,
@@ -47,12 +46,9 @@ from tracker.errors import (
     UnservedError,
 )
 from tracker.rules.not_answering import key_place, refused_key_hint
-from tracker.store.tracking import track_placed
 
 if TYPE_CHECKING:
     from tracker.store.idempotency import Claim, Gone
-    from tracker.store.orders import Store
-    from tracker.store.tracking import Placed
 
 TYPE_FIELDS = [
     ("comments", "Custom comments, one per line (repeat the option for several)."),
@@ -169,8 +165,9 @@ def add(
         from tracker.panel.models import NewOrder
         from tracker.panel.order_fields import counted_quantity
 
-        # A first Ctrl-C waits for the answer: an order placed is tracked.
-        with shield("the order just sent", waits) as stop:
+        # A first Ctrl-C waits for the answer, more once it is in: an order
+        # placed is tracked (or named, with the command tracking it).
+        with shield("the order just sent", waits, answer_settles=True) as stop:
             if key is not None:  # committed before sending: a second add under it sends nothing
                 asked = dict(service=service, link=link, quantity=quantity, runs=runs)
                 request = {**asked, "interval": interval, **extra}
@@ -205,7 +202,7 @@ def add(
             others = same_panel(config.panels, panel_config)  # other accounts on it
             # Checked, tracked and its key settled in one transaction: never
             # tracked twice, nor tracked with its key unsettled (a kill -9).
-            placed = _track(store, panel_config.name, mine, others, order_id, details)
+            placed = track_answered(store, panel_config.name, mine, others, order_id, details)
             new, elsewhere = placed.new, placed.elsewhere
             if new:  # settled and printed while a Ctrl-C still waits: never half told
                 gone = placed.gone
@@ -280,33 +277,3 @@ def add(
 def _and(told: str, mine: Claim | None, gone: Gone | None) -> str:
     """Return ``told``, and that the key was settled meanwhile if ``gone``."""
     return f"{told}; {meanwhile(mine, gone)}" if mine is not None and gone is not None else told
-
-
-def _track(
-    store: Store,
-    panel: str,
-    mine: Claim | None,
-    others: list[str],
-    order_id: int,
-    details: dict[str, int | str | None],
-) -> Placed:
-    """Track an order just placed, unless ``others`` (the other entries for
-    its url) or ``panel`` track its ID already, and settle its key (if any),
-    in one transaction (:func:`tracker.store.tracking.track_placed`).
-    Not recorded: its key is settled Unknown naming the order, so the add
-    run again says which order to track under it."""
-    try:
-        return track_placed(
-            store, panel, order_id, utcnow(), details=details, others=others, claim=mine
-        )
-    except StoreError as exc:
-        gone = settle_quietly(store, mine, error=unrecorded(order_id, exc))
-        again = f"run: smm-tracker track --panel {panel} {order_id}"  # several may be set
-        if mine is not None and gone is None:
-            keyed = f"--idempotency-key {quote(mine.key)} {order_id}"
-            again = safe_text(f"run: smm-tracker track --panel {quote(panel)} {keyed}")
-        elif mine is not None and gone is not None:  # the key is another's now: track it alone
-            again = safe_text(
-                f"{meanwhile(mine, gone)}; run: smm-tracker track --panel {quote(panel)} {order_id}"
-            )
-        fail(f"order {order_id} was placed but not recorded ({exc}); {again}")

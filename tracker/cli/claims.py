@@ -16,19 +16,25 @@ the user must see in ``orders``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from shlex import quote
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import structlog
 
-from tracker.cli.main import EXIT_FAILED, fail
+from tracker.cli.idempotent import unrecorded
+from tracker.cli.main import EXIT_FAILED, EXIT_INTERRUPTED, fail
 from tracker.cli.render import safe_text
 from tracker.clock import utcnow
 from tracker.errors import StoreError
 from tracker.store import idempotency
 from tracker.store.idempotency import PLACED, SENDING, Claim, Gone
 from tracker.store.orders import Store
+from tracker.store.tracking import track_placed
+
+if TYPE_CHECKING:
+    from tracker.store.tracking import Placed
 
 log = structlog.get_logger("tracker.cli")
 
@@ -135,3 +141,42 @@ def agreed(mine: Claim, order_id: int) -> None:
         f"{order_id}, the order the panel placed",
         err=True,
     )
+
+
+def track_answered(
+    store: Store,
+    panel: str,
+    mine: Claim | None,
+    others: Sequence[str],
+    order_id: int,
+    details: dict[str, Any],
+) -> Placed:
+    """Track an order just placed, unless ``others`` (the other entries for
+    its url) or ``panel`` track its ID already, and settle its key (if any),
+    in one transaction (:func:`tracker.store.tracking.track_placed`).
+    Not recorded, whatever ended the transaction (the store's error, a
+    stop the shield did not hold, any other): the command ends in one line
+    naming the order and the command that tracks it (exit 130 for a stop,
+    else 1), its key settled Unknown naming the order, so the add run again
+    under it says which order to track."""
+    try:
+        return track_placed(
+            store, panel, order_id, utcnow(), details=details, others=others, claim=mine
+        )
+    except (Exception, KeyboardInterrupt) as exc:
+        stopped = isinstance(exc, KeyboardInterrupt)
+        cause = "interrupted" if stopped else exc if isinstance(exc, StoreError) else _named(exc)
+        gone = settle_quietly(store, mine, error=unrecorded(order_id, cause))
+        again = f"run: smm-tracker track --panel {quote(panel)} {order_id}"  # several may be set
+        if mine is not None and gone is None:
+            keyed = f"--idempotency-key {quote(mine.key)} {order_id}"
+            again = f"run: smm-tracker track --panel {quote(panel)} {keyed}"
+        elif mine is not None and gone is not None:  # the key is another's now: track it alone
+            again = f"{meanwhile(mine, gone)}; {again}"
+        told = f"order {order_id} was placed but not recorded"
+        told = f"interrupted: {told}" if stopped else f"{told} ({cause})"
+        fail(safe_text(f"{told}; {again}"), EXIT_INTERRUPTED if stopped else EXIT_FAILED)
+
+
+def _named(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"  # not the store's: which error it was too

@@ -7,7 +7,8 @@ never tracked, and placed again by a user who took "interrupted" for
 only noted, with one line on stderr: the call on the wire is waited for (it
 ends by its deadline) and its answer recorded, and the command sends nothing
 more (:attr:`Shield.stopping`). A second one raises KeyboardInterrupt at
-once, and the command says what may have happened.
+once, and the command says what may have happened; not once the answer is
+in hand (:attr:`Shield.in_hand`): it is recorded (an add's order tracked).
 
 Nothing is on the wire while the command's client waits to send (a retry's
 backoff, a panel's rate limit spent: up to two minutes): given the client's
@@ -45,10 +46,13 @@ class Shield:
     is in hand: from then on every signal only waits for it to be recorded;
     ``holding`` inside :meth:`whole`; ``judging`` while a refusal in hand is
     judged (a cancel's: the judge's call is let go on, its waits not ended,
-    until :meth:`judged`); ``ended``: a stop signal ended the client's waits."""
+    until :meth:`judged`); ``ended``: a stop signal ended the client's waits;
+    ``answer_settles``: the answer's bytes in hand (:attr:`Waits.answered`)
+    settle it, before the client returns what it read (an add's order ID)."""
 
     asked: int = 0
     settled: bool = False
+    answer_settles: bool = False
     holding: bool = False
     judging: bool = False
     ended: bool = False
@@ -58,6 +62,15 @@ class Shield:
     @property
     def stopping(self) -> bool:
         return self.asked > 0
+
+    @property
+    def in_hand(self) -> bool:
+        """True once the answer is in hand: a stop signal only waits for it
+        to be recorded. An add's, read but its ID not yet returned, was
+        dropped by a second Ctrl-C: the order paid for, neither tracked nor
+        named ("interrupted before its answer came")."""
+        waits = self.waits
+        return self.settled or (self.answer_settles and waits is not None and waits.answered)
 
     @contextmanager
     def whole(self, *, undone: bool = False) -> Iterator[None]:
@@ -116,6 +129,7 @@ class Waits:
     stop: Stop = field(default_factory=Stop)
     waiting: bool = False  # in a wait: no request of the command on the wire
     sending: bool = False  # a request of the command on the wire (:meth:`on_send`)
+    answered: bool = False  # a request's answer in hand: its :meth:`on_send` ended, no error
     say: Callable[[], None] | None = None  # :func:`shield`'s line: the answer waited for
 
     def sleep(self, seconds: float) -> None:
@@ -156,6 +170,7 @@ class Waits:
             if self.stop.asked and self.say is not None:
                 self.say()
             yield
+            self.answered = True
         finally:
             self.sending = False
 
@@ -178,11 +193,14 @@ def tell_wait(seconds: float, why: str) -> None:
 
 
 @contextmanager
-def shield(answer_to: str, waits: Waits | None = None) -> Iterator[Shield]:
+def shield(
+    answer_to: str, waits: Waits | None = None, *, answer_settles: bool = False
+) -> Iterator[Shield]:
     """Defer the first stop signal while the block runs (see the module);
     ``answer_to`` names the request in the line a first signal prints ("the
-    order just sent"); ``waits``, the client's, are ended by it."""
-    state = Shield(waits=waits)
+    order just sent"); ``waits``, the client's, are ended by it;
+    ``answer_settles``: see :class:`Shield`."""
+    state = Shield(waits=waits, answer_settles=answer_settles)
     if threading.current_thread() is not threading.main_thread():
         yield state  # signals are only ever handled in the main thread
         return
@@ -202,7 +220,7 @@ def shield(answer_to: str, waits: Waits | None = None) -> Iterator[Shield]:
 
     def handler(_signum: int, _frame: object) -> None:
         state.asked += 1
-        if state.asked > 1 and not state.settled and not state.holding:
+        if state.asked > 1 and not state.in_hand and not state.holding:
             raise KeyboardInterrupt
         if state.asked > 1:
             return
