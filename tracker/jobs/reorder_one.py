@@ -122,13 +122,15 @@ class ReorderOne(PanelActions):
             placed = sql.record_placed(
                 self.store, row_id, new_id, row, self.clock(), self.same_panel
             )
-        except StoreError as exc:  # placed, not stored: the log keeps the new order's ID
+        except Exception as exc:  # placed, not stored: the log keeps the new order's ID
+            # Whatever ended the transaction: not only the store's errors.
+            said = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
             log.error(
                 "reorder_not_recorded",
                 panel=self.panel,
                 order=order.order_id,
                 new_order=new_id,
-                error=str(exc),
+                error=said,
                 hint=f"smm-tracker track {new_id} --panel {self.panel}",
             )
             raise
