@@ -5,7 +5,8 @@ A second Ctrl-C (or a SIGTERM) once the answer was in hand, before the
 client returned its ID, raised at once: "interrupted before its answer
 came", exit 130, the order placed and paid for neither tracked nor named.
 An error other than the store's while the order was being tracked ended
-in a traceback, the ID in none of its lines. The real CLI, a scripted
+in a traceback, the ID in none of its lines (the store's own, a full disk,
+named it already). The real CLI, a scripted
 panel on loopback; the signals come from the process itself at the one
 moment asked for, with no timing."""
 
@@ -27,7 +28,7 @@ ADD = ["add", "--service", "1", "--link", "https://x.example/p", "--quantity", "
 # $SIGNALS sent to itself (a first Ctrl-C while it waited, then more), or its
 # tracking transaction failing with $FAIL (held_elsewhere: its first read).
 PATCHED = """
-import errno, os, signal
+import errno, os, signal, sqlite3
 from tracker.panel import parse
 from tracker.store import tracking
 parse_add = parse.parse_add
@@ -41,6 +42,8 @@ if failure:
     def failing(*args, **kwargs):
         if failure == "interrupt":
             raise KeyboardInterrupt
+        if failure == "full":  # SQLite's own words, as the store reads them
+            raise sqlite3.OperationalError("database or disk is full")
         raise OSError(errno.ENOSPC, "No space left on device")
     tracking.held_elsewhere = failing
 from tracker.cli.main import main
@@ -88,7 +91,11 @@ def test_a_second_stop_once_the_answer_is_in_hand_still_tracks_the_order(tmp_pat
 
 @pytest.mark.parametrize(
     ("failure", "code", "said"),
-    [("interrupt", 130, "interrupted: "), ("oserror", 1, "No space left on device")],
+    [
+        ("interrupt", 130, "interrupted: "),
+        ("oserror", 1, "No space left on device"),
+        ("full", 1, "disk full while writing"),
+    ],
 )
 def test_an_order_answered_but_not_tracked_is_named_with_the_command(tmp_path, failure, code, said):
     with HostileServer(_respond) as server:
