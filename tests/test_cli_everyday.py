@@ -178,7 +178,7 @@ def test_an_order_placed_but_not_recorded_hints_a_track_that_works(tmp_path, mon
     def full(*args, **kwargs):
         raise StoreError("disk full while writing t.db")
 
-    monkeypatch.setattr("tracker.cli.add.track_placed", full)
+    monkeypatch.setattr("tracker.cli.claims.track_placed", full)
     try:
         result = cli(
             "add",
