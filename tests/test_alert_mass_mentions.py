@@ -119,7 +119,11 @@ def _delivered(url: str, sent: list[str]) -> str:
         ("wxteams://" + "a" * 80, ["<@all", "<\\@all"], ["<\\(at\\)all"]),
         ("wecombot://AAbbCCddEEffGGhhIIjjKKll0123456789", ["@all"], ["<(at)all>"]),
         ("dingtalk://AAbbCCddEEffGGhhIIjjKKll0123456789", ["@all"], ["(at)all"]),
-        ("ryver://apprise/ckhrjW8w672m6HG", ["@team", "@here"], ["(at)team", "(at)here"]),
+        (  # Ryver pings one member by "@name" too
+            "ryver://apprise/ckhrjW8w672m6HG",
+            ["@team", "@here", "@alice"],
+            ["(at)team", "(at)here", "(at)alice:example.org"],
+        ),
         (
             "cliq://1000.AAbbCCddEEff.GGhhIIjj/channel",
             ["@all", "@available", "{@"],

@@ -48,14 +48,14 @@ _DRAWS_MARKDOWN = frozenset(
 _MARKS = re.compile(r"([\\`*_~|\[\]()<>#])")
 # Services that make "@name" in a message's text a mention, notifying that
 # account (Mastodon, Misskey and X on their servers, Mattermost, Rocket.Chat
-# and Telegram in a channel, Matrix's "@user:server"; Bluesky once a client
-# marks it): a panel's words
+# and Telegram in a channel, Matrix's "@user:server", Ryver's "@name";
+# Bluesky once a client marks it): a panel's words
 # must ping nobody. The whole message (a panel's words cannot be told apart
 # there; the tracker's own words hold "@" only inside a word).
 _MENTIONS = frozenset(
     {"mastodon", "mastodons", "toot", "toots", "misskey", "misskeys", "bsky", "bluesky"}
     | {"x", "twitter", "tweet", "mmost", "mmosts", "rocket", "rockets", "tgram"}
-    | {"matrix", "matrixs"}
+    | {"matrix", "matrixs", "ryver"}
 )
 # Synology Chat draws Slack's "<https://evil|your dashboard>" as a link in
 # plain text. (OneBot sends the body as a text segment: "[CQ:at,qq=all]" in
