@@ -184,17 +184,3 @@ def test_a_panels_at_name_mentions_nobody_in_the_slack_and_telegram_formats() ->
         assert "@admin" not in text and "@boss" not in text
         assert "(at)admin" in text and "RT(at)boss" in text
     assert payload(alert, "json")["message"].endswith("'ask @admin, RT@boss'")
-
-
-def test_an_email_address_is_no_mass_mention() -> None:
-    # "@all" and "@channel" ping as words: an address that only begins so
-    # ("x@allegro.pl", "ops@channelfix.io") reaches the receiver as written.
-    alert = Alert(
-        "unknown_status",
-        "main: 1 open order in status words the tracker does not know: "
-        "'write x@allegro.pl or ops@channelfix.io, @all.' (1: #5)",
-        panel="main",
-    )
-    text = payload(alert, "slack")["text"]
-    assert "x@allegro.pl" in text and "ops@channelfix.io" in text
-    assert "(at)all." in text

@@ -162,10 +162,12 @@ def test_an_address_or_a_word_is_no_mass_mention() -> None:
     alert = Alert(
         "unknown_status",
         "main: 1 open order in status words the tracker does not know: "
-        "'mail x@roomy.example, ops@onlineshop.example or a@teams.example; 1<at least 2' (1: #5)",
+        "'mail x@roomy.example, ops@onlineshop.example, a@teams.example, x@allegro.pl or "
+        "ops@channelfix.io; 1<at least 2; @all.' (1: #5)",
         panel="main",
     )
     text = payload(alert, "slack")["text"]
     assert "x@roomy.example" in text and "ops@onlineshop.example" in text
     assert "a@teams.example" in text
+    assert "x@allegro.pl" in text and "ops@channelfix.io" in text and "(at)all." in text
     assert "1&lt;at least 2" in text

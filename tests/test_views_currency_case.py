@@ -110,13 +110,7 @@ def test_the_dashboard_shows_one_figure_for_a_currency_written_in_two_cases(tmp_
     ]
     outcomes = card(db, "services", "outcomes")
     assert {r["spend"] for r in outcomes if r["service"].startswith("p ")} == {12.8}
-    sql = build_metadata("t", {})["databases"]["t"]["queries"]["spend_by_service"]["sql"]
-    conn = connect(db)
-    try:
-        rows = conn.execute(sql, {"days": "30"}).fetchall()
-    finally:
-        conn.close()
-    assert [(r[0], r[3], r[4], r[5]) for r in rows] == [
+    assert spend_by_service(db) == [
         ("q", 1, "4.00", "EUR"),
         ("p", 3, "12.80", "USD"),  # it had a row for "usd" and one for " USD"
     ]
@@ -140,3 +134,15 @@ def test_a_database_before_m042_migrates_and_keeps_reading_its_orders_by_index(t
     conn.close()
     # The orders still counted per day in the order of the index, and only it.
     assert "SCAN orders USING COVERING INDEX orders_created_day" in plan, plan
+
+
+def spend_by_service(db: Path) -> list[tuple[object, ...]]:
+    """The dashboard's spend_by_service query over the last 30 days: each row's
+    service, orders, spend and currency."""
+    sql = build_metadata("t", {})["databases"]["t"]["queries"]["spend_by_service"]["sql"]
+    conn = connect(db)
+    try:
+        rows = conn.execute(sql, {"days": "30"}).fetchall()
+    finally:
+        conn.close()
+    return [(r[0], r[3], r[4], r[5]) for r in rows]

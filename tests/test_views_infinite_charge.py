@@ -9,10 +9,9 @@ import sqlite3
 from pathlib import Path
 
 from sqlite_utils import Database
-from test_dashboard_cards import card, connect, orders_db
-from test_views_currency_case import view
+from test_dashboard_cards import card, orders_db
+from test_views_currency_case import spend_by_service, view
 
-from tracker.cli.dashboard import build_metadata
 from tracker.store.migrations import migrations
 from tracker.store.orders import Store
 
@@ -87,13 +86,7 @@ def test_the_dashboards_cards_leave_a_charge_stored_as_infinity_out_of_spend(tmp
     spends = [r["Spend"] for r in card(db, "services", "scorecard")]
     assert not any("Infinity" in str(s) for s in spends), spends
     assert any("10.00" in str(s) for s in spends), spends
-    sql = build_metadata("t", {})["databases"]["t"]["queries"]["spend_by_service"]["sql"]
-    conn = connect(db)
-    try:
-        rows = conn.execute(sql, {"days": "30"}).fetchall()
-    finally:
-        conn.close()
-    assert [(r[0], r[3], r[4], r[5]) for r in rows] == [
+    assert spend_by_service(db) == [
         ("q", 1, "0.00", "EUR"),
         ("p", 2, "10.00", "USD"),
     ]
