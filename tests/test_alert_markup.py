@@ -107,6 +107,9 @@ LINKED = Alert(
         # Discord's fork, and Ryver, whose body Apprise itself writes in Markdown.
         "guilded://1234567890/AAbbCCddEEffGGhhIIjj",
         "ryver://apprise/ckhrjW8w672m6HG",
+        # Zoho Cliq: Markdown too, sent as given whatever the URL's format
+        "cliq://1000.AAbbCCddEEff.GGhhIIjj/channel",
+        "cliq://1000.AAbbCCddEEff.GGhhIIjj/channel?format=markdown",
         # Misskey's notes (MFM), Nextcloud Talk's chat, Revolt's and Fluxer's
         # (Discord-like) message content: Markdown drawn in plain text too.
         "misskeys://AAbbCCddEEffGGhh@misskey.example",

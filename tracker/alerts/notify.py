@@ -45,6 +45,9 @@ _DRAWS_MARKDOWN = frozenset(
     {"discord", "guilded", "mmost", "mmosts", "ryver", "zulip"}
     | {"misskey", "misskeys", "nctalk", "nctalks", "revolt", "fluxer", "fluxers"}
 )
+# Zoho Cliq draws Markdown and Apprise (2.3.0) hands it our plain text as it
+# is, whatever its URL's format (its plugin's own is Markdown): escaped always.
+_MARKDOWN_AS_IS = frozenset({"cliq", "zcliq", "zohocliq"})
 _MARKS = re.compile(r"([\\`*_~|\[\]()<>#])")
 # Services that make "@name" in a message's text a mention, notifying that
 # account (Mastodon, Misskey and X on their servers, Mattermost, Rocket.Chat
@@ -96,7 +99,9 @@ class NotifyTarget:
         if not self._apprise.add(url):
             raise ValueError(f"{self.name}: Apprise does not understand this URL")
         kind = scheme(url)
-        self._marked = kind in _DRAWS_MARKDOWN and _sent_as(self._apprise[0]) == self._text
+        self._marked = kind in _MARKDOWN_AS_IS or (
+            kind in _DRAWS_MARKDOWN and _sent_as(self._apprise[0]) == self._text
+        )
         self._named, self._linked = kind in _MENTIONS, kind in _SLACK_LINKS
         self._busy: threading.Thread | None = None
 
