@@ -99,9 +99,24 @@ def test_history_of_an_untracked_order_with_several_panels_names_panel_in_the_st
     assert cli("track", "--panel", "main", "5").exit_code == 0
     result = cli("history", "999")
     assert result.exit_code == 1
-    assert "(smm-tracker track --panel NAME 999 records it from now on)" in result.output
+    assert result.output.endswith(
+        "(smm-tracker track --panel NAME 999 records it from now on; NAME: main or spare)\n"
+    )
     assert cli("history", "--panel", "spare", "999").output.endswith(
         "(smm-tracker track --panel spare 999 records it from now on)\n"
+    )
+
+
+def test_refill_of_an_untracked_order_with_several_panels_names_the_panels(tmp_path, monkeypatch):
+    # A reseller with several panels told `--panel NAME` is told what NAME may be.
+    spare = OFFLINE_CONFIG.replace('"main"', '"spare"').replace('[database]\npath = "t.db"', "")
+    spare = spare.replace("127.0.0.1:9/", "127.0.0.1:7/")  # another account: refill checks
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG + spare, env={"SMM_TEST_KEY": TEST_KEY})
+    assert cli("track", "--panel", "main", "5").exit_code == 0
+    result = cli("refill", "999")
+    assert result.exit_code == 1
+    assert result.output.endswith(
+        "order 999 is not tracked; run: smm-tracker track --panel NAME 999 (NAME: main or spare)\n"
     )
 
 

@@ -221,12 +221,21 @@ def untracked(
     if named is not None:  # a copy: `track` would act elsewhere
         fail(f"order {order_id} is not in {named}" + (f" on {panel}" if panel else "") + gone)
     on, flag = (f" on {panel}", f" --panel {shlex.quote(panel)}") if panel else ("", "")
+    names = ""
     if not panel and len(config.panels) > 1:  # track refuses to guess the panel
-        flag = " --panel NAME"
+        flag, names = " --panel NAME", f"; {name_is_one_of(config)}"
     fail(
         f"order {order_id} is not tracked{on}{gone}: {none} "
-        f"(smm-tracker track{flag} {order_id} records it from now on)"
+        f"(smm-tracker track{flag} {order_id} records it from now on{names})"
     )
+
+
+def name_is_one_of(config: Config) -> str:
+    """Return what NAME may be in a step said as ``--panel NAME``: the
+    configured panels, "NAME: main, spare or rub" (quoted for the shell)."""
+    quoted = [shlex.quote(p.name) for p in config.panels]
+    listed = ", ".join(quoted[:-1]) + f" or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+    return f"NAME: {listed}"
 
 
 def _pruned(store: Store, order_id: int, panel: str | None, none: str) -> None:

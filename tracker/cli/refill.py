@@ -21,7 +21,7 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.order_args import order_panel, parse_order_id
-from tracker.cli.panels import note_held_elsewhere, panel_holding
+from tracker.cli.panels import name_is_one_of, note_held_elsewhere, panel_holding
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.clock import utcnow
@@ -171,7 +171,8 @@ def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
         tell_parent(store, oid, panel, None, False, REFILL, "; nothing sent")
         where = f" on {panel}" if panel else ""
         flag = "" if len(config.panels) == 1 else f" --panel {panel or 'NAME'}"  # track needs it
-        fail(f"order {oid} is not tracked{where}; run: smm-tracker track{flag} {oid}")
+        one_of = f" ({name_is_one_of(config)})" if flag == " --panel NAME" else ""
+        fail(f"order {oid} is not tracked{where}; run: smm-tracker track{flag} {oid}{one_of}")
     if not panel:
         note_held_elsewhere(panels_holding(store, [oid]), found, names, "refill")
     return found
