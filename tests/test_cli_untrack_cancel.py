@@ -129,6 +129,31 @@ def test_cancel_prints_and_stores_each_answer_and_exits_1_on_a_refusal(setup):
     assert _orders(cli)[pending]["status"] == "Canceled"
 
 
+def test_a_second_cancel_refused_says_the_first_was_accepted(setup):
+    # Walk: a reseller unsure the first cancel went through runs it again; the
+    # panel refuses ("cannot be canceled"), which read as if none had worked.
+    panel, clock, cli, tmp_path = setup
+    pending = panel.seed_orders(1)[0]
+    done = panel.seed_orders(1, status="Completed")[0]
+    assert cli("track", str(pending)).exit_code == 0
+    assert cli("run", "--once").exit_code == 0
+    assert cli("cancel", "--yes", str(pending)).exit_code == 0
+    accepted_at = _cancel_times(tmp_path)[pending]
+    again = cli("cancel", "--yes", str(pending), str(done))
+    assert again.exit_code == 1
+    assert (
+        f"#{pending}  refused: This order cannot be canceled "
+        f"(a cancel of it was accepted earlier, at {accepted_at})\n"
+    ) in again.output
+    assert f"#{done}  refused: This order cannot be canceled\n" in again.output  # never accepted
+
+
+def _cancel_times(tmp_path) -> dict[int, str]:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        rows = db.execute("SELECT order_id, requested_at FROM cancels WHERE result = 'Accepted'")
+        return dict(rows.fetchall())
+
+
 def test_an_accepted_cancel_of_an_order_not_polled_says_no_status_follows(setup):
     # Walk: "status follows on its next check" was said of an order the tracker
     # does not poll (untracked, or never tracked): no check came, and the

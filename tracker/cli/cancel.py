@@ -8,8 +8,8 @@ import click
 
 from tracker.cli.ask import ask, interactive
 from tracker.cli.cancel_calls import NOT_CANCELED, NOT_SENT, cancel_orders
+from tracker.cli.cancel_follows import accepted_before, late_moments
 from tracker.cli.cancel_follows import follows as _follows
-from tracker.cli.cancel_follows import late_moments
 from tracker.cli.cancel_learned import learn_cancels
 from tracker.cli.child_of import refuse_children
 from tracker.cli.command import OnceCommand
@@ -113,7 +113,7 @@ def _show(
     if result == ACCEPTED:
         click.echo(f"#{order_id}  canceled (the panel accepted; {follows})")
     elif result == REFUSED:
-        click.echo(f"#{order_id}  refused: {error}")
+        click.echo(f"#{order_id}  refused: {error}{follows}")  # follows: an earlier accept
     elif cut:  # left as it was by a stop (not sent, a refusal not judged): no wait cures it
         click.echo(f"#{order_id}  {result}: {error}")
     elif result in (NOT_SENT, NOT_CANCELED):
@@ -253,15 +253,18 @@ def cancel(
         try:  # those no check follows (untracked, not tracked) are said so
             why = unpolled(store, name, [oid for oid, result, _ in kept if result == ACCEPTED])
             late = late_moments(store, name, why, config.schedule.late_checks)
+            earlier = accepted_before(store, name, [o for o, r, _ in kept if r == REFUSED])
         except StoreError:  # recorded: a note unread costs no line of what the panel did
-            why, late = {}, {}
+            why, late, earlier = {}, {}, {}
         now = utcnow()
         for order_id, result, raw in answered:
             _show(
                 *(order_id, result, raw, index, codes.get(order_id)),
                 unanswered=order_id in unanswered,
                 cut=order_id in cut,
-                follows=_follows(order_id, why.get(order_id), track, late.get(order_id), now),
+                follows=_follows(order_id, why.get(order_id), track, late.get(order_id), now)
+                if result == ACCEPTED
+                else earlier.get(order_id, ""),
             )
 
     try:

@@ -14,7 +14,14 @@ from datetime import datetime
 from tracker.cli.render import safe_text
 from tracker.clock import iso
 from tracker.rules.late_checks import next_late_check
-from tracker.store.cancels import LOST, NOT_TRACKED, UNTRACKED, late_checks_of
+from tracker.store.cancels import (
+    ACCEPTED,
+    LOST,
+    NOT_TRACKED,
+    UNTRACKED,
+    cancels_of,
+    late_checks_of,
+)
 from tracker.store.orders import Store
 
 
@@ -57,3 +64,18 @@ def follows(
             f"{',' if when.startswith('due') else ''} {when} (schedule.late_checks)"
         )
     return f"stored as {safe_text(why)}, so no status follows"
+
+
+def accepted_before(store: Store, panel: str, refused: Sequence[int]) -> dict[int, str]:
+    """Given the orders whose cancel the panel just refused, return what to say
+    after the refusal of each whose cancel it had accepted before: a panel
+    refuses to cancel an order twice ("This order cannot be canceled"), which
+    reads as if the first cancel had failed."""
+    said: dict[int, str] = {}
+    for order_id in refused:  # a refusal each: a few orders, a query each
+        accepted = [r for r in cancels_of(store, panel, order_id) if r["result"] == ACCEPTED]
+        if accepted:
+            said[order_id] = (
+                f" (a cancel of it was accepted earlier, at {accepted[-1]['requested_at']})"
+            )
+    return said
