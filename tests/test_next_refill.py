@@ -369,3 +369,26 @@ def test_history_says_a_refused_key_holds_the_next_request_back(tmp_path, monkey
             r" no refill request gets through until that ends \(smm-tracker doctor says why\)$",
             said,
         ), said
+
+
+def test_history_of_an_order_of_unknown_service_says_the_step_that_makes_it_known(world, clocked):
+    # Walk: an order tracked without --service (placed elsewhere) is never
+    # refilled automatically; history said why, not how to change it.
+    w = world()
+    w.sync_services()
+    untold = w.order(SERVICE_FOLLOWERS, tell_service=False)
+    w.poll()
+    assert _said(w, untold) == [
+        "no automatic refill request: its service is unknown (refill.unknown_service = 'skip')"
+        f": smm-tracker track {untold} --service N --update records it"
+    ]
+    assert w.cli("track", str(untold), "--service", "99", "--update").exit_code == 0
+    assert _said(w, untold) == [  # a service the panel does not list: its catalogue synced
+        "no automatic refill request: its service is unknown (refill.unknown_service = 'skip')"
+        ": service 99 is not among sim's services as last synced"
+        " (smm-tracker services --refresh updates them)"
+    ]
+    assert (
+        w.cli("track", str(untold), "--service", str(SERVICE_FOLLOWERS), "--update").exit_code == 0
+    )
+    assert _said(w, untold)[0].startswith(NEXT)  # known: its refill follows

@@ -8,6 +8,7 @@ alone, and only for an order the refills are about."""
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,6 +99,8 @@ def next_refill(
         return Upcoming(None, True, ends + _unanswered(store, panel, screen))
     if found.at is None:
         why = _never(found.reason, found.then, facts, refill, screen)
+        if why == rule.UNKNOWN_SERVICE:  # the step that makes it known
+            why += _how_known(store, panel, order_id, len(config.panels) > 1)
         return Upcoming(None, False, f"{why} ({anyway})" if found.reason == rule.NO_REFILL else why)
     at = found.at
     rounds = f"the refill rounds run every {format_duration(config.schedule.refill_every)}"
@@ -109,6 +112,21 @@ def next_refill(
     )
     judged = _judged(store, panel, order_id, refill, screen)
     return Upcoming(at, True, f"{when}{judged}{_unanswered(store, panel, screen)}")
+
+
+def _how_known(store: Store, panel: str, order_id: int, several: bool) -> str:
+    """How an order whose service's refill flag is unknown gets one: its
+    service recorded (an order tracked without --service), or the panel's
+    services synced with it among them."""
+    key = [panel, order_id]
+    service = store.rows("SELECT service FROM orders WHERE panel = ? AND order_id = ?", key)
+    if not service or service[0]["service"] is None:
+        flag = f"--panel {shlex.quote(panel)} " if several else ""
+        return f": smm-tracker track {flag}{order_id} --service N --update records it"
+    return (
+        f": service {service[0]['service']} is not among {panel}'s services as last synced"
+        " (smm-tracker services --refresh updates them)"
+    )
 
 
 def _unanswered(store: Store, panel: str, screen: Screen | None) -> str:
