@@ -252,6 +252,28 @@ def test_init_writes_the_example_config_once(tmp_path, monkeypatch):
     assert named.exit_code == 0 and (tmp_path / "other.toml").read_text() == written
 
 
+def test_doctor_on_the_config_init_wrote_says_its_url_is_the_placeholder(tmp_path, monkeypatch):
+    # Walk: a new user who set the key but not the url was told "host
+    # your-panel.example not found", as if their panel's DNS had failed.
+    import socket
+
+    def resolver(host: str, *args: object, **kwargs: object) -> object:  # no DNS in tests
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.setenv("SMM_API_KEY", "a-key-set-by-the-user")
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    said = runner.invoke(main, ["doctor"])
+    assert said.exit_code == 1
+    assert (
+        "host your-panel.example not found (the example config's placeholder, not a panel): "
+        "check the url of panel 'main'"
+    ) in said.output
+
+
 @pytest.mark.parametrize("umask", [0o077, 0o027, 0o022, 0o002], ids=oct)
 def test_init_writes_a_config_the_units_own_user_can_read_whatever_the_umask(
     tmp_path, monkeypatch, umask

@@ -35,6 +35,7 @@ _NO_TLS_WORDS = ("wrong version number", "unknown protocol", "record layer failu
 CHECK_URL = "check panels[].url"  # the panel's name not known
 CHECK_PANEL_URL = "check the url of panel "  # + its name, quoted
 USE_HTTP = "use http:// or the TLS port"
+EXAMPLE_HOST = "your-panel.example"  # `smm-tracker init`'s url, left unchanged
 
 
 def causes(exc: BaseException) -> list[BaseException]:
@@ -81,7 +82,10 @@ def words(exc: BaseException, host: str, where: str, panel: str = "") -> str | N
     if not isinstance(exc, httpx.ConnectError):
         return None
     if no_such_host(exc):
-        return f"host {host} not found: {check_url(panel)}"
+        placeholder = (
+            " (the example config's placeholder, not a panel)" if host == EXAMPLE_HOST else ""
+        )
+        return f"host {host} not found{placeholder}: {check_url(panel)}"
     reason = no_tls(exc)
     if reason is not None:
         return f"{where} answered plain HTTP on an https:// URL: {USE_HTTP} ({reason})"
