@@ -158,7 +158,7 @@ def test_refill_of_an_untracked_order_hints_a_track_that_works(tmp_path, monkeyp
     assert cli("track", "--panel", "a", "7").exit_code == 0
     result = cli("refill", "5")
     assert result.exit_code == 1
-    assert result.output.endswith("run: smm-tracker track --panel NAME 5\n")
+    assert result.output.endswith("run: smm-tracker track --panel NAME 5 (NAME: a or b)\n")
     result = cli("refill", "--panel", "b", "5")
     assert result.output.endswith("5 is not tracked on b; run: smm-tracker track --panel b 5\n")
     assert cli("track", "--panel", "b", "5").exit_code == 0  # the hint, as printed, works
