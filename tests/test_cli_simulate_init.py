@@ -10,7 +10,9 @@ import shlex
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -548,3 +550,18 @@ def test_simulate_says_the_currency_it_answers_in_and_its_quirks(tmp_path):
     finally:
         plain.stop()
     assert "currency: USD (its balance and charges)" in lines and "quirks: none" in lines
+
+
+def test_simulate_without_config_out_prints_the_panel_entry_to_paste(tmp_path):
+    # A second or third simulated panel beside a config of one's own: the
+    # `[[panels]]` entry was left to be written from the README's prose.
+    sim = Simulator(tmp_path, "--key", "k-1")
+    try:
+        text = "\n".join(sim.until("serving until Ctrl-C"))
+    finally:
+        sim.stop()
+    url = re.search(r"^simulated panel at (\S+)$", text, re.M).group(1)
+    block = text.split("to track it from a config of your own, add:\n", 1)[1]
+    block = block.split("\nserving until Ctrl-C", 1)[0]
+    [panel] = tomllib.loads(textwrap.dedent(block))["panels"]
+    assert panel == {"name": "sim", "url": url, "key_env": "SMM_SIM_KEY", "timeout": "10s"}

@@ -51,6 +51,13 @@ status_max_every = "1m"
 """ + (_refill_text(day) if day is not None else "")
 
 
+def _panel_block(url: str) -> str:
+    """The ``[[panels]]`` entry of the simulator at ``url``, indented to paste."""
+    block = config_text(url).split("[[panels]]\n", 1)[1].split("\n\n", 1)[0]
+    lines = [line.split("  #", 1)[0].rstrip() for line in block.splitlines()]  # no comments
+    return "\n".join(f"  {line}" for line in ["[[panels]]", *lines])
+
+
 def _refill_text(day: float) -> str:
     """The refill settings of a simulator whose orders drop each simulated
     ``day`` (``--quirk drops``): asked a day after they end, once a day, for
@@ -248,6 +255,9 @@ def simulate(
             click.echo(safe_text(f"  smm-tracker --config {shlex.quote(str(written))} doctor"))
         elif random_key:  # a new key each start: the tracker's shell holds the last one
             click.echo(f"a new key; where the tracker runs: export {KEY_ENV}={shlex.quote(key)}")
+        if config_out is None:  # a panel beside others: the block to paste, not prose
+            click.echo("to track it from a config of your own, add:")
+            click.echo(_panel_block(server.url))
         if script.drops:
             click.echo(_drops_note(script.drops, day, config_out is not None))
         click.echo("serving until Ctrl-C")
