@@ -79,6 +79,12 @@ def test_the_change_line_of_run_and_demo_shows_the_whole_charge():
     change = {"panel": "main", "order_id": 7, "from_status": "In progress", "at": "T" * 11}
     line = transition_line({**change, "to_status": "Completed", "remains": 0, "charge": 12345.67})
     assert line.endswith("(remains 0, charge 12345.67)")
+    # In its currency when the panel gave one, as the alert line beside it
+    # says it ("charge 0.27819" above "charge 0.19195 USD, was 0.27819 USD").
+    given = {**change, "to_status": "Completed", "charge": 0.27819, "currency": "USD"}
+    assert transition_line(given).endswith("(charge 0.27819 USD)")
+    odd = transition_line({**given, "currency": "U\x1b[2JSD"})
+    assert "\x1b" not in odd and odd.endswith("(charge 0.27819 U\\x1b[2JSD)")
 
 
 def test_a_charge_the_panel_changes_counts_once_at_its_latest_and_is_logged(tmp_path, monkeypatch):

@@ -269,8 +269,9 @@ def transition_line(t: dict[str, Any], total: int | None = None) -> str:
     elif remains is not None:
         # Panels report over-delivery as negative remains: -2 means 2 extra.
         extra.append(f"remains {remains}" if remains >= 0 else f"over-delivered +{-remains}")
-    if t.get("charge") is not None:
-        extra.append(f"charge {money(t['charge'])}")
+    if t.get("charge") is not None:  # in its currency, as the alert beside it says it
+        unit = f" {safe_text(t['currency'], 40)}" if t.get("currency") else ""
+        extra.append(f"charge {money(t['charge'])}{unit}")
     tail = f"  ({', '.join(extra)})" if extra else ""
     at = str(t.get("at", ""))[11:19]
     after = safe_text(with_reason(t["to_status"], t.get("raw_status")), CELL_WIDTH)
