@@ -110,7 +110,10 @@ def families(snap: Snapshot) -> list[Metric]:
     for key, n in sorted(counted.items()):
         open_orders.add_metric(list(key), n)
     balance = new_family(
-        "gauge", "balance", "Last balance fetched from each panel.", ["panel", "currency"]
+        "gauge",
+        "balance",
+        "Last balance fetched from each panel, in its currency (the currency label).",
+        ["panel", "currency"],
     )
     for panel, currency, amount in sorted(snap.balances or []):
         balance.add_metric([panel, currency_label(currency)], amount)

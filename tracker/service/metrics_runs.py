@@ -40,11 +40,13 @@ def calls_families(calls: CallCounters) -> Iterator[Metric]:
         yield family
     yield calls.latency.family(
         "api_call_duration_seconds",
-        "How long HTTP calls to panels took, by outcome (ok, failed).",
+        "How long HTTP calls to panels took, in seconds, by outcome (ok, failed).",
         ["panel", "action", "outcome"],
     )
     yield calls.polls.family(
-        "poll_duration_seconds", "How long each status poll of a panel took.", ["panel"]
+        "poll_duration_seconds",
+        "How long each status poll of a panel took, in seconds.",
+        ["panel"],
     )
 
 
@@ -109,7 +111,7 @@ def jobs_families(jobs: JobStats) -> Iterator[Metric]:
         (
             "gauge",
             "job_last_duration_seconds",
-            "How long the last finished run took.",
+            "How long the last finished run took, in seconds.",
             jobs.durations,
         ),
         (
