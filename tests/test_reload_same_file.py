@@ -82,6 +82,7 @@ def test_a_reload_reads_the_started_file_alone_and_fails_when_it_is_gone(
     ]
     with sqlite3.connect(database) as db:
         alerts = db.execute("SELECT kind, message FROM alerts").fetchall()
-    assert [kind for kind, _ in alerts] == ["config_reload_failed"]
+    # the file put back and reloaded: that failed reload's end
+    assert [kind for kind, _ in alerts] == ["config_reload_failed", "config_reloaded"]
     assert said in alerts[0][1] and "runs on with the previous config" in alerts[0][1]
     assert "Traceback" not in ran.output

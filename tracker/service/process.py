@@ -64,6 +64,7 @@ log = structlog.get_logger("tracker.service")
 
 STORE_REPLACED = "store_replaced"
 CONFIG_RELOAD_FAILED = "config_reload_failed"
+CONFIG_RELOADED = "config_reloaded"  # a good reload after a failed one: it is over
 CGROUP = Path("/proc/self/cgroup")  # the unit whose cgroup the daemon runs in
 
 
@@ -77,6 +78,15 @@ def reload_failed_alert(path: Path | None, problems: list[str]) -> Alert:
     )
     data = {"config": str(path) if path else None, "problems": problems}
     return Alert(CONFIG_RELOAD_FAILED, message, severity="error", data=data)
+
+
+def reloaded_alert(path: Path | None) -> Alert:
+    """Given the config file, return the alert of a good reload after a failed one."""
+    where = str(path) if path else "the config"
+    message = f"config reloaded: {where} is in effect as it is now (the failed reload is over)"
+    return Alert(
+        CONFIG_RELOADED, message, severity="info", data={"config": str(path) if path else None}
+    )
 
 
 def running_unit(env: Mapping[str, str]) -> str:
@@ -300,6 +310,8 @@ class Service(Startup, Heartbeat):
                 self._watch.alerter.raise_alert(reload_failed_alert(self.config.path, problems))
             return None
         self.config = new
-        self.note = ""
+        failed, self.note = self.note.startswith("reload failed"), ""
+        if failed and self._watch is not None:  # config_reload_failed's end, said where it was
+            self._watch.alerter.raise_alert(reloaded_alert(new.path))
         log.info("reloaded", panels=[p.name for p in new.panels], jobs=len(generation.jobs))
         return generation
