@@ -70,3 +70,42 @@ def test_a_reload_during_a_store_outage_neither_raises_it_again_nor_leaves_it_op
     finally:
         conn.close()
     assert kinds == [STORE_UNWRITABLE, STORE_WRITABLE]
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_the_writable_gauge_follows_the_outage_across_a_reload(tmp_path, monkeypatch):
+    # An operator saw a full disk on the metrics endpoint only as failures of
+    # every job: smm_tracker_database_writable says it, 0 while store_unwritable
+    # is open (a reload carrying it on), 1 once a job writes again.
+    from tracker.service.metrics import render
+
+    healths: list[StoreHealth] = []
+
+    class Recorded(Tracker):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            healths.append(self.watch.store_health)
+
+    monkeypatch.setattr(process, "Tracker", Recorded)
+    service = make_service(tmp_path)
+    generations = [service._build(service.config)]
+
+    def writable() -> str:
+        [line] = [
+            line
+            for line in render(service._snapshot()).splitlines()
+            if line.startswith("smm_tracker_database_writable ")
+        ]
+        return line.split()[1]
+
+    try:
+        assert writable() == "1.0"
+        healths[0].record("status:p", READ_ONLY)
+        assert writable() == "0.0"
+        generations.append(service._build(service.config))  # the reload carries it on
+        assert writable() == "0.0"
+        healths[1].record("status:p", None)  # a job wrote again
+        assert writable() == "1.0"
+    finally:
+        for generation in generations:
+            generation.close()

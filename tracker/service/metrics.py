@@ -92,6 +92,7 @@ class Snapshot:
     write_waits: tuple[tuple[int, ...], float] = ((0,) * (len(WAIT_BUCKETS) + 1), 0.0)
     key_refused: frozenset[str] = frozenset()  # paused for the key, or auth_failed open
     reload_failed: bool = False  # the last reload failed: the previous config runs on
+    writes_failing: bool = False  # the jobs' writes fail now: store_unwritable open
 
 
 def families(snap: Snapshot) -> list[Metric]:
@@ -99,6 +100,12 @@ def families(snap: Snapshot) -> list[Metric]:
     info = InfoMetricFamily(PREFIX, "Build information.", value={"version": __version__})
     readable = new_family("gauge", "database_readable", "1 if this scrape read the database.")
     readable.add_metric([], 0 if snap.open_orders is None else 1)
+    writable = new_family(
+        "gauge",
+        "database_writable",
+        "0 while the jobs' writes to the database fail (full, read-only, locked), else 1.",
+    )
+    writable.add_metric([], 0 if snap.writes_failing else 1)
     open_orders = new_family(
         "gauge", "open_orders", "Orders still polled, by panel and status.", ["panel", "status"]
     )
@@ -120,6 +127,7 @@ def families(snap: Snapshot) -> list[Metric]:
     return [
         info,
         readable,
+        writable,
         open_orders,
         _lost(snap),
         _key_refused(snap),
@@ -215,10 +223,11 @@ def take_snapshot(
     panels: Iterable[str] = (),
     paused: Iterable[str] = (),
     reload_failed: bool = False,
+    writes_failing: bool = False,
 ) -> Snapshot:
     """Given a database reader, the live counters, the panels paused now
-    for a refused key and whether the last reload failed, return one
-    scrape's numbers.
+    for a refused key, whether the last reload failed and whether the jobs'
+    writes fail now, return one scrape's numbers.
 
     A database that cannot be read is reported (``database_readable 0``) and
     logged; the counters are still served.
@@ -253,7 +262,12 @@ def take_snapshot(
     counts, ran = calls.snapshot(panels or None), jobs.snapshot()
     sent, waits = DELIVERIES.snapshot(), WAITS.counts()
     found = (open_orders, balances, counts, ran, panels, lost, sent, undelivered, waits)
-    return Snapshot(*found, key_refused=frozenset(refused), reload_failed=reload_failed)
+    return Snapshot(
+        *found,
+        key_refused=frozenset(refused),
+        reload_failed=reload_failed,
+        writes_failing=writes_failing,
+    )
 
 
 class _Collector:

@@ -199,12 +199,15 @@ class Service(Startup, Heartbeat):
     def _snapshot(self) -> Snapshot:
         """One scrape's numbers (from the metrics endpoint's thread): the
         configured panels', those paused now for a refused key among them,
-        and whether the last reload failed."""
+        whether the last reload failed and whether writes fail now."""
         watch = self._watch
         paused = watch.refused_now() if watch is not None else frozenset[str]()
         names = [p.name for p in self.config.panels]
         failed = bool(self.note)  # set by a failed reload, cleared by a good one
-        return take_snapshot(self._reader, self.calls, self.stats, names, paused, failed)
+        unwritable = watch is not None and bool(watch.store_health.health.failing)
+        return take_snapshot(
+            self._reader, self.calls, self.stats, names, paused, failed, unwritable
+        )
 
     def _close(self, metrics: MetricsServer | None) -> None:
         if metrics is not None:
