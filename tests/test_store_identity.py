@@ -63,3 +63,7 @@ def test_the_messages_say_what_to_do():
     assert "the clean stop writes them into the database file" in wal
     gone = replaced_message("/var/lib/t.db", "deleted")  # type: ignore[arg-type]
     assert gone.startswith("database /var/lib/t.db was deleted or moved while the daemon ran")
+    # Under Restart=on-failure the restart 10 s later made a new, empty file,
+    # while the words said only "stop the daemon" (it had stopped already).
+    assert "the restart makes a new, empty one" in gone
+    assert "stop the daemon and put it back before it restarts" in gone

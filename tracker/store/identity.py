@@ -79,7 +79,9 @@ def replaced_message(path: Path, reason: str) -> str:
     if reason == "deleted":  # or moved: a path cannot tell, and nothing is checkpointed
         return (
             f"database {path} was deleted or moved while the daemon ran; stopping so a "
-            "restart opens the file that is there now (writes since then went to the old file)"
+            "restart opens the file that is there now (writes since then went to the old file; "
+            "with none there, the restart makes a new, empty one: to go on with the old, "
+            "stop the daemon and put it back before it restarts)"
         )
     return (
         f"database {path} was {reason} while the daemon ran; stopping so a restart "
