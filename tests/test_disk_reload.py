@@ -32,6 +32,19 @@ def make_service(tmp_path: Path) -> Service:
     return Service(config, load=lambda: config, notifier=Notifier(None))
 
 
+def recorded_healths(monkeypatch) -> list[StoreHealth]:
+    """Have each generation the service builds note its store health, in order."""
+    healths: list[StoreHealth] = []
+
+    class Recorded(Tracker):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            healths.append(self.watch.store_health)
+
+    monkeypatch.setattr(process, "Tracker", Recorded)
+    return healths
+
+
 def alerts(logs: list[dict]) -> list[str]:
     return [entry["alert"] for entry in logs if entry.get("event") == "alert"]
 
@@ -43,14 +56,7 @@ def test_a_reload_during_a_store_outage_neither_raises_it_again_nor_leaves_it_op
     # Soak: chmod 0444 + SIGHUP raised store_unwritable; a second SIGHUP raised
     # it again; the fix and a SIGHUP left it open for good (no store_writable,
     # the outage never in the alerts table).
-    healths: list[StoreHealth] = []
-
-    class Recorded(Tracker):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            healths.append(self.watch.store_health)
-
-    monkeypatch.setattr(process, "Tracker", Recorded)
+    healths = recorded_healths(monkeypatch)
     service = make_service(tmp_path)
     generations = [service._build(service.config)]
     with capture_logs() as logs:
@@ -79,14 +85,7 @@ def test_the_writable_gauge_follows_the_outage_across_a_reload(tmp_path, monkeyp
     # is open (a reload carrying it on), 1 once a job writes again.
     from tracker.service.metrics import render
 
-    healths: list[StoreHealth] = []
-
-    class Recorded(Tracker):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            healths.append(self.watch.store_health)
-
-    monkeypatch.setattr(process, "Tracker", Recorded)
+    healths = recorded_healths(monkeypatch)
     service = make_service(tmp_path)
     generations = [service._build(service.config)]
 
