@@ -41,7 +41,7 @@ def complete(line: str) -> list[str]:
         ("smm-tracker orders --log-level ", LEVELS),
         ("smm-tracker orders --panel main --log-level ", LEVELS),
         ("smm-tracker orders --config x.toml --log-level w", ["plain,warning"]),
-        ("smm-tracker alerts --log-format ", ["plain,console", "plain,json"]),
+        ("smm-tracker alerts --log-format ", ["plain,console", "plain,json", "plain,text"]),
         # The shell completes file names for a PATH.
         ("smm-tracker --config ", ["file,"]),
         ("smm-tracker orders --config ", ["file,"]),

@@ -242,7 +242,7 @@ MISTAKES = [
     ("alerts.telegram_chat_id", "-\u0661\u0660\u0660", "must be a numeric chat ID"),
     ("panels[0].max_answer", "\uff11\uff16 MB", 'must be a size like "16 MB"'),
     ("logging.level", "verbose", "must be one of debug, info, warning, error"),
-    ("logging.format", "text", "must be one of auto, console, json"),
+    ("logging.format", "xml", "must be one of auto, console, json, text"),
 ]
 
 

@@ -243,3 +243,18 @@ def test_a_traceback_follows_its_line_a_panels_escapes_shown_and_the_key_blanked
     assert "ValueError: refused ***" in lines and lines[-2].endswith("warning  a library's line")
     # An alert of no one panel: its kind and message, no empty panel.
     assert lines[-1].endswith("warning  alert webhook_dropped: 3 alerts dropped"), lines[-1]
+
+
+def test_text_asked_writes_the_lines_for_a_person_piped_too(panel, monkeypatch):
+    # Cron mails what a run writes to stderr, piped: structlog's key=value
+    # lines buried an alert's sentence among its data (newuser139). `text`
+    # writes the lines a terminal shows, at 78 columns, never coloured.
+    monkeypatch.setenv("COLUMNS", "200")  # no terminal: its width is not read
+    shown = partial_run(
+        panel, monkeypatch, "--log-level", "warning", "--log-format", "text", terminal=False
+    ).stderr
+    lines = shown.splitlines()
+    assert lines and max(map(on_screen, lines)) <= 78, shown
+    assert "data=" not in shown and "\x1b[" not in shown, shown
+    assert START.match(lines[0]) and START.match(lines[0])[2] == "alert", shown
+    assert "order_partial panel=sim: sim: 12 orders partial" in " ".join(shown.split()), shown

@@ -101,4 +101,8 @@ def _configure_logging(
         person = for_terminal()
     if fmt == "auto" and not daemon:
         fmt = "console"
+    if fmt == "text":  # lines for a person, piped too (cron's mail)
+        from tracker.cli.loglines import for_text
+
+        person = for_text()
     configure_logging(log_level or config.logging.level, fmt, person=person)

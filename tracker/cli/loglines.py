@@ -43,6 +43,18 @@ def for_terminal() -> Callable[[bool], Callable[..., str]] | None:
     return lambda colours: PersonLines(screen.stderr_columns, colours)
 
 
+MAILED = 78  # columns of a line for a person read off a pipe or a file (cron's mail)
+
+
+def for_text() -> Callable[[bool], Callable[..., str]]:
+    """Return the maker of the renderer for a person wherever stderr goes
+    (``logging.format = "text"``: cron mails what a run writes), never
+    coloured off a terminal; at its width on one, else MAILED columns."""
+    if screen.stderr_is_terminal():
+        return lambda colours: PersonLines(screen.stderr_columns, colours)
+    return lambda _colours: PersonLines(lambda: MAILED, False)
+
+
 class PersonLines:
     """structlog's last processor: an event dict into the lines a person
     reads, at the width ``columns()`` says now (a resized terminal too)."""

@@ -308,5 +308,5 @@ def _logging(t: Table) -> LoggingConfig:
     d = LoggingConfig()
     return LoggingConfig(
         level=t.choice("level", d.level, ("debug", "info", "warning", "error", "critical")),
-        format=t.choice("format", d.format, ("auto", "console", "json")),
+        format=t.choice("format", d.format, ("auto", "console", "json", "text")),
     )

@@ -50,7 +50,7 @@ class _RedactingStream:
         self._stream.flush()
 
 
-FORMATS = ("auto", "console", "json")
+FORMATS = ("auto", "console", "json", "text")
 
 # syslog priorities by structlog level name (sd-daemon(3) prefixes).
 PRIORITIES = {
@@ -151,10 +151,12 @@ def configure(
 ) -> None:
     """Set up structlog and stdlib logging for the whole process.
 
-    ``fmt`` is ``auto`` (console on a terminal, JSON otherwise), ``console`` or
-    ``json``. ``journal`` (default: detected from ``$JOURNAL_STREAM``) adds the
-    syslog priority prefixes and drops the timestamp. ``person`` (the CLI's,
-    given when stderr is a terminal and ``auto`` was asked): given whether
+    ``fmt`` is ``auto`` (console on a terminal, JSON otherwise), ``console``,
+    ``json`` or ``text`` (``person``'s lines wherever they go, console's
+    without one). ``journal`` (default: detected from ``$JOURNAL_STREAM``)
+    adds the syslog priority prefixes and drops the timestamp. ``person``
+    (the CLI's, given when stderr is a terminal and ``auto`` was asked, or
+    ``text`` wherever it goes): given whether
     to colour, the renderer of console lines for a person in place of
     structlog's key=value ones; never for JSON nor the journal.
     """
