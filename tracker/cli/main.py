@@ -300,9 +300,8 @@ def open_store(config: Config, *, read_only: bool = False, existing: bool = Fals
 @click.option(
     "--log-format",
     type=click.Choice(["console", "json", "text"], case_sensitive=False),
-    help="Override logging.format: key=value lines with every field, one JSON object "
-    "per line, or lines for a person even piped (cron's mail; without it, only a terminal "
-    "gets those). Also taken after the command.",
+    help="Override logging.format: key=value lines, one JSON object per line, or lines for "
+    "a person even piped (cron's mail; else only a terminal's). Also taken after the command.",
 )
 @click.version_option(__version__, prog_name="smm-tracker")
 @click.pass_context
