@@ -89,14 +89,22 @@ def test_history_of_an_untracked_order(cli):
     assert "smm-tracker track 999" in result.output
 
 
+def two_panels(tmp_path, monkeypatch, spare_at: str = "127.0.0.1:9/"):
+    """The CLI on a config of panels main and spare (at ``spare_at``), order 5
+    tracked on main."""
+    spare = OFFLINE_CONFIG.replace('"main"', '"spare"').replace('[database]\npath = "t.db"', "")
+    spare = spare.replace("127.0.0.1:9/", spare_at)
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG + spare, env={"SMM_TEST_KEY": TEST_KEY})
+    assert cli("track", "--panel", "main", "5").exit_code == 0
+    return cli
+
+
 def test_history_of_an_untracked_order_with_several_panels_names_panel_in_the_step(
     tmp_path, monkeypatch
 ):
     # `smm-tracker track 999` with two panels configured is refused ("pass
     # --panel NAME"): the step said must be one that runs.
-    spare = OFFLINE_CONFIG.replace('"main"', '"spare"').replace('[database]\npath = "t.db"', "")
-    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG + spare, env={"SMM_TEST_KEY": TEST_KEY})
-    assert cli("track", "--panel", "main", "5").exit_code == 0
+    cli = two_panels(tmp_path, monkeypatch)
     result = cli("history", "999")
     assert result.exit_code == 1
     assert result.output.endswith(
@@ -109,10 +117,7 @@ def test_history_of_an_untracked_order_with_several_panels_names_panel_in_the_st
 
 def test_refill_of_an_untracked_order_with_several_panels_names_the_panels(tmp_path, monkeypatch):
     # A reseller with several panels told `--panel NAME` is told what NAME may be.
-    spare = OFFLINE_CONFIG.replace('"main"', '"spare"').replace('[database]\npath = "t.db"', "")
-    spare = spare.replace("127.0.0.1:9/", "127.0.0.1:7/")  # another account: refill checks
-    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG + spare, env={"SMM_TEST_KEY": TEST_KEY})
-    assert cli("track", "--panel", "main", "5").exit_code == 0
+    cli = two_panels(tmp_path, monkeypatch, "127.0.0.1:7/")  # another account: refill checks
     result = cli("refill", "999")
     assert result.exit_code == 1
     assert result.output.endswith(
