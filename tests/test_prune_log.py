@@ -358,9 +358,10 @@ def test_m035_upgrades_a_database_at_m034_keeping_every_row(tmp_path):
     # CREATE statement alone differs; so does m043's to transitions. m041 and
     # m042 re-create the service_scorecard view, m042 and m045 daily_activity
     # (row-less texts of their own); m045 adds a column to automation_actions;
-    # m044 an index of orders.
+    # m044 an index of orders; m049 re-creates order_overview.
     changed = (
         "CREATE INDEX orders_untracked",
+        "CREATE VIEW order_overview",
         "CREATE TABLE panel_capabilities",
         "CREATE TABLE transitions",
         "CREATE TABLE automation_actions",

@@ -14,6 +14,7 @@ from tracker.store.daily import (
     recreate_daily_activity_m045,
     recreate_daily_activity_m048,
 )
+from tracker.store.order_overview import recreate_order_overview_m049
 from tracker.store.scorecard import (
     recreate_service_scorecard_m041,
     recreate_service_scorecard_m042,
@@ -269,3 +270,13 @@ def m048_views_infinite_charge(db: Database) -> None:
     # it, "Infinity" spend. Same rows, same columns.
     recreate_service_scorecard_m048(db)
     recreate_daily_activity_m048(db)
+
+
+def m049_overview_finite_charge(db: Database) -> None:
+    # order_overview's charge is NULL where the stored one is no finite
+    # number: infinity (0.1.0 kept a panel's "1e400" so), or text or bytes a
+    # hand edit left. The view (and the dashboard's order pages) showed
+    # "Infinity" where `orders` shows none. Same rows, same columns; the
+    # views reading it (service_scorecard, daily_activity, stuck_orders)
+    # read it by name. orders and transitions keep what they hold.
+    recreate_order_overview_m049(db)

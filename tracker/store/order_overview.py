@@ -1,6 +1,6 @@
 """The ``order_overview`` view: the text migration m010 creates it with, and
-each later migration's re-creation of it (m014, m016, m018, m022, m025),
-every text the one before with one part replaced. Plain SQL, usable from
+each later migration's re-creation of it (m014, m016, m018, m022, m025,
+m049), every text the one before with one part replaced. Plain SQL, usable from
 ``sqlite3`` too; the conventions every view shares are in
 :mod:`tracker.store.views`.
 
@@ -151,3 +151,28 @@ def recreate_order_overview_refilled(db: Database) -> None:
     """Migration m025: needed_refill only for a refill the panel delivers or delivered."""
     db.execute("DROP VIEW order_overview")
     db.execute(ORDER_OVERVIEW_M025)
+
+
+# m049: `charge` NULL where the stored one is no finite number: infinity
+# (0.1.0 kept a panel's "1e400" as a REAL inf), or text or bytes a hand edit
+# left (a NaN SQLite already stores as NULL). The view and the dashboard's
+# order pages showed "Infinity" where `orders` shows no charge. Read through
+# a join of the order's own row, so that the column stays a column of
+# orders, its declared type REAL (an expression's is none): one lookup by
+# the primary key an order.
+_M025_CHARGE = "    o.charge,\n"
+_M025_FROM = "LEFT JOIN services AS s ON s.panel = o.panel AND s.service = o.service\n"
+assert _M025_CHARGE in ORDER_OVERVIEW_M025 and ORDER_OVERVIEW_M025.endswith(_M025_FROM)
+ORDER_OVERVIEW_M049 = ORDER_OVERVIEW_M025.replace(_M025_CHARGE, "    c.charge,\n").replace(
+    _M025_FROM,
+    _M025_FROM
+    + "LEFT JOIN orders AS c ON c.panel = o.panel AND c.order_id = o.order_id\n"
+    + "    AND typeof(c.charge) IN ('integer', 'real') AND c.charge NOT IN (9e999, -9e999)\n",
+)
+
+
+def recreate_order_overview_m049(db: Database) -> None:
+    """Migration m049: order_overview's charge NULL where the stored one is
+    no finite number (same rows, same columns)."""
+    db.execute("DROP VIEW order_overview")
+    db.execute(ORDER_OVERVIEW_M049)

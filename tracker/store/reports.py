@@ -28,13 +28,17 @@ from tracker.store.scorecard import SCORECARD_QUERY_M041
 _WINDOW = "first_seen >= ?1 AND (?2 IS NULL OR panel = ?2)"
 # The view's columns the scorecard reads, a currency stored as bytes (a hand
 # edit: no JSON can hold it, the report ended "JSON cannot hold BLOB values")
-# read as unknown: as a charge whose currency the panel did not say.
+# read as unknown: as a charge whose currency the panel did not say. The
+# charge as stored: the view's is NULL where it is no finite number (m049),
+# and a service charged such alone has no spend figure (None), not 0.
 _OVERVIEW = "SELECT * FROM order_overview WHERE ("
 _READ = (
     "SELECT * FROM (SELECT panel, service, service_name, status, is_open, first_seen, "
     "completion_seconds, refills, refills_accepted, refills_completed, needed_refill, "
-    "charge, CASE WHEN typeof(currency) <> 'blob' THEN currency END AS currency "
-    "FROM order_overview) WHERE ("
+    "COALESCE(charge, (SELECT o.charge FROM orders AS o "
+    "WHERE o.panel = v.panel AND o.order_id = v.order_id)) AS charge, "
+    "CASE WHEN typeof(currency) <> 'blob' THEN currency END AS currency "
+    "FROM order_overview AS v) WHERE ("
 )
 assert SCORECARD_QUERY_M041.count(_OVERVIEW) == 1
 _QUERY = SCORECARD_QUERY_M041.replace(_OVERVIEW, _READ)
