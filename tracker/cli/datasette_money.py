@@ -8,12 +8,15 @@ queries and the dashboards' cards alike):
 - ``exact_total(x)``: the exact sum of the amounts, each as written (a REAL's
   shortest form, the panel's: ``0.477`` three times is ``1.431``, not the
   float sum's ``1.4309999999999998``), as text; NULLs are left out, as
-  SQLite's ``total`` leaves them.
+  SQLite's ``total`` leaves them, and so is what is no finite number (an
+  infinity 0.1.0 stored for a panel's "1e400", text or bytes written by
+  hand): such a value made the sum ``Infinity`` or ``NaN``.
 - ``money(x)``: the amount as :func:`tracker.rules.money.money` writes it for
   ``orders`` and ``report``: to the cent at least, every decimal it has
-  (``21.00``, ``1.431``, ``0.000002``). The SQL wrote it with
-  ``printf('%.5f')``: a total below 0.000005 read ``0.00``, and a sixth
-  decimal the CLI shows was rounded away.
+  (``21.00``, ``1.431``, ``0.000002``); NULL for what is no finite number,
+  as ``orders`` shows no charge there (it read ``Infinity``, ``NaN``). The
+  SQL wrote it with ``printf('%.5f')``: a total below 0.000005 read
+  ``0.00``, and a sixth decimal the CLI shows was rounded away.
 
 Imported only once Datasette is known to be installed (the ``dashboard`` extra).
 """
@@ -29,8 +32,8 @@ from datasette import hookimpl
 
 from tracker.rules.money import money
 
-# The sums' arithmetic: no trap (an infinite or NaN figure an older row holds
-# adds up to one, no error), 40 digits: exact for sums of charges as panels write them.
+# The sums' arithmetic: no trap (a huge figure rounds, no error), 40 digits:
+# exact for sums of charges as panels write them.
 _SUMS = Context(prec=40, traps=[])
 
 
@@ -49,24 +52,29 @@ def _decimal(value: Any) -> Decimal:
 
 
 def money_text(value: Any) -> str | None:
-    """SQL ``money(x)``: ``x`` as the CLI writes an amount; NULL stays NULL."""
+    """SQL ``money(x)``: ``x`` as the CLI writes an amount; NULL stays NULL,
+    and what is no finite number (infinity, text or bytes no number) is NULL."""
     if value is None:
         return None
-    with localcontext() as context:  # an infinite or NaN figure an older row holds: no error
+    amount = _decimal(value)
+    if not amount.is_finite():
+        return None
+    with localcontext() as context:  # a huge figure an older row holds: no error
         context.traps[InvalidOperation] = False
-        return money(_decimal(value))
+        return money(amount)
 
 
 class ExactTotal:
-    """SQL ``exact_total(x)``: the exact sum of the non-NULL values, as text
-    ("0" over none, as ``total`` gives 0.0)."""
+    """SQL ``exact_total(x)``: the exact sum of the values that are finite
+    numbers, as text ("0" over none, as ``total`` gives 0.0); NULL, infinity
+    and text or bytes no number are left out."""
 
     def __init__(self) -> None:
         self.sum = Decimal(0)
 
     def step(self, value: Any) -> None:
-        if value is not None:
-            self.sum = _SUMS.add(self.sum, _decimal(value))
+        if value is not None and (amount := _decimal(value)).is_finite():
+            self.sum = _SUMS.add(self.sum, amount)
 
     def finalize(self) -> str:
         return format(self.sum, "f")
@@ -103,16 +111,29 @@ MONEY_COLUMNS = {
 CURRENCY_BESIDE = {("automation_actions", "estimated_cost"): "currency"}
 
 
+# Text Python and Decimal read as a number that is none: a blank money cell.
+_NOT_FINITE = frozenset({"inf", "infinity", "nan", "snan"})
+# A blank cell as Datasette writes NULL's (&nbsp;): its table page takes an
+# empty string from a plugin for no answer, and wrote the value ("inf").
+BLANK = "\xa0"
+
+
 @hookimpl
 def render_cell(value: Any, column: str, table: str | None, row: Any) -> str | None:
-    """A table or view page's amount as the CLI writes it; anything else
-    (text an older row holds, a canned query's cells: table None) as
-    Datasette writes it. Plain text: Datasette escapes it."""
+    """A table or view page's amount as the CLI writes it; an infinite one
+    (0.1.0 stored a panel's "1e400" so; text "inf" or "NaN" written by hand)
+    a blank cell, as the CLI shows no figure (it read ``Infinity``); any
+    other cell (other text an older row holds, a canned query's cells: table
+    None) as Datasette writes it. Plain text: Datasette escapes it."""
     if table is None or column not in MONEY_COLUMNS.get(table, ()):
         return None
+    if isinstance(value, str) and value.strip().lower().lstrip("+-") in _NOT_FINITE:
+        return BLANK
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     shown = money_text(value)
+    if shown is None:  # infinity
+        return BLANK
     beside = CURRENCY_BESIDE.get((table, column))
     # A sqlite3.Row: `in` would look at its values, keys() are the column names.
     if beside is not None and beside in row.keys():  # noqa: SIM118
