@@ -18,11 +18,12 @@ from tracker.cli.scorecard import FIGURES, scorecard_text
 from tracker.cli.scorecard import HEADERS as FIGURE_HEADERS
 from tracker.cli.screen import Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.since import since_seconds, since_text
+from tracker.cli.unreadable import Unreadable
 from tracker.clock import iso, utcnow
 from tracker.rules.alerts import rough_duration
 from tracker.rules.money import money, ranked_currencies
 from tracker.store.orders import Store
-from tracker.store.reports import order_panels, scorecard
+from tracker.store.reports import bytes_currency, order_panels, scorecard
 
 
 def database_path(ctx: Context, database: Path | None, panel: str | None) -> tuple[Path, Any]:
@@ -165,6 +166,7 @@ def report(
         if database is not None and name is not None:
             check_panel(store, name)
         rows = scorecard(store, start, name)
+        _tell_bytes(*bytes_currency(store, start, name))  # one line on stderr
         currencies = ranked_currencies(rows)  # in several: each apart, never 61 RUB above 60 USD
         cut = pruned.reached(store, name, start)  # a window reaching before a prune's cutoff
     finally:
@@ -189,6 +191,20 @@ def report(
             fitted(f"{head}, highest spend first{ranked}", screen) + "\n" + _table(rows, screen)
         )
     pruned.note(cut, screen=notes)
+
+
+def _tell_bytes(first: dict[str, Any] | None, orders: int) -> None:
+    """Name an order whose currency is bytes (a hand edit), and how many more
+    the report reads so, in one line on stderr: its charge is counted as
+    one whose currency the panel did not say."""
+    if first is not None:
+        more = f" (and {orders - 1} more orders so)" if orders > 1 else ""
+        Unreadable().say(
+            f"order {first['panel']} #{first['order_id']}",
+            "orders.currency",
+            first["currency_bytes"],
+            f"not text: read as unknown, its charge in no currency{more}",
+        )
 
 
 def _table(rows: list[dict[str, Any]], screen: Screen | None) -> str:

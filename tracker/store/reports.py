@@ -37,7 +37,8 @@ _READ = (
     "completion_seconds, refills, refills_accepted, refills_completed, needed_refill, "
     "COALESCE(charge, (SELECT o.charge FROM orders AS o "
     "WHERE o.panel = v.panel AND o.order_id = v.order_id)) AS charge, "
-    "CASE WHEN typeof(currency) <> 'blob' THEN currency END AS currency "
+    "CASE WHEN typeof(currency) <> 'blob' THEN currency END AS currency, "
+    "order_id, CASE WHEN typeof(currency) = 'blob' THEN currency END AS currency_bytes "
     "FROM order_overview AS v) WHERE ("
 )
 assert SCORECARD_QUERY_M041.count(_OVERVIEW) == 1
@@ -49,6 +50,11 @@ _RECENT = _QUERY[: _QUERY.index("ranked AS (")].rstrip()
 _CHARGES = _RECENT.removesuffix(",").format(window=_WINDOW) + (
     "\nSELECT panel, service, currency, charge, count(*) FROM recent WHERE charge <> 0"
     "\nGROUP BY panel, service, currency, charge"  # orders of a price are many: once each
+)
+# The orders whose currency is bytes, the first by panel and ID, and how many.
+_BYTES = _RECENT.removesuffix(",").format(window=_WINDOW) + (
+    "\nSELECT panel, order_id, currency_bytes, count(*) OVER () AS orders FROM recent"
+    "\nWHERE currency_bytes IS NOT NULL ORDER BY panel, order_id LIMIT 1"
 )
 # SQLite writes an infinite spend as a bare Inf, which is no JSON: a charge
 # 0.1.0 stored as infinity (a panel's "1e400"). Read as 1e999: infinity.
@@ -78,7 +84,10 @@ def scorecard(store: Connection, since: datetime, panel: str | None = None) -> l
             row["spend"], merged = None, True  # no figure: unknown, not 0
             if len(figures) == 1:  # its other currency alone now: its figure (below)
                 row["currency"] = figures[0]["currency"]
-        # m041's text groups the labels as stored: "usd" and "USD" are one currency.
+        # The exact figures' order (the view ranked a currency whose sum it
+        # could not make, NaN, last); m041's text groups the labels as
+        # stored: "usd" and "USD" are one currency.
+        figures.sort(key=lambda f: -sort_amount(f["spend"]))
         row["spend_by_currency"] = one_per_currency(figures)
         if len(row["spend_by_currency"]) < len(figures):
             merged = True
@@ -103,8 +112,11 @@ def _exact_spends(
 ) -> dict[tuple[Any, Any, Any], Decimal | None]:
     """Return each (panel, service, currency)'s spend: its orders' charges
     added up exactly, each as written (a float's shortest form: the panel's).
-    An infinite charge (0.1.0 stored a panel's "1e400" so) is no figure: left
-    out of the sum, and a spend of such charges alone is None (no figure)."""
+    A charge that is no finite number (0.1.0 stored a panel's "1e400" as
+    infinity; text or bytes a hand edit left) is no figure: left out of the
+    sum, and a spend of such charges alone is None (no figure). (A text
+    charge made the sum NaN: the view's figure, infinite with it, was kept
+    and then dropped as unknown, the currency's other charges with it.)"""
     sums: dict[tuple[Any, Any, Any], Decimal] = defaultdict(Decimal)
     unknown: set[tuple[Any, Any, Any]] = set()
     with localcontext() as context:  # an infinite charge an older row holds: no error
@@ -113,14 +125,22 @@ def _exact_spends(
             _CHARGES, [iso(since), panel]
         ):
             key = (order_panel, service, currency)
-            if isinstance(charge, float) and math.isinf(charge):
+            if not isinstance(charge, int | float) or not math.isfinite(charge):
                 unknown.add(key)
                 continue
-            # A text an older row may hold is no number: NaN, the view's figure kept.
-            number = repr(float(charge)) if isinstance(charge, int | float) else "NaN"
-            sums[key] += Decimal(number) * orders
+            sums[key] += Decimal(repr(float(charge))) * orders
     spends: dict[tuple[Any, Any, Any], Decimal | None] = dict.fromkeys(unknown - set(sums))
     return spends | {key: spend for key, spend in sums.items() if spend.is_finite()}
+
+
+def bytes_currency(
+    store: Connection, since: datetime, panel: str | None = None
+) -> tuple[dict[str, Any] | None, int]:
+    """Return the first order the scorecard counts whose currency is bytes
+    (``panel``, ``order_id``, ``currency_bytes``: a hand edit, read as no
+    currency said), by panel and ID, and how many such orders it counts."""
+    rows = store.rows(_BYTES, [iso(since), panel])
+    return (rows[0], rows[0]["orders"]) if rows else (None, 0)
 
 
 def order_panels(store: Connection) -> list[str]:
