@@ -17,7 +17,7 @@ from tracker.cli.screen import Screen, fitted, moment, moments
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.rules.counts import counted
-from tracker.rules.money import currency_shown, money_or_none, same_currency
+from tracker.rules.money import charge_or_none, currency_shown, money_or_none, same_currency
 from tracker.rules.reorder_pace import placed_as
 from tracker.store.alerts import currency_then
 from tracker.store.orders import Store
@@ -74,7 +74,7 @@ def table_rows(store: Store, order: dict[str, Any], changes: list[dict[str, Any]
     for change in changes:
         change["to_status"] = with_reason(change["to_status"], change["raw_status"])
         change["currency"] = _change_currency(store, order, change)
-        change["charge"] = money_or_none(change["charge"])
+        change["charge"] = charge_or_none(change["charge"])  # infinity: none, as `orders`
 
 
 def with_currency_shown(store: Store, order: dict[str, Any], changes: list[dict[str, Any]]) -> None:
@@ -89,7 +89,7 @@ def with_currency_shown(store: Store, order: dict[str, Any], changes: list[dict[
 
 def _change_currency(store: Store, order: dict[str, Any], change: dict[str, Any]) -> str | None:
     """A stored status change's CUR: see :func:`table_rows`."""
-    if change["charge"] is None:
+    if charge_or_none(change["charge"]) is None:  # none, or infinity: no figure
         return None
     # 0.732 of a rouble panel's script that names none: RUB, from its balance.
     named = change["currency"] or order["currency"]
@@ -110,7 +110,7 @@ def charge_cell(change: dict[str, Any], currency: str | None) -> str | None:
     """Given a stored status change and the order's currency now, return its
     CHARGE cell: the charge, with its currency when that is another (m043;
     NULL before: the order's, as it was read)."""
-    charge = money_or_none(change["charge"])
+    charge = charge_or_none(change["charge"])
     if charge is None or not _elsewhere(change, currency):
         return charge
     return f"{charge} {safe_text(currency_shown(change['currency']))}"
@@ -128,7 +128,12 @@ def _charge(shown: str | None, order: dict[str, Any], changes: list[dict[str, An
     # ``shown``: its currency as the table's CUR names it (order_currency).
     now = order["charge"]
     then = changes[-1]["charge"] if changes else None
-    if now is None or then is None or money_or_none(now) == money_or_none(then):
+    # A charge stored as infinity (0.1.0 kept a panel's "1e400" so) is none.
+    if (
+        charge_or_none(now) is None
+        or charge_or_none(then) is None
+        or money_or_none(now) == money_or_none(then)
+    ):
         return []
     currency = f" {safe_text(currency_shown(shown))}" if shown else ""
     if _elsewhere(changes[-1], order["currency"]):  # no refund: another currency

@@ -5,6 +5,7 @@ traceback; the file keeps what it holds."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -42,6 +43,8 @@ class Unreadable:
                 click.echo("smm-tracker: more stored values read so, not named", err=True)
             return
         held = safe_text(repr(value), SHOWN)
+        if isinstance(value, float) and math.isinf(value):  # said in words, never "inf"
+            held = "infinity" if value > 0 else "minus infinity"
         click.echo(f"smm-tracker: {row}: {column} holds {held}, {why}", err=True)
 
     def orders(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -83,7 +86,9 @@ class Unreadable:
                 found.add(panel)
                 at = safe_text(row["at"], SHOWN)
                 named = f"panel {panel}'s balance check at {at}"
-                self.say(named, "balances.balance", row["balance"], "not a number: left out")
+                value = row["balance"]
+                why = "no finite number" if isinstance(value, float) else "not a number"
+                self.say(named, "balances.balance", value, f"{why}: left out")
         return found
 
     def alert_data(self, rows: list[dict[str, Any]]) -> None:

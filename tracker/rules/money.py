@@ -60,8 +60,8 @@ def money_or_none(amount: Any) -> str | None:
 def charge_or_none(amount: Any) -> str | None:
     """:func:`money_or_none` for a stored charge, an infinite one (0.1.0
     stored a panel's "1e400" so) None too: no one can pay it, no figure, as
-    ``--json`` says (null) and ``report`` counts it (in no spend)."""
-    if isinstance(amount, float) and math.isinf(amount):
+    ``--json`` says (null) and ``report`` counts it (in no spend); a NaN too."""
+    if isinstance(amount, float) and not math.isfinite(amount):
         return None
     return money_or_none(amount)
 

@@ -28,8 +28,10 @@ TRANSITION_NUMBERS = ("remains", "charge")
 REFILL_NUMBERS = ("error_count",)
 ACTION_NUMBERS = ("service", "quantity", "estimated_cost", "new_order_id")
 
-# A balance as stored, in SQL: the checks whose balance is one.
-NUMBER_TYPES = "typeof(balance) IN ('integer', 'real')"
+# A balance as stored, in SQL: the checks whose balance is one, and finite
+# (0.1.0 stored a panel's "1e400" as infinity: `balance` showed "Infinity",
+# its runway "spending inf USD/day", and one last ended in a traceback).
+NUMBER_TYPES = "typeof(balance) IN ('integer', 'real') AND balance NOT IN (9e999, -9e999)"
 
 
 def is_number(value: object) -> bool:
@@ -51,7 +53,7 @@ def unreadable_balances(store: Connection, panel: str, most: int) -> list[dict[s
     no number, the last stored first, at most ``most``: those
     :func:`tracker.store.alerts.latest_balance` and the runway pass over."""
     return store.rows(
-        f"SELECT at, balance FROM balances WHERE panel = ? AND NOT {NUMBER_TYPES} "
+        f"SELECT at, balance FROM balances WHERE panel = ? AND NOT ({NUMBER_TYPES}) "
         "ORDER BY rowid DESC LIMIT ?",
         [panel, most],
     )
