@@ -23,7 +23,6 @@ accepted again after ``auth_failed`` begins them anew (:meth:`forget_counts`).
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import weakref
 from collections.abc import Collection, Mapping
@@ -34,23 +33,21 @@ import structlog
 
 from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock
-from tracker.config.model import ScheduleConfig
-from tracker.errors import StoreError
 from tracker.jobs.late_checks import LATE_CALL
+from tracker.jobs.reach_counts import KeptCounts
 from tracker.jobs.steps import Looks, Ticks
 from tracker.rules.alerts import PANEL_UNREACHABLE
 from tracker.rules.clocksteps import Gap, call_began
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reach_episodes import Reachability, judge_call, panel_blind
 from tracker.rules.reachability import reachable_alert, unreachable_alert
-from tracker.rules.refill_rounds import counts_kept, counts_kept_for, failed_runs, held_by
+from tracker.rules.refill_rounds import failed_runs, held_by
 from tracker.store.orders import Store
-from tracker.store.run_counts import load_counts, save_counts
 
 log = structlog.get_logger("tracker.watch")
 
 
-class Reach:
+class Reach(KeptCounts):
     """Given the clocks (the boot clock: None, or returning None, where
     there is none), the alerter and ``alerts.unreachable_after`` (seconds),
     follow each panel's run of failed calls."""
@@ -128,66 +125,6 @@ class Reach:
             for mine, theirs in ticks:
                 mine.update((p, v) for p, v in theirs.items() if kept is None or p in kept)
             previous._successor = weakref.ref(self)
-
-    def carry_counts(self, store: Store, urls: Mapping[str, str], schedule: ScheduleConfig) -> None:
-        """``run --once``'s start: read the counts an earlier run kept of the
-        panels of ``urls`` (name -> URL; those not stale: :func:`counts_kept`,
-        counted at that URL), and keep this run's in ``store`` from now on;
-        those of a panel not among them (the config no longer names it) or
-        counted at another URL are deleted with the stale ones, as a reload
-        forgets them. A database that cannot say
-        (busy): counted from 0 in this run, as before, and none stored (the
-        kept ones stay for the next run)."""
-        now = self.clock()
-        try:
-            stored = load_counts(store, urls)
-        except (StoreError, sqlite3.Error) as exc:
-            log.debug("failed_runs_unread", error=str(exc))
-            return
-        kept_for = counts_kept_for(self.after_s, schedule)
-        with self._lock:
-            for panel, counts in stored.items():
-                if panel in urls:
-                    self._runs[panel] = counts_kept(counts, now, kept_for)
-                stale = counts.keys() - self._runs.get(panel, {}).keys()
-                self._unsaved.update((panel, action) for action in stale)  # deleted
-            self._kept_in, self._urls = store, dict(urls)
-
-    def store_counts(self) -> None:
-        """Store the counts changed since they were last stored, in one
-        transaction (a job's thread, after its run; the tracker's close).
-        Never raises: those the database did not take are stored later.
-        Nothing outside ``run --once`` (:meth:`carry_counts`)."""
-        if self._kept_in is None or not self._saving.acquire(blocking=False):
-            return
-        try:
-            with self._lock:
-                unsaved, self._unsaved = self._unsaved, set()
-                counts = [(p, a, self._runs.get(p, {}).get(a, 0)) for p, a in sorted(unsaved)]
-            if not counts:
-                return
-            try:
-                save_counts(self._kept_in, counts, self.clock(), self._urls)
-            except (StoreError, sqlite3.Error) as exc:
-                with self._lock:
-                    self._unsaved |= unsaved
-                log.debug("failed_runs_unsaved", error=str(exc))
-        finally:
-            self._saving.release()
-
-    def forget_counts(self, panel: str) -> None:
-        """The panel's key accepted again after ``auth_failed`` (a key fixed):
-        its actions' counts of runs of failures begin anew, the new key's
-        calls judged on their own; under ``run --once`` their rows deleted
-        with the next counts stored."""
-        with self._lock:
-            if self._successor is not None:  # retired by a reload: its heir's
-                heir = self._successor()
-                return heir.forget_counts(panel) if heir is not None else None
-            runs = self._runs.pop(panel, {})
-            if self._kept_in is not None:
-                self._unsaved.update((panel, action) for action in runs)
-        return None
 
     def held(self, panel: str) -> str | None:
         """Why the panel's refill round waits (its calls failing), or None."""
