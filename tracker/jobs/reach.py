@@ -11,7 +11,10 @@ alerting) nor lets a refill round into a panel whose calls are failing.
 
 It also keeps when the panel's first failed status call since its last
 answer to one began: where a poll's ``status_failing`` run counts from
-(:meth:`poll_ended`), not from the poll's end, after its retries.
+(:meth:`poll_ended`), not from the poll's end, after its retries. A call the
+reload's stop cut, its answer awaited (:meth:`cut`), is no failure; but when
+the panel's next call fails too, the run counts from the cut call's start
+(the cut poll was judged by no generation: the run began a poll late).
 
 Under ``run --once`` each action's count of runs of failures it failed in
 (what makes it broken, :func:`tracker.rules.refill_rounds.held_by`) is
@@ -87,6 +90,11 @@ class Reach(KeptCounts):
         # its last status answer began, and at that answer (see poll_ended).
         self._status_failed: dict[str, float] = {}
         self._status_answered: dict[str, float | None] = {}
+        # panel -> the monotonic clock when a call (a status call) a stop cut
+        # began, no answer since (see cut).
+        self._cut: dict[str, float] = {}
+        self._status_cut: dict[str, float] = {}
+        self._monotonic = monotonic
         # Set at a reload: it judges from then on. Weak: the daemon holds its
         # first generation for life, which would hold every later one through it.
         self._successor: weakref.ref[Reach] | None = None
@@ -121,6 +129,8 @@ class Reach(KeptCounts):
                 (self._answered, previous._answered),
                 (self._status_failed, previous._status_failed),  # a poll in flight's
                 (self._status_answered, previous._status_answered),
+                (self._cut, previous._cut),  # cut by an earlier reload, no answer since
+                (self._status_cut, previous._status_cut),
             ]
             for mine, theirs in ticks:
                 mine.update((p, v) for p, v in theirs.items() if kept is None or p in kept)
@@ -151,13 +161,30 @@ class Reach(KeptCounts):
         (its end when the clock stepped during it)."""
         if tick is None:
             return
+        cut = self._status_cut.pop(panel, None)  # a status call cut before it
         if answered:
             self._status_answered[panel] = tick
             self._status_failed.pop(panel, None)
             return
         whole = call_began(now, tick, s, stepped_at, None) is not None
         start = tick - max(0.0, s) if whole else tick
+        if cut is not None and (stepped_at is None or stepped_at <= cut):
+            start = min(start, cut)  # unanswered since: the run's start
         self._status_failed[panel] = min(self._status_failed.get(panel, start), start)
+
+    def cut(self, panel: str, action: str, s: float) -> None:
+        """Client cut observer: a call of ``s`` seconds a stop cut, its answer
+        awaited (a reload's stop: the heir keeps it). No failure, no answer:
+        the panel's next failed call (status call) counts from its start."""
+        with self._lock:
+            if self._successor is not None:  # retired by a reload: its heir's
+                if (heir := self._successor()) is not None:
+                    heir.cut(panel, action, s)
+                return
+            if (tick := self._monotonic()) is None or LATE_CALL.get():
+                return
+            for cuts in (self._cut, self._status_cut) if action == "status" else (self._cut,):
+                cuts[panel] = min(cuts.get(panel, tick - s), tick - s)
 
     def poll_ended(self, panel: str, failed: bool) -> tuple[datetime, Gap, datetime | None]:
         """A poll of ``panel`` ended, ``failed`` (orders left unchecked) or
@@ -211,7 +238,9 @@ class Reach(KeptCounts):
             now, step, tick, stepped_at = self.looks.ended(f"call:{panel}")
             if ok:
                 self._answered[panel] = tick
-            began = call_began(now, tick, s, stepped_at, self._answered.get(panel))
+            cut = self._cut.pop(panel, None)  # a call cut before it: unanswered since
+            longer = s if ok or cut is None or tick is None else max(s, tick - cut)
+            began = call_began(now, tick, longer, stepped_at, self._answered.get(panel))
             if action == "status":
                 self._status_call(panel, ok and error is None, now, tick, s, stepped_at)
             run = self._failed_actions.get(panel, []) if self._failing.get(panel) else []

@@ -135,6 +135,7 @@ class Watch(KeyGate, Listeners):
         self.quirks.load()
         for name, client in tracker.clients.items():
             client.call_observers.append(self.reach.observe)  # whole calls: retries in
+            client.cut_observers.append(self.reach.cut)  # a reload's stop cut: the heir's
             client.call_clock = tracker.monotonic  # their seconds on the clock Reach reads
             client.quirk_told = partial(self.quirks.seen, name, client.panel.url)
 

@@ -15,6 +15,11 @@ rate-limiting the tracker for ``alerts.unreachable_after`` raised
 request. The per-attempt ``observers`` (metrics) still count it failed. So
 is a call whose large answer came but waited past its deadline for the
 process's one slot to read it (:mod:`tracker.panel.large_answers`).
+
+A call a stop cut while its first attempt awaited the answer (a reload's
+stop cuts the reads in flight) is neither: told to ``cut_observers``
+(``(panel, action, seconds)``), so the next generation's run of failures,
+when its next call fails too, counts from when the cut call began.
 """
 
 from __future__ import annotations
@@ -22,10 +27,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from typing import Any
 
-from tracker.errors import RateLimitedError, UnreadAnswerError
+from tracker.errors import RateLimitedError, StopRequested, UnreadAnswerError
 from tracker.panel.budget import gist
 from tracker.panel.settings import P
 from tracker.panel.told_lines import ToldLines
@@ -57,6 +63,17 @@ class WholeCalls(Transport[P]):
         self.polls_carried = False
         # The poll's lines told once per episode of them (status_reask_failed...).
         self.told_lines = ToldLines()
+        # Told of a call a stop cut, its first attempt awaiting the answer.
+        self.cut_observers: list[Callable[[str, str, float], None]] = []
+        self._on_send = partial(self._awaited, self._on_send)
+
+    @contextmanager
+    def _awaited(self, sending: Callable[[], AbstractContextManager[object]]) -> Iterator[None]:
+        """An attempt on the wire, in this thread: its answer awaited until it came."""
+        self._current.awaiting = True
+        with sending():
+            yield
+        self._current.awaiting = False  # its answer came (not so when raising)
 
     def carry_outage(self) -> None:
         """An earlier process (a ``run --once`` before this one) told this
@@ -115,9 +132,13 @@ class WholeCalls(Transport[P]):
     ) -> Any:
         outer = getattr(self._current, "last", None)  # a call made inside another's
         last: list[Any] = []
-        self._current.last, started = last, self.call_clock()
+        self._current.last, started, cut = last, self.call_clock(), False
+        self._current.awaiting = False
         try:
             return super()._call(action, fields, idempotent=idempotent)
+        except StopRequested:  # no attempt told: its first one's answer cut, or none sent
+            cut = not last and self._current.awaiting
+            raise
         # The panel answered: it refuses for now, or its answer waited on the
         # process's slot for large answers (the tracker's wait, not the panel's)
         except (RateLimitedError, UnreadAnswerError) as exc:
@@ -125,8 +146,10 @@ class WholeCalls(Transport[P]):
             raise
         finally:
             self._current.last = outer
-            if last:
-                ok, error, ended = *last, self.call_clock()
+            if last or cut:
+                ended = self.call_clock()
                 seconds = 0.0 if started is None or ended is None else ended - started
-                for observe in self.call_observers:
-                    observe(self.name, action, ok, seconds, error)
+                for observe in self.call_observers if last else ():
+                    observe(self.name, action, last[0], seconds, last[1])
+                for told in self.cut_observers if cut else ():
+                    told(self.name, action, seconds)
