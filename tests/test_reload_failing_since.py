@@ -7,7 +7,7 @@ The reload's stop cut the poll on the wire (no answer yet: neither an answer
 nor a failure) and no generation judged it, so the run began at the new
 generation's first failed poll, and the alert came a poll late. Now the cut
 call's start counts once the next call fails too, across any number of
-reloads.
+reloads; a panel moved to another URL begins anew there.
 
 Through the daemon's own generations (``Service._build``, as a SIGHUP builds
 them) on a clock of the test's own, against a scripted panel on loopback.
@@ -199,6 +199,25 @@ def test_an_answer_after_the_cut_poll_ends_its_run(daemon) -> None:
         clock.advance(300)
         poll(new)  # 09:10: failed
     assert status_failing(new) == {"active": 0, "since": at(600)}
+
+
+def test_a_panel_moved_by_the_reload_begins_its_run_anew_at_the_new_url(daemon) -> None:
+    build, trackers, panel, clock, _cli, url = daemon
+    first = build()
+    first.store.track("p", [ORDER], clock())
+    panel.status = "fail"
+    with capture_logs():
+        poll(first)  # 09:00: failing at the old URL
+        clock.advance(300)
+        poll(first)  # 09:05
+        assert status_failing(first) == {"active": 0, "since": at(0)}
+        clock.advance(60)
+        panel.status = "hang"  # 09:06: a poll at the old URL cut by the reload moving it
+        moved = cut_by_a_reload(lambda: build(url + "/"), first, panel, clock, 10)
+        panel.status = "fail"
+        clock.advance(230)
+        poll(moved)  # 09:10: its first failed poll at the new URL
+    assert status_failing(moved) == {"active": 0, "since": at(600)}  # before: at(0)
 
 
 def test_every_call_failed_since_is_when_the_call_a_reload_cut_began(daemon) -> None:

@@ -43,8 +43,10 @@ def judge_status(
     now, step, began = reach.poll_ended(panel, bool(errors))
     after_s = config.alerts.unreachable_after
     explained = begun_blind or blind(panel)
-    every = config.schedule.status_every
-    ruled = partial(judge_poll, explained=explained, stepped=step.forward, began=began, every=every)
+    every, anew = config.schedule.status_every, reach.begins_anew(panel)  # moved: counted anew
+    ruled = partial(
+        judge_poll, explained=explained, stepped=step.forward, began=began, every=every, anew=anew
+    )
 
     def judge(episode: Episode) -> tuple[Episode, Alert | None]:
         gaps = looks.inside(key, episode.active, step)  # left out of its recovery's time

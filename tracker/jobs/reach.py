@@ -14,7 +14,8 @@ answer to one began: where a poll's ``status_failing`` run counts from
 (:meth:`poll_ended`), not from the poll's end, after its retries. A call the
 reload's stop cut, its answer awaited (:meth:`cut`), is no failure; but when
 the panel's next call fails too, the run counts from the cut call's start
-(the cut poll was judged by no generation: the run began a poll late).
+(the cut poll was judged by no generation: the run began a poll late). A
+panel moved (another URL) carries none of it: its run begins anew there.
 
 Under ``run --once`` each action's count of runs of failures it failed in
 (what makes it broken, :func:`tracker.rules.refill_rounds.held_by`) is
@@ -91,10 +92,11 @@ class Reach(KeptCounts):
         self._status_failed: dict[str, float] = {}
         self._status_answered: dict[str, float | None] = {}
         # panel -> the monotonic clock when a call (a status call) a stop cut
-        # began, no answer since (see cut).
+        # began, no answer since (see cut); the panels a reload moved (another
+        # URL) whose first poll there is not judged yet.
         self._cut: dict[str, float] = {}
         self._status_cut: dict[str, float] = {}
-        self._monotonic = monotonic
+        self._moved, self._monotonic = set[str](), monotonic
         # Set at a reload: it judges from then on. Weak: the daemon holds its
         # first generation for life, which would hold every later one through it.
         self._successor: weakref.ref[Reach] | None = None
@@ -134,6 +136,10 @@ class Reach(KeptCounts):
             ]
             for mine, theirs in ticks:
                 mine.update((p, v) for p, v in theirs.items() if kept is None or p in kept)
+            self._moved = {p for p in previous._moved if kept is None or p in kept} | set(moved)
+            for panel in moved:  # another URL: no status call at the old one counts there
+                for mine in (self._status_failed, self._cut, self._status_cut):
+                    mine.pop(panel, None)
             previous._successor = weakref.ref(self)
 
     def held(self, panel: str) -> str | None:
@@ -177,14 +183,24 @@ class Reach(KeptCounts):
         awaited (a reload's stop: the heir keeps it). No failure, no answer:
         the panel's next failed call (status call) counts from its start."""
         with self._lock:
-            if self._successor is not None:  # retired by a reload: its heir's
-                if (heir := self._successor()) is not None:
+            if self._successor is not None:  # retired by a reload: its heir's, not moved
+                if (heir := self._successor()) is not None and panel not in heir._moved:
                     heir.cut(panel, action, s)
                 return
             if (tick := self._monotonic()) is None or LATE_CALL.get():
                 return
             for cuts in (self._cut, self._status_cut) if action == "status" else (self._cut,):
                 cuts[panel] = min(cuts.get(panel, tick - s), tick - s)
+
+    def begins_anew(self, panel: str) -> bool:
+        """Whether ``panel`` moved (another URL) at a reload since its last
+        judged poll: a run of failed polls counted at the old URL is not its."""
+        with self._lock:
+            if self._successor is not None and (heir := self._successor()) is not None:
+                return heir.begins_anew(panel)
+            moved = panel in self._moved
+            self._moved.discard(panel)
+            return moved
 
     def poll_ended(self, panel: str, failed: bool) -> tuple[datetime, Gap, datetime | None]:
         """A poll of ``panel`` ended, ``failed`` (orders left unchecked) or
@@ -223,11 +239,17 @@ class Reach(KeptCounts):
         except Exception:  # an alerting bug must never fail a panel call
             log.exception("reachability_failed", panel=panel)
 
-    def _observe(self, panel: str, action: str, ok: bool, s: float, error: str | None) -> None:
+    def _observe(
+        self, panel: str, action: str, ok: bool, s: float, error: str | None, moved: bool = False
+    ) -> None:
+        """As :meth:`observe`; ``moved``: a call at the panel's URL before a
+        reload moved it: no run of failed polls at the new URL begins with it."""
         with self._lock:
             if self._successor is not None:  # retired by a reload
                 heir = self._successor()
-                return heir._observe(panel, action, ok, s, error) if heir is not None else None
+                if heir is None:
+                    return None
+                return heir._observe(panel, action, ok, s, error, panel in heir._moved)
             if not ok and self.stopping.is_set():
                 # The tracker stops (SIGTERM): a call on the wire that ends
                 # failed now (a drip to its deadline, its retry cut short) says
@@ -238,10 +260,10 @@ class Reach(KeptCounts):
             now, step, tick, stepped_at = self.looks.ended(f"call:{panel}")
             if ok:
                 self._answered[panel] = tick
-            cut = self._cut.pop(panel, None)  # a call cut before it: unanswered since
+            cut = None if moved else self._cut.pop(panel, None)  # cut before it: unanswered
             longer = s if ok or cut is None or tick is None else max(s, tick - cut)
             began = call_began(now, tick, longer, stepped_at, self._answered.get(panel))
-            if action == "status":
+            if action == "status" and not moved:
                 self._status_call(panel, ok and error is None, now, tick, s, stepped_at)
             run = self._failed_actions.get(panel, []) if self._failing.get(panel) else []
             before = self._runs.get(panel, {})

@@ -43,6 +43,7 @@ def judge_poll(
     stepped: bool = False,
     began: datetime | None = None,
     every: float = 0.0,
+    anew: bool = False,
 ) -> tuple[Episode, str | None]:
     """Given the ``status_failing`` episode and whether a poll just ended with
     orders left unchecked, return (new episode, kind to raise).
@@ -63,6 +64,8 @@ def judge_poll(
     the run counts from then, not from the poll's end after its retries.
     ``every``: the poll's interval; a run whose last failed poll is older
     than twice it or ``after``, or an hour, is over: it counts afresh.
+    ``anew``: the panel moved (another URL) since the run's last failed poll:
+    a run not alerted yet is the old URL's, not carried; this one counts afresh.
     """
     if not failed:
         if episode.active:
@@ -72,7 +75,7 @@ def judge_poll(
         return episode, None
     if explained:  # the explaining episode's failures, not a run of this one's
         return Episode(), None
-    kept = stored_run(episode, now, max(after, every))  # None: a gap without a run
+    kept = None if anew else stored_run(episode, now, max(after, every))  # None: none going
     since = now if stepped else counted_from(kept, now)
     if began is not None and not stepped:
         since = min(since, counted_from(began, now))
