@@ -58,6 +58,7 @@ def poll_panel(
     idle: Callable[[], bool] | None = None,
     told: Collection[str] = (),
     told_refusal: bool = False,
+    failing_said: bool = False,
 ) -> PollResult:
     """Check a panel's due open orders; return what happened.
 
@@ -87,6 +88,9 @@ def poll_panel(
     outage or failing polls (the client's ``carried``, ``polls_carried``);
     ``told_refusal``: it told the key refused (``auth_failed`` open), a
     refusal of the key at debug (:mod:`tracker.jobs.carried`).
+    ``failing_said``: an open alert says the panel's polls fail (``status_failing``,
+    ``panel_unreachable``, ``auth_failed``): a failed poll's ``poll_done`` at
+    debug unless it changed a status or gave an order up (an outage told once).
     """
     panel = client.panel
     stop = stop_event or threading.Event()
@@ -255,7 +259,8 @@ def poll_panel(
                     on_refunds(late.refunds, late.overcharged)
     result.wall_s = time.perf_counter() - began
     result.cpu_s = time.process_time() - cpu
-    changed = result.transitions or result.errors or result.lost  # else nothing new: debug
+    unsaid = result.errors and not failing_said  # else said by the open alert
+    changed = result.transitions or unsaid or result.lost  # else nothing new: debug
     (log.info if changed else log.debug)(
         "poll_done",
         panel=panel.name,

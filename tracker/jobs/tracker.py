@@ -145,6 +145,7 @@ class Tracker(Core):
     def poll(self, panel: str) -> bool:
         """Run the status job for one panel; return True when it succeeded."""
         blind = self.watch.blind(panel)  # its failures explained, however the poll ends
+        said = blind or self.watch.failing_said(panel)  # its poll_done at debug if failed
         try:  # order= alone, learned a day ago or more: orders= tried again
             try_multi_again(self.store, self.clients[panel], self.clock())
         except StoreError as exc:  # the mode kept: tried at a later poll
@@ -162,6 +163,7 @@ class Tracker(Core):
             idle=self.prejudges[panel].step if panel in self.prejudges else None,
             told=self.polls[panel].errors if panel in self.polls else (),
             told_refusal=panel in self.watch.carried.paused,  # told by an earlier run
+            failing_said=said,
         )
         self.polls[panel] = result
         if result.ok:  # every due order checked: the next failing poll is told

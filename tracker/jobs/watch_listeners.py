@@ -23,6 +23,7 @@ from tracker.jobs.reach import Reach
 from tracker.rules.alerts import order_alerts
 from tracker.rules.catalogue import Ambiguous, ambiguous_alert
 from tracker.rules.losses import lost_alerts, unsupported_alert
+from tracker.rules.polling import STATUS_FAILING
 from tracker.rules.reach_episodes import BLINDING, panel_blind
 from tracker.rules.unread_refills import refill_change_alerts
 from tracker.store.probes import drop_evidence
@@ -70,6 +71,12 @@ class Listeners:
         ``panel_unreachable`` or ``auth_failed`` says why its calls fail."""
         told = [self.alerter.episode(panel, kind) for kind in BLINDING]
         return panel in self.paused or panel_blind(told)
+
+    def failing_said(self, panel: str) -> bool:
+        """Whether an open ``status_failing`` alert says ``panel``'s polls fail
+        (None, the database unable to say: no)."""
+        told = self.alerter.episode(panel, STATUS_FAILING)
+        return told is not None and told.active
 
     def after_status(self, panel: str, errors: list[str], *, begun_blind: bool = False) -> None:
         """A poll of ``panel`` ended with ``errors``: ``status_failing`` once polls
