@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from shlex import quote
+from typing import Any, NoReturn
 
 import click
 
 from tracker.cli.child_of import REFILL, tell_parent
 from tracker.cli.command import OnceCommand
 from tracker.cli.main import (
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
     Context,
     fail,
@@ -26,8 +28,9 @@ from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.config.model import Config
-from tracker.errors import StopRequested
+from tracker.errors import StopRequested, StoreError
 from tracker.jobs.learned import told_once_answered
+from tracker.jobs.refill_outcomes import RequestResult
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.panel.client import PanelClient
 from tracker.panel.fixes import refused_hint, unserved_hint, web_page_hint
@@ -77,9 +80,10 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     answered = told_once_answered(store, client, utcnow())
     recorded: list[bool] = []  # the request recorded, whole: from then on it may be sent
     waits.waiting = True  # nothing on the wire until recorded: a Ctrl-C ends it, not sent
+    result = RequestResult()  # what was answered, kept if storing it fails
     try:
-        # A first Ctrl-C waits for the answer, which is recorded.
-        with shield("the refill request just sent", waits) as stop:
+        # A first Ctrl-C waits for the answer, more once it is in: it is recorded.
+        with shield("the refill request just sent", waits, answer_settles=True) as stop:
 
             @contextmanager
             def recording() -> Iterator[None]:
@@ -97,7 +101,7 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
                 waits.waiting = False  # recorded: from now on it may be on the wire
                 recorded.append(True)
 
-            result = request_refills(
+            request_refills(
                 store,
                 client,
                 [oid],
@@ -109,8 +113,14 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
                 # Not sent if the daemon's round asked meanwhile (unless --force).
                 seen=None if force else {oid: newest_request(history)},
                 recording=recording,
+                result=result,
             )
-    except KeyboardInterrupt:  # a second one: the request was recorded before it left
+    except (Exception, KeyboardInterrupt) as exc:
+        if oid in result.unstored:  # answered, the answer not stored: named
+            _unstored(oid, name, result.unstored[oid], exc, several=bool(config.panels[1:]))
+        if not isinstance(exc, KeyboardInterrupt):
+            raise
+        # A second Ctrl-C before the answer came: recorded before it left.
         if not recorded:  # stopped before or as it was recorded: given back, never sent
             fail(f"interrupted: order {oid}: refill not sent, nothing recorded", EXIT_INTERRUPTED)
         fail(
@@ -158,6 +168,40 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     unanswered = bool(result.unanswered) and result.unanswered[0]
     unserved = bool(result.unserved) and result.unserved[0]  # a page before the script
     _report(oid, name, answer, result.errors, result.running, index, status, unanswered, unserved)
+
+
+def _unstored(
+    oid: int, name: str, answer: dict[str, Any], exc: BaseException, several: bool
+) -> NoReturn:
+    """End the command naming what the panel answered to a refill request
+    whose answer was not stored (``exc``: why), and what to do: its row
+    stays Requesting, read as sent (Unknown, no refill ID) once settled."""
+    stopped = isinstance(exc, KeyboardInterrupt)
+    refill_id = answer["refill_id"]
+    if refill_id is not None:
+        shown = safe_text(refill_id, 40)
+        said = f"the panel accepted the refill request (refill {shown})"
+        todo = (
+            f"check refill {shown} on the panel (past refill.cooldown, an automatic request "
+            "may ask for another while it runs)"
+        )
+    elif answer["status"] == REFUSED:
+        said = f"the panel refused the refill request: {safe_text(answer['error'], 200)}"
+        again = f"smm-tracker refill{f' --panel {quote(name)}' if several else ''} --force {oid}"
+        todo = f"nothing was refilled: `{again}` asks again"
+    else:
+        said = f"its answer gave no usable refill ID ({safe_text(answer['error'], 200)})"
+        todo = "check the panel"
+    told = f"order {oid}: {said}, but it was not recorded"
+    if stopped:
+        told = f"interrupted: {told}"
+    else:  # not the store's: which error it was too
+        told += f" ({exc if isinstance(exc, StoreError) else f'{type(exc).__name__}: {exc}'})"
+    fail(
+        f"{told}; its request stays recorded as sent, with no refill ID, so it is not resent "
+        f"inside the cooldown: {todo}",
+        EXIT_INTERRUPTED if stopped else EXIT_FAILED,
+    )
 
 
 def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:

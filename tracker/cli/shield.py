@@ -8,7 +8,8 @@ only noted, with one line on stderr: the call on the wire is waited for (it
 ends by its deadline) and its answer recorded, and the command sends nothing
 more (:attr:`Shield.stopping`). A second one raises KeyboardInterrupt at
 once, and the command says what may have happened; not once the answer is
-in hand (:attr:`Shield.in_hand`): it is recorded (an add's order tracked).
+in hand (:attr:`Shield.in_hand`): it is recorded (an add's order tracked, a
+refill's ID, a cancel call's results), a refusal being judged aside.
 
 Nothing is on the wire while the command's client waits to send (a retry's
 backoff, a panel's rate limit spent: up to two minutes): given the client's
@@ -48,7 +49,8 @@ class Shield:
     judged (a cancel's: the judge's call is let go on, its waits not ended,
     until :meth:`judged`); ``ended``: a stop signal ended the client's waits;
     ``answer_settles``: the answer's bytes in hand (:attr:`Waits.answered`)
-    settle it, before the client returns what it read (an add's order ID)."""
+    settle it, before the client returns what it read (an add's order ID, a
+    refill's, a cancel's results), until :meth:`recorded`."""
 
     asked: int = 0
     settled: bool = False
@@ -70,7 +72,15 @@ class Shield:
         dropped by a second Ctrl-C: the order paid for, neither tracked nor
         named ("interrupted before its answer came")."""
         waits = self.waits
-        return self.settled or (self.answer_settles and waits is not None and waits.answered)
+        answered = waits is not None and waits.answered and not self.judging  # a refusal judged
+        return self.settled or (self.answer_settles and answered)
+
+    def recorded(self) -> None:
+        """The answer in hand is recorded: a stop signal may leave again, until
+        the next answer is in hand (a cancel's next call)."""
+        self.settled = False
+        if self.waits is not None:
+            self.waits.answered = False
 
     @contextmanager
     def whole(self, *, undone: bool = False) -> Iterator[None]:
@@ -165,7 +175,7 @@ class Waits:
         :attr:`sending`: a first stop signal meanwhile says its answer is
         waited for. One taken after the client last asked whether to send,
         before this, did not stop the request: that is said as it leaves."""
-        self.sending = True
+        self.sending, self.answered = True, False  # the answer in hand: this request's
         try:
             if self.stop.asked and self.say is not None:
                 self.say()

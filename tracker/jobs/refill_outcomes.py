@@ -63,6 +63,9 @@ class RequestResult:
     # and whether an earlier run told such a run of them (then at debug).
     not_sent: bool = False
     told: bool = False
+    # Single calls' answers read, not stored yet (by order ID): what a failure
+    # storing one names (`refill ID`: the refill ID the panel gave).
+    unstored: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def count(self, fields: dict[str, Any]) -> None:
         self.sent += 1
@@ -122,6 +125,8 @@ def finish(
     now = parse_iso(iso_up(clock()))  # one whole second: updated_at is never before requested_at
     updates = {rows[o]: {**values, "requested_at": iso(now)} for o, values in fields.items()}
     result.changes.extend(update_refills(store, updates, now))
+    for order_id in fields:
+        result.unstored.pop(order_id, None)
 
 
 def unsent(
@@ -130,6 +135,8 @@ def unsent(
     """Delete the rows of requests certainly never sent: asked again next round."""
     forget_unsent(store, [rows[o] for o in order_ids])
     result.unsent += len(order_ids)
+    for order_id in order_ids:  # an answer saying it was not taken (busy): nothing to name
+        result.unstored.pop(order_id, None)
 
 
 def failed(result: RequestResult, client: PanelClient, exc: PanelError, auth: bool = False) -> None:

@@ -71,6 +71,7 @@ def request_refills(
     stop_event: threading.Event | None = None,
     seen: Mapping[int, int] | None = None,
     recording: Callable[[], AbstractContextManager[object]] = nullcontext,
+    result: RequestResult | None = None,
 ) -> RequestResult:
     """Request refills of ``order_ids`` (multi-order calls of up to 100 where the
     panel takes them, single calls otherwise); return what happened. With
@@ -84,11 +85,13 @@ def request_refills(
     step a Ctrl-C cannot cut). When it raises StopRequested or
     KeyboardInterrupt once the rows are written, they are given back (nothing
     was sent): the run ends there, the KeyboardInterrupt raised again.
+
+    ``result``, the caller's, is filled in as the run goes: raised out of
+    storing an answer, its ``unstored`` holds what the panel answered.
     """
     stop = stop_event or threading.Event()
-    result = RequestResult(
-        waiting=refused_before(store, client.name, "refill", client.panel.url) is not None
-    )
+    result = RequestResult() if result is None else result
+    result.waiting = refused_before(store, client.name, "refill", client.panel.url) is not None
     auto = source == "auto"  # a round's: told once per run of calls not sent, across runs
     result.told = auto and failing(store, client.name, REFILL_REQUEST_FAILED)
     if modes.multi_refill and len(order_ids) > 1:  # learned by another process?

@@ -100,6 +100,7 @@ def send_singles(
         except PanelError as exc:  # lost or garbled answer: it may have been acted on
             failed(result, client, exc)
             fields = lost(exc.detail)
+        result.unstored[order_id] = fields  # read: a failure storing it names it
         if fields["status"] != UNKNOWN and modes.key_answered is not None:
             modes.key_answered()  # the panel answered the key
         refusal = fields["error"] if fields["refill_id"] is None else None
