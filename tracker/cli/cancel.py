@@ -8,7 +8,7 @@ import click
 
 from tracker.cli.ask import ask, interactive
 from tracker.cli.cancel_calls import NOT_CANCELED, NOT_SENT, cancel_orders
-from tracker.cli.cancel_follows import accepted_before, late_moments
+from tracker.cli.cancel_follows import accepted_before, late_moments, unrecorded
 from tracker.cli.cancel_follows import follows as _follows
 from tracker.cli.cancel_learned import learn_cancels
 from tracker.cli.child_of import refuse_children
@@ -247,7 +247,14 @@ def cancel(
         # Stored before shown: a closed pipe or a full disk under stdout
         # must not cost the record of what the panel did.
         kept = [r for r in answered if r[1] not in (NOT_SENT, NOT_CANCELED)]
-        record_cancels(store, name, kept, utcnow())
+        try:
+            record_cancels(store, name, kept, utcnow())
+        except (Exception, KeyboardInterrupt) as exc:  # the panel's answers said, not lost
+            for order_id, result, raw in answered:
+                _show(order_id, result, raw, index, follows="not recorded" * (result == ACCEPTED))
+            left = len(ids) - len(results) - len(answered)  # never sent
+            stopped = isinstance(exc, KeyboardInterrupt)
+            fail(unrecorded(kept, exc, left), EXIT_INTERRUPTED if stopped else EXIT_FAILED)
         sending.clear()  # recorded: none on the wire, none to record again
         results.extend(answered)
         try:  # those no check follows (untracked, not tracked) are said so
@@ -268,8 +275,9 @@ def cancel(
             )
 
     try:
-        # A first Ctrl-C waits for the call on the wire and sends no more.
-        with shield("the cancels just sent", waits) as stop:
+        # A first Ctrl-C waits for the call on the wire and sends no more;
+        # more once its answer is in hand wait until it is recorded.
+        with shield("the cancels just sent", waits, answer_settles=True) as stop:
             asked = cancel_orders(
                 *(client, ids, lacking, stop),
                 sending=sending,
@@ -283,7 +291,7 @@ def cancel(
                 # leaves once it is done; nothing is on the wire meanwhile.
                 with waits.idle(), stop.whole():
                     keep(answered)
-                stop.settled = False  # stored: a second Ctrl-C may leave again
+                stop.recorded()  # a second Ctrl-C may leave again, until the next answer
     except KeyboardInterrupt:  # a second Ctrl-C: the call on the wire may have been acted on
         why = "interrupted before the panel's answer came"
         # Refused, not judged yet: nothing canceled nor stored (as UNSURE), never Unknown.

@@ -13,11 +13,15 @@ from datetime import datetime
 
 from tracker.cli.render import safe_text
 from tracker.clock import iso
+from tracker.errors import StoreError
+from tracker.rules.counts import counted
 from tracker.rules.late_checks import next_late_check
 from tracker.store.cancels import (
     ACCEPTED,
     LOST,
     NOT_TRACKED,
+    REFUSED,
+    UNKNOWN,
     UNTRACKED,
     cancels_of,
     late_checks_of,
@@ -79,3 +83,33 @@ def accepted_before(store: Store, panel: str, refused: Sequence[int]) -> dict[in
                 f" (a cancel of it was accepted earlier, at {accepted[-1]['requested_at']})"
             )
     return said
+
+
+def unrecorded(kept: Sequence[tuple[int, str, str | None]], exc: BaseException, left: int) -> str:
+    """Given what the panel answered to a cancel call (its results stored
+    ones: accepted, refused, unknown) and what ended the transaction storing
+    them, return the line naming them and what to do; ``left``: the orders
+    never sent, after it."""
+    ids = {kind: [o for o, result, _ in kept if result == kind] for kind in (ACCEPTED, UNKNOWN)}
+    parts = []
+    if accepted := ids[ACCEPTED]:
+        it = "them" if accepted[1:] else "it"
+        told = f"the panel accepted the cancel of {_orders(accepted)}: do not cancel {it} again"
+        parts.append(told)
+    if unknown := ids[UNKNOWN]:
+        parts.append(f"the cancel of {_orders(unknown)} may have been done: check the panel")
+    if refused := [o for o, result, _ in kept if result == REFUSED]:
+        parts.append(f"it refused {_orders(refused)}: nothing canceled")
+    if left:
+        parts.append(f"{counted(left, 'order')} not sent")
+    told = "the cancels answered were not recorded"
+    if isinstance(exc, KeyboardInterrupt):
+        told = f"interrupted: {told}"
+    else:  # not the store's: which error it was too
+        told += f" ({exc if isinstance(exc, StoreError) else f'{type(exc).__name__}: {exc}'})"
+    return f"{told}: {'; '.join(parts)}"
+
+
+def _orders(ids: Sequence[int]) -> str:
+    more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
+    return f"order{'s' if ids[1:] else ''} {', '.join(map(str, ids[:10]))}{more}"
