@@ -114,9 +114,17 @@ class ReorderOne(PanelActions):
             sql.finish_action(self.store, row_id, {"status": status, "error": detail}, self.clock())
             log.warning("reorder_failed", panel=self.panel, order=order.order_id, error=detail)
             return {**result, "status": status, "error": detail, "cause": cause}
+        # The new order's ID first in the log, then on its action row (still
+        # Sending), before the record that tracks it: a stop past its bound
+        # that ends the process meanwhile (a write waiting for another's
+        # lock) left it named nowhere. At warning when stopping: may be cut.
+        (log.warning if self.stop.is_set() else log.info)(
+            "reorder_answered", panel=self.panel, order=order.order_id, new_order=new_id
+        )
         row = {"panel": self.panel, "order_id": order.order_id, **fields, "each": plan.each}
         row.update(runs=plan.runs, interval=plan.interval)  # tracked as drip-feed, as add does
         try:
+            sql.finish_action(self.store, row_id, {"new_order_id": new_id}, self.clock())
             # The same-url check in the transaction that tracks it: another
             # entry's add or re-order answered the same ID cannot slip between.
             placed = sql.record_placed(
@@ -141,9 +149,9 @@ class ReorderOne(PanelActions):
             # counts as sent and spent; the tracked order is left as it was.
             unknown = OutcomeUnknownError.already_tracked(new_id, panel=self.panel, on=elsewhere)
             detail = unknown.detail
-            sql.finish_action(
-                self.store, row_id, {"status": UNKNOWN, "error": detail}, self.clock()
-            )
+            # No new order: its row names none (the ID noted on it taken back).
+            settled = {"status": UNKNOWN, "error": detail, "new_order_id": None}
+            sql.finish_action(self.store, row_id, settled, self.clock())
             log.warning(
                 "reorder_answer_already_tracked",
                 panel=self.panel,
