@@ -250,8 +250,9 @@ def cancel(
         try:
             record_cancels(store, name, kept, utcnow())
         except (Exception, KeyboardInterrupt) as exc:  # the panel's answers said, not lost
-            for order_id, result, raw in answered:
-                _show(order_id, result, raw, index, follows="not recorded" * (result == ACCEPTED))
+            for oid, result, raw in answered:  # as below, an accepted one's note aside
+                said = "not recorded" * (result == ACCEPTED)
+                _show(oid, result, raw, index, codes.get(oid), oid in unanswered, oid in cut, said)
             left = len(ids) - len(results) - len(answered)  # never sent
             stopped = isinstance(exc, KeyboardInterrupt)
             fail(unrecorded(kept, exc, left), EXIT_INTERRUPTED if stopped else EXIT_FAILED)
