@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.cli.render import layout_of, row_in_list, safe_text, table, with_reason
 from tracker.cli.screen import Columns, Screen, moment
-from tracker.rules.delivery import delivered, total_quantity
+from tracker.rules.delivery import DELIVERING, delivered, total_quantity
 from tracker.rules.money import charge_or_none
 from tracker.rules.not_answering import NOT_ANSWERING, key_fix, key_place, not_answering_said
 from tracker.store.listing import BY_PANEL, BY_USER
@@ -94,16 +94,63 @@ def with_untracked(
         yield row
 
 
-def with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+class Unsized:
+    """The orders a table showed whose delivery started but whose quantity
+    the database lacks (tracked without ``--quantity``: a panel's status
+    never says it), so DELIVERED cannot be worked out: counted, the first
+    few named, for the note saying why and what fills it in."""
+
+    NAMED = 3
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.ids: list[int] = []
+        self.panels: set[str] = set()
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Count ``row`` (an order row as :func:`with_delivered` reads it,
+        delivering, its DELIVERED unknown) if its quantity is unknown."""
+        if total_quantity(row["quantity"], row.get("runs")) is not None:
+            return  # a remains that is no delivery figure: not the quantity's fault
+        self.count += 1
+        self.panels.add(str(row["panel"]))
+        if len(self.ids) < self.NAMED:
+            self.ids.append(row["order_id"])
+
+    def note(self, configured: Sequence[str]) -> str | None:
+        """Return the note on stderr (None when every such order had its
+        quantity); ``--panel`` named unless the one ``configured`` panel
+        holds them all, as ``track`` then needs it."""
+        if not self.count:
+            return None
+        one = self.count == 1
+        more = f" and {self.count - len(self.ids)} more" if self.count > len(self.ids) else ""
+        ids = ", ".join(map(str, self.ids)) + more
+        panel = next(iter(self.panels)) if len(self.panels) == 1 else "NAME"
+        flag = "" if [panel] == list(configured) else f" --panel {panel}"
+        order = str(self.ids[0]) if one else "ID"
+        return safe_text(
+            f"(DELIVERED unknown for order{'s' * (not one)} {ids}: tracked without "
+            f"{'its' if one else 'their'} quantity, which a panel's status never says; "
+            f"smm-tracker track{flag} {order} --quantity Q fills it in)"
+        )
+
+
+def with_delivered(
+    rows: Iterable[dict[str, Any]], unsized: Unsized | None = None
+) -> Iterator[dict[str, Any]]:
     """Given order rows as :func:`with_untracked` marks them, yield each as the
     table shows it: DELIVERED worked out, the charge as money, a stalled
-    ETA marked "(stalled)", the status with the panel's reason."""
+    ETA marked "(stalled)", the status with the panel's reason. ``unsized``
+    counts those whose delivery started but whose quantity is unknown."""
     for row in rows:
         # Only once delivery started, of the whole order (drip-feed: runs x quantity).
         status = row.get("stored_status", row["status"])  # "In progress (untracked: ...)"
         done = delivered(status, row["quantity"], row.get("runs"), row["remains"])
         if done is not None:
             row["delivered"] = f"{done}/{total_quantity(row['quantity'], row.get('runs'))}"
+        elif unsized is not None and status in DELIVERING and row["remains"] is not None:
+            unsized.add(row)  # counted if its quantity is what is missing
         row["charge"] = charge_or_none(row["charge"])  # 12345.67, not 12345.7 (%.6g)
         if row.get("stalled_at"):
             row["eta"] = f"{row['eta'] or '-'} (stalled)"

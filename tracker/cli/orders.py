@@ -16,6 +16,7 @@ from tracker.cli.bounds import POSITIVE
 from tracker.cli.database import database_option
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
 from tracker.cli.listing import (
+    Unsized,
     json_array,
     key_places,
     order_rows,
@@ -130,7 +131,8 @@ def orders(
     # When capped, one row more than is shown tells whether any were left out.
     rows = with_untracked(listed(TABLE_LIMIT + 1 if capped else limit), in_status=True)
     printed = False
-    shown = with_delivered(islice(rows, TABLE_LIMIT) if capped else rows)
+    unsized = Unsized()  # DELIVERED unknown: no quantity stored (said under the table)
+    shown = with_delivered(islice(rows, TABLE_LIMIT) if capped else rows, unsized)
     screen, notes = stdout_screen(), stderr_screen()
     # A longer listing on a terminal is read twice: its layout, then its rows.
     again = partial(order_rows, listed, limit)
@@ -154,6 +156,8 @@ def orders(
         )
     elif capped and next(rows, None) is not None:
         lines.append(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)")
+    if (unknown := unsized.note([p.name for p in config.panels])) is not None:
+        lines.append(unknown)
     failing = failing_panels(store, name)
     calls = failing_calls(store, name)  # every call failing, panel_unreachable not open yet
     left_out = _left_out(config, store, name)
