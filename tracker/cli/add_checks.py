@@ -9,6 +9,7 @@ or wrong). Nothing is stored for a refused add, its key left unclaimed."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from tracker.cli.main import EXIT_USAGE, fail
@@ -16,6 +17,19 @@ from tracker.cli.main import EXIT_USAGE, fail
 if TYPE_CHECKING:
     from tracker.panel.order_fields import ServiceFacts
     from tracker.store.orders import Store
+
+_BOUND = r"(?:min|max)(?:imum|imal)?"
+# A panel's refusal of a quantity outside the service's range, in the words
+# panels use: "neworder.error.min_quantity", "Quantity less than minimal
+# 100", "Minimum quantity for this service is 50", "Quantity must be between
+# 100 and 5000"; never "Not enough funds" nor "Incorrect service ID".
+QUANTITY_BOUND = re.compile(
+    rf"{_BOUND}[\s_.-]*(?:order[\s_.-]*)?(?:quantity|qty)|"
+    rf"\b(?:quantity|qty)\b.{{0,40}}?(?:\b{_BOUND}\b|\b(?:less|more|greater|fewer|lower|"
+    r"higher|below|above|between|range|exceeds?|at least|at most)\b|too (?:low|high|small|"
+    rf"large|big))|\b{_BOUND}\b.{{0,30}}?\bquantity\b",
+    re.IGNORECASE,
+)
 
 
 def refuse_before_sending(
@@ -68,3 +82,24 @@ def _facts(service: int, row: dict[str, Any] | None) -> ServiceFacts | None:
         return None
     dripfeed = bool(row["dripfeed"]) if row["dripfeed_listed"] else None
     return ServiceFacts(service, row["type"], row["min"], row["max"], dripfeed)
+
+
+def unsynced_bound_hint(store: Store, panel: str, refusal: str) -> str | None:
+    """Given ``panel``'s refusal of an order, return what makes ``add`` check
+    a quantity's range before sending when the refusal reads as the range's
+    and no service of ``panel`` was ever synced (the checks above had
+    nothing to go by); None otherwise."""
+    from tracker.errors import StoreError
+    from tracker.store.refills import has_services
+
+    if QUANTITY_BOUND.search(refusal) is None:
+        return None
+    try:
+        if has_services(store, panel):
+            return None
+    except StoreError:  # a hint unread is no failure: the refusal is said all the same
+        return None
+    return (
+        f"no service of {panel} synced yet: smm-tracker services --refresh lists each "
+        "service's minimum and maximum, which add then checks before sending"
+    )
