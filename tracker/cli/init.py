@@ -59,7 +59,7 @@ def init(path: Path) -> None:
         fail(f"cannot write {shown}: {exc.strerror}", EXIT_FAILED)
     said = safe_text(shown)  # escaped, as every error line says a path
     then = "smm-tracker doctor" if _read_by_default(path) else _doctor_of(shown)
-    click.echo(f"wrote {said}: set the panel's url and key, then run: {then}")
+    click.echo(_wrote(f"wrote {said}: set the panel's url and key, then run:", then))
     end_if_stopped(hold)  # said written first: whole, no `init` again refused
 
 
@@ -89,6 +89,20 @@ def _read_by_default(path: Path) -> bool:
         return os.path.samefile(find_config_path(None, os.environ), path)
     except (ConfigError, OSError):
         return False
+
+
+def _wrote(said: str, then: str) -> str:
+    """Given what was written and the command to run next, return the line
+    saying both; on a terminal too narrow for it, the command on a line of
+    its own, whole (to paste), the rest wrapped at its words."""
+    from tracker.cli.cells import on_screen
+    from tracker.cli.screen import fitted, stdout_screen
+
+    line = f"{said} {then}"
+    screen = stdout_screen()
+    if screen is None or on_screen(line) <= screen.width:
+        return line  # piped: one line, as scripts read it
+    return f"{fitted(said, screen)}\n  {then}"
 
 
 def _doctor_of(path: Path) -> str:
