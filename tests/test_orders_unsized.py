@@ -70,3 +70,10 @@ def test_several_are_counted_and_their_panel_named_when_several_are_configured(
         "quantity, which a panel's status never says; smm-tracker track --panel spare ID "
         "--quantity Q fills it in)\n"
     )
+
+
+def test_tracks_help_says_what_quantity_is_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    cli = cli_in(tmp_path, monkeypatch, None)
+    said = " ".join(cli("track", "--help").stdout.split())
+    quantity = "Quantity ordered (per run), which no panel's status says: DELIVERED needs it"
+    assert f"--quantity INTEGER RANGE {quantity}" in said

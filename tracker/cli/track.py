@@ -40,7 +40,11 @@ _SHOWN = 10  # resumed orders and differences named one by one
     help="Service ID: its refill flag decides automatic refills; re-orders need it.",
 )
 @click.option("--link", help="Link the order was placed for.")
-@click.option("--quantity", type=POSITIVE, help="Quantity ordered (per run).")
+@click.option(
+    "--quantity",
+    type=POSITIVE,
+    help="Quantity ordered (per run), which no panel's status says: DELIVERED needs it.",
+)
 @click.option("--runs", type=POSITIVE, help="Drip-feed: number of runs.")
 @click.option("--interval", type=POSITIVE, help="Drip-feed: minutes between runs.")
 @click.option(
