@@ -84,7 +84,7 @@ def claim_or_end(
         fail(f"{exc}; nothing sent")
     if earlier is None:
         if not_placed:  # a fresh key: nothing to release, sent as any first add
-            click.echo(f"note: idempotency key {shown} was not used: sent as a first add", err=True)
+            _note(f"note: idempotency key {shown} was not used: sent as a first add")
         return mine
     if earlier.request != asked:
         fail(
@@ -94,10 +94,10 @@ def claim_or_end(
         )
     why = safe_text(outcome_cause(earlier.error or "interrupted before its answer was stored"))
     if claimed:
-        click.echo(
-            f"note: idempotency key {shown}: the add at {earlier.at}, outcome unknown ({why}), "
-            "released as not placed, as you said; sending this one",
-            err=True,
+        _note(
+            f"note: idempotency key {shown}: the add at ",
+            earlier.at,
+            f", outcome unknown ({why}), released as not placed, as you said; sending this one",
         )
         return mine
     if earlier.status == idempotency.PLACED and earlier.order_id is not None:
@@ -107,10 +107,10 @@ def claim_or_end(
                 f"{earlier.at}; nothing sent",
                 EXIT_USAGE,
             )
-        click.echo(
-            f"note: already placed under idempotency key {shown} at {earlier.at}: "
-            f"order {earlier.order_id}; nothing sent",
-            err=True,
+        _note(
+            f"note: already placed under idempotency key {shown} at ",
+            earlier.at,
+            f": order {earlier.order_id}; nothing sent",
         )
         print_placed(earlier.order_id)
         raise SystemExit(0)
@@ -133,6 +133,17 @@ def claim_or_end(
         "not placed, run this add again with --not-placed",
         EXIT_FAILED,
     )
+
+
+def _note(head: str, at: str | None = None, tail: str = "") -> None:
+    """Say ``head``, the stored moment ``at`` and ``tail`` on stderr; on a
+    terminal the moment short ("08:23 UTC") and the line wrapped at its
+    words, as the other notes; piped, one line, the moment as stored."""
+    from tracker.cli.screen import fitted, moment, stderr_screen
+
+    screen = stderr_screen()
+    said = head + (moment(at, screen) if at is not None else "") + tail
+    click.echo(fitted(said, screen), err=True)
 
 
 def _wait_for_it(
