@@ -100,7 +100,7 @@ def test_a_status_saying_the_order_does_not_exist_reads_as_that_error(
         assert found[IN_WORDS] == found[AS_ERROR] == (None, None, words, 1, 1, None, None, 1)
         listed = {r["order_id"]: r for r in json.loads(cli("orders", "--json").output)}
         assert listed[IN_WORDS]["status"] is None and listed[IN_WORDS]["error"] == words
-        lines = {int(line.split()[1]): line for line in cli("orders").output.splitlines()[1:]}
+        lines = {int(line.split()[1]): line for line in cli("orders").stdout.splitlines()[1:]}
         assert words in lines[IN_WORDS]
         assert lines[IN_WORDS].replace(str(IN_WORDS), str(AS_ERROR)) == lines[AS_ERROR]
         # Past unknown_give_up: given up with one order_lost alert naming it.
