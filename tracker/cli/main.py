@@ -51,11 +51,10 @@ def fail(message: str, code: int = EXIT_FAILED, details: Sequence[str] = ()) -> 
     again raised a NameError, a traceback instead of this line. Should even
     the small modules it asks for fail so, the line is escaped by ``repr``."""
     lines = [f"smm-tracker: {message}", *(f"  {detail}" for detail in details)]
-    try:
-        from tracker.terminal import escape_controls, is_journal  # on the way out: --version
+    try:  # on a terminal wrapped at its words, as the notes are
+        from tracker.cli.screen import error_text  # on the way out: --version
 
-        mark = "<3>" if is_journal(sys.stderr) else ""
-        text = "\n".join(mark + escape_controls(redact_text(line)) for line in lines)
+        text = error_text([redact_text(line) for line in lines])
     except Exception:  # a module half-loaded by a stop (see above): no traceback even so
         text = "\n".join(repr(redact_text(line))[1:-1] for line in lines)
     click.echo(text, err=True)

@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -82,6 +82,23 @@ def stderr_is_terminal() -> bool:
         return sys.stderr is not None and sys.stderr.isatty()
     except ValueError:  # closed
         return False
+
+
+def error_text(lines: Sequence[str]) -> str:
+    """Given an error's lines as :func:`tracker.cli.main.fail` says them (the
+    first, then its details indented), return the text it writes on stderr:
+    every control character escaped; into the journal each line an error's
+    (``<3>``: ``journalctl -p err`` shows it); on a terminal each wrapped at
+    its words to its width, as the notes, under its own indent; else (a
+    pipe, a file, cron's mail) one line each, as scripts and logs read them."""
+    from tracker.terminal import escape_controls, is_journal
+
+    mark = "<3>" if is_journal(sys.stderr) else ""
+    screen = None if mark else stderr_screen()
+    said = [escape_controls(line) for line in lines]
+    return "\n".join(
+        mark + fitted(line, screen, len(line) - len(line.lstrip()) + 2) for line in said
+    )
 
 
 # How much of a time a column shows: the minute; the second (two moments
