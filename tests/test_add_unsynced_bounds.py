@@ -2,7 +2,9 @@
 the panel's refusal was all it said (`neworder.error.min_quantity`), the
 local range check having nothing to go by. When the refusal reads as the
 range's and no service is stored yet, a hint names `services --refresh`,
-after which `add` checks the range before sending."""
+after which `add` checks the range before sending. A service ID the panel
+refuses (a typo: `Incorrect service ID`) names where the services are
+listed, and says it is not among those synced."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 from simconfig import cli_in, sim_config
 
 from tracker.cli.add_checks import QUANTITY_BOUND
-from tracker.sim.catalogue import SERVICE_FOLLOWERS
+from tracker.sim.catalogue import SERVICE_FOLLOWERS, SERVICE_VIEWS
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-Unsynced7Bounds4"
@@ -48,11 +50,30 @@ def test_a_refused_quantity_before_any_sync_names_services_refresh(sim, quantity
     assert panel.calls["add"] == 1
 
 
+def test_a_refused_service_id_names_where_the_services_are_listed(sim):
+    panel, cli = sim
+    args = ["add", "--service", "999", "--link", LINK, "--quantity", "100"]
+    unsynced = cli(*args)
+    assert unsynced.exit_code == 1, unsynced.output
+    assert unsynced.stderr.endswith(
+        "; smm-tracker services --refresh lists sim's services and their IDs\n"
+    )
+    assert cli("services", "--refresh").exit_code == 0
+    synced = cli(*args)
+    assert synced.exit_code == 1, synced.output
+    assert synced.stderr.endswith(
+        "; service 999 is not among sim's services as last synced (smm-tracker services "
+        "lists them, --refresh updates them)\n"
+    )
+    assert synced.stderr.count("\n") == 1 and panel.calls["add"] == 2
+
+
 def test_other_refusals_get_no_such_hint(sim):
     panel, cli = sim
-    result = cli("add", "--service", "999", "--link", LINK, "--quantity", "100")
+    args = ["--service", str(SERVICE_VIEWS), "--link", LINK, "--quantity", "1000"]
+    result = cli("add", *args, "--runs", "1", "--interval", "5")  # the panel: Incorrect request
     assert result.exit_code == 1, result.output
-    assert "services --refresh lists" not in result.stderr
+    assert result.stderr.endswith("; no order placed\n")
 
 
 @pytest.mark.parametrize(

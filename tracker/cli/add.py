@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tracker.cli.add_checks import refuse_before_sending, unsynced_bound_hint
+from tracker.cli.add_checks import catalogue_hint, refuse_before_sending
 from tracker.cli.bounds import POSITIVE
 from tracker.cli.claims import (
     agreed,
@@ -238,7 +238,7 @@ def add(
             place = key_place(index, panel_config.key_field, panel_config.key_source)
             hint = refused_key_hint(place)
         if hint is None and not isinstance(exc, (OutcomeUnknownError, TransientError)):
-            hint = unsynced_bound_hint(store, panel_config.name, exc.detail)  # min/max
+            hint = catalogue_hint(store, panel_config.name, service, exc.detail)  # as synced
         told = f"{told}; {hint}" if hint else told
         fail(safe_text(_and(told, mine, gone)))  # the panel's words: escaped
     except KeyboardInterrupt:  # a second Ctrl-C: the order may exist, untracked

@@ -30,6 +30,8 @@ QUANTITY_BOUND = re.compile(
     rf"large|big))|\b{_BOUND}\b.{{0,30}}?\bquantity\b",
     re.IGNORECASE,
 )
+# A refusal naming the service: "Incorrect service ID", "error.incorrect_service_id".
+SERVICE_WORD = re.compile(r"(?<![a-z])service", re.IGNORECASE)
 
 
 def refuse_before_sending(
@@ -84,22 +86,33 @@ def _facts(service: int, row: dict[str, Any] | None) -> ServiceFacts | None:
     return ServiceFacts(service, row["type"], row["min"], row["max"], dripfeed)
 
 
-def unsynced_bound_hint(store: Store, panel: str, refusal: str) -> str | None:
-    """Given ``panel``'s refusal of an order, return what makes ``add`` check
-    a quantity's range before sending when the refusal reads as the range's
-    and no service of ``panel`` was ever synced (the checks above had
-    nothing to go by); None otherwise."""
+def catalogue_hint(store: Store, panel: str, service: int, refusal: str) -> str | None:
+    """Given ``panel``'s refusal of an order of ``service``, return what the
+    synced catalogue tells of it: no service of ``panel`` ever synced, a
+    refusal reading as the quantity's range, what makes ``add`` check it
+    before sending; one reading as the service's, ``service`` not among
+    those synced, where they are listed. None otherwise."""
     from tracker.errors import StoreError
-    from tracker.store.refills import has_services
+    from tracker.store.refills import has_services, service_row
 
-    if QUANTITY_BOUND.search(refusal) is None:
+    bound = QUANTITY_BOUND.search(refusal) is not None
+    if not bound and SERVICE_WORD.search(refusal) is None:
         return None
     try:
-        if has_services(store, panel):
-            return None
+        synced = has_services(store, panel)
+        listed = synced and service_row(store, panel, service) is not None
     except StoreError:  # a hint unread is no failure: the refusal is said all the same
         return None
+    if bound and not synced:
+        return (
+            f"no service of {panel} synced yet: smm-tracker services --refresh lists each "
+            "service's minimum and maximum, which add then checks before sending"
+        )
+    if bound or listed:
+        return None
+    if not synced:
+        return f"smm-tracker services --refresh lists {panel}'s services and their IDs"
     return (
-        f"no service of {panel} synced yet: smm-tracker services --refresh lists each "
-        "service's minimum and maximum, which add then checks before sending"
+        f"service {service} is not among {panel}'s services as last synced (smm-tracker "
+        "services lists them, --refresh updates them)"
     )
