@@ -41,7 +41,7 @@ def test_a_float_a_panel_computed_is_read_as_the_amount_it_meant(tmp_path, monke
         assert cli("track", *answer).exit_code == 0
         assert cli("run", "--once").exit_code == 0
         listed = json.loads(cli("orders", "--json").output)
-        table = cli("orders").output
+        table = cli("orders").stdout  # the rows (a note may follow on stderr)
         balance = cli("balance").output
         balance_json = json.loads(cli("balance", "--json").output)
     assert {o["order_id"]: o["charge"] for o in listed} == {1: 0.3, 2: 0.08011655652}
@@ -63,7 +63,7 @@ def test_charges_are_shown_to_the_cent_never_cut_to_six_digits(tmp_path, monkeyp
         cli = cli_in(tmp_path, monkeypatch, sim_config(server.url), env={"SIM_KEY": KEY})
         assert cli("track", *answer).exit_code == 0
         run = cli("run", "--once")
-        table = cli("orders").output
+        table = cli("orders").stdout  # the rows (a note may follow on stderr)
         history = cli("history", "2").output
         alerts = cli("alerts").output
     assert run.exit_code == 0, run.output
