@@ -60,6 +60,24 @@ def test_the_line_names_both_files_by_their_full_path(backup, tmp_path):
     assert f"backed up {tmp_path / 't.db'} to {tmp_path / 'copy.db'}: " in result.output
 
 
+def test_the_line_on_a_terminal_is_wrapped_at_its_words(backup, tmp_path, monkeypatch):
+    # 97 columns on an 80-column terminal for a database two folders deep:
+    # the terminal broke a path inside it. Piped, one line (scripts, cron).
+    from tracker.cli import screen
+
+    piped = backup("piped.db")
+    assert piped.stdout.count("\n") == 1, piped.stdout
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setattr(screen, "stdout_is_terminal", lambda: True)
+    result = backup("copy.db")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) > 1 and all(len(line) <= 60 for line in lines), lines
+    said = "".join(lines).replace(" ", "")  # every character kept
+    assert said.startswith(f"backedup{tmp_path / 't.db'}to{tmp_path / 'copy.db'}:")
+    assert said.endswith("3orders,0transitions;integrityok")
+
+
 def test_a_backup_of_one_order_says_one_order(backup, tmp_path):
     # "1 orders, 0 transitions".
     store = Store(tmp_path / "t.db")

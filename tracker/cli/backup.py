@@ -10,6 +10,7 @@ import click
 from tracker.cli.file_args import FileToWrite
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import safe_text
+from tracker.cli.screen import fitted, stderr_screen, stdout_screen
 from tracker.rules.counts import counted
 from tracker.store.backup import backup as backup_database
 from tracker.store.backup import destination_problem, own_file_problem
@@ -49,11 +50,14 @@ def backup(ctx: Context, dest: Path, force: bool) -> None:
     # Both in full, as every error line: a copy named "copy.db" said nothing of
     # the directory the command ran in.
     source, copy = safe_text(database.path), safe_text(os.path.abspath(done.path))
-    click.echo(
+    said = (
         f"backed up {source} to {copy}: {done.size / 1e6:.1f} MB, "
         f"{counted(done.orders, 'order')}, {counted(done.transitions, 'transition')}; "
         "integrity ok"
     )
+    click.echo(fitted(said, stdout_screen()))  # on a terminal wrapped at its words
     for orphan in orphans(database.path):  # made all the same: the file there is whole
         said = safe_text(orphan_words(orphan, database.path))
-        click.echo(f"warning: not in the copy, left as it is: {said}", err=True)
+        click.echo(
+            fitted(f"warning: not in the copy, left as it is: {said}", stderr_screen()), err=True
+        )
