@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tracker.errors import AuthError, BadAnswerError, MisfiledAnswerError
+from tracker.errors import AuthError, BadAnswerError, MisfiledAnswerError, PanelError
 from tracker.panel import values
 from tracker.panel.bare import is_status_word
 from tracker.panel.ids import to_id
@@ -65,7 +65,24 @@ def parse_refill_status_single(refill_id: str, data: Any) -> RefillStatus:
         raise MisfiledAnswerError(f"answered refill {said} when asked for refill {refill_id}")
     if message is not None:
         return RefillStatus(refill_id=refill_id, error=message)
+    if isinstance(data, list) or (isinstance(data, dict) and data.get("status") is None):
+        listed = _many_shaped(refill_id, data)
+        if listed is not None:
+            return listed
     return _refill_status(refill_id, _expect_dict(data, "refill_status").get("status"))
+
+
+def _many_shaped(refill_id: str, data: Any) -> RefillStatus | None:
+    """Given an answer to ``refill=`` with no status of its own, return the
+    asked refill's status when it is shaped as the answer to ``refills=`` is
+    (``{"7": {"status": ...}}``, ``[{"refill": 7, "status": ...}]``: a script
+    reading both fields into one list of IDs) and gives the asked refill a
+    status; None for any other (another refill's, an error in the item)."""
+    try:
+        found = parse_refill_status_multi([refill_id], data)
+    except PanelError:
+        return None
+    return next((item for item in found if item.status is not None), None)
 
 
 def _refill_shown(value: Any) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.errors import BadAnswerError, MisfiledAnswerError
+from tracker.errors import BadAnswerError, MisfiledAnswerError, PanelError
 from tracker.panel.bare import as_error, is_status_word
 from tracker.panel.ids import id_shown
 from tracker.panel.models import OrderStatus
@@ -29,6 +29,7 @@ from tracker.panel.parse import (
     _says_nothing,
     came_back,
     parse_order_status,
+    parse_status_multi,
 )
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
 from tracker.panel.values import short
@@ -48,10 +49,30 @@ def parse_status_single(order_id: int, data: Any) -> OrderStatus:
     if message is None or not is_key_refusal(message):
         _check_named(order_id, data)
     raise_for_error(data)  # past it, the check above ran: no key refusal
+    listed = _many_shaped(order_id, data) if isinstance(data, list) else None
+    if listed is not None:
+        return listed
     result = parse_order_status(order_id, _expect_dict(data, "status"))
     if _says_nothing(result):  # {} or {"status": ""}: a broken answer, not the order's news
-        raise BadAnswerError(f"status answered without a status: {short(data, 80)}")
+        read = _many_shaped(order_id, data)
+        if read is None:
+            raise BadAnswerError(f"status answered without a status: {short(data, 80)}")
+        return read
     return result
+
+
+def _many_shaped(order_id: int, data: Any) -> OrderStatus | None:
+    """Given an answer to ``order=`` that says nothing as one order's item, return
+    the asked order's status when it is shaped as the answer to ``orders=`` is
+    (``{"78": {...}}``, ``[{"order": 78, ...}]``: a script reading both fields
+    into one list of IDs) and gives the asked order a status; None for any
+    other (another order's, an error in the item: no witness judged it).
+    Read by the ``orders=`` parser, every check of it made."""
+    try:
+        item = parse_status_multi([order_id], data).get(order_id)
+    except PanelError:
+        return None
+    return item if item is not None and item.status is not None else None
 
 
 def _check_named(order_id: int, data: Any) -> None:
