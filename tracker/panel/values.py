@@ -162,18 +162,18 @@ def is_absurd(value: Any) -> bool:
 @cache
 def _grouped() -> tuple[re.Pattern[str], ...]:
     """Return the patterns of numbers written with commas or spaces: thousands
-    grouped by a space (PHP's number_format(x, 2, ',', ' '), the Russian and
-    French way: "1 250,50"; a no-break or thin space too), that space, points
-    before a decimal comma ("1.250,50"), thousands by commas (a first group
-    of 0, "0,250", is never thousands: only a decimal comma writes it), a
-    decimal comma."""
+    grouped by a space (PHP's number_format(x, 2, ',', ' '): "1 250,50"; a
+    no-break or thin space, or de_CH's apostrophe "1'234.56", too), that
+    space, points before a decimal comma ("1.250,50"), thousands by commas
+    (never after a first group of 0, "0,250": a decimal comma writes it; or
+    en_IN's lakh and crore, "1,23,456"), a decimal comma."""
     return tuple(
         re.compile(pattern)
         for pattern in (
-            r"[+-]?[1-9]\d{0,2}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?",
-            r"[ \u00a0\u202f\u2009]",
+            r"[+-]?[1-9]\d{0,2}(?:[ \u00a0\u202f\u2009'\u2019]\d{3})+(?:[.,]\d+)?",
+            r"[ \u00a0\u202f\u2009'\u2019]",
             r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+,\d+",
-            r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?",
+            r"[+-]?(?:[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d?(?:,\d\d)+,\d{3})(?:\.\d*)?",
             r"[+-]?\d*,\d+",
         )
     )
@@ -190,7 +190,7 @@ def _without_commas(text: str) -> str:
     spaces ("1 250,50", "1 250.50") or by points before a decimal comma
     ("1.250,50") are 1250.5: they failed every balance check of a panel
     writing its balance so."""
-    if "," not in text and " " not in text and text.isascii():
+    if "," not in text and " " not in text and "'" not in text and text.isascii():
         return text  # "0.27819", "100": every number of most answers, read as is
     spaced, group_space, pointed, thousands, decimal_comma = _grouped()
     if spaced.fullmatch(text):
