@@ -81,7 +81,15 @@ FAULT_PATTERNS = (
     # Its database's connection ("Database connection failed", "MySQL server
     # has gone away", "Lost connection to MySQL server").
     r"\b(?:database|db|mysqli?|sql|redis) (?:connection|server)\b|"
-    r"\bconnection (?:to|with) (?:the )?(?:database|db|mysqli?|sql|redis)\b"
+    r"\bconnection (?:to|with) (?:the )?(?:database|db|mysqli?|sql|redis)\b|"
+    # The script's own runtime error, as its error or shutdown handler writes
+    # it ($e->getMessage(), error_get_last()), without "Fatal error:": it died
+    # part-way, maybe after its INSERT; or its call to its provider timed out.
+    r"maximum execution time|allowed memory size|\bcall to (?:a member|undefined) |"
+    r"(?:trying to access|cannot access) (?:array )?offset|\battempt to (?:read|assign) property|"
+    r"\bundefined (?:array key|index|offset|variable|property|constant)\b|"
+    r"division by zero|unsupported operand types|\bmust be of type\b|"
+    r"\bcurl error \d+|\boperation timed out\b|\bgateway time-?out\b"
 )
 
 # Words that plainly refuse a request ("Incorrect order ID", "Order not eligible
