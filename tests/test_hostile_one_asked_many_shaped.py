@@ -10,7 +10,10 @@ A refill so answered was held open for ever: keyed, with "no refill status:
 the answer has no status field" and every run green (its order's next
 refill held back behind it); as a list, the refill job failed at every run.
 An order left out of a multi answer, then so answered alone, was left
-unsettled at every poll ("status answered without a status"). Such an answer
+unsettled at every poll ("status answered without a status"). A refill
+request (``refill`` with ``order=``) so answered, ``[{"order": 5, "refill":
+55}]``, was stored Unknown: counted toward the cooldown, never followed.
+Such an answer
 is now read as the call about many reads it, for the one ID asked: a status
 for that ID is its status; anything else stays what it was (an answer about
 another ID is no news of this one)."""
@@ -131,3 +134,63 @@ def test_an_order_answered_alone_in_the_many_shape_with_no_status_of_its_own_sta
     assert run.exit_code == 1
     rows = _rows(tmp_path, "SELECT order_id, status, polling, error FROM orders ORDER BY 1")
     assert rows == [(123, "In progress", 1, None), (124, None, 1, None)]
+
+
+def _ask_refill(tmp_path: Any, monkeypatch: Any, answer: Any) -> Any:
+    """Ask a refill of order 5 (``refill`` with ``order=5``), answered
+    ``answer``; return the command."""
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (_, replies, cli):
+        replies["status"] = json_reply({"5": DONE})
+        replies["refill"] = json_reply(answer)
+        assert cli("track", "5").exit_code == 0
+        return cli("refill", "5")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [{"order": 5, "refill": 55}],
+        [{"order": "5", "refill": "55"}],
+        {"5": {"refill": 55}},
+        {"5": {"order": 5, "refill": "55"}},
+    ],
+)
+def test_a_refill_request_answered_in_the_many_shape_is_followed(tmp_path, monkeypatch, answer):
+    # Was "Unknown" (no usable refill ID): counted toward the cooldown, never
+    # followed, its outcome never learned.
+    asked = _ask_refill(tmp_path, monkeypatch, answer)
+    assert asked.exit_code == 0, asked.output
+    assert "refill 55 requested for order 5" in asked.output
+    assert _rows(tmp_path, "SELECT order_id, refill_id, status FROM refills") == [
+        (5, "55", "Pending")
+    ]
+
+
+def test_a_refill_refused_in_the_many_shape_is_refused(tmp_path, monkeypatch):
+    answer = [{"order": 5, "refill": {"error": "Refill is disabled for this service"}}]
+    asked = _ask_refill(tmp_path, monkeypatch, answer)
+    assert asked.exit_code == 1
+    assert "the panel refused the refill: Refill is disabled for this service" in asked.output
+    assert _rows(tmp_path, "SELECT status FROM refills") == [("Refused",)]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [{"order": 6, "refill": 55}],
+        {"6": {"refill": 55}},
+        [{"order": 5, "refill": 55}, {"order": 6, "refill": 55}],
+        [{"order": 5, "refill": {"error": "SQLSTATE[HY000] [2002] Connection refused"}}],
+        [{"order": 5, "refill": {"error": "Too many requests"}}],
+        [{"order": 5, "refill": {"error": "Invalid API key"}}],
+    ],
+)
+def test_a_refill_request_answered_in_the_many_shape_for_no_one_order_is_unknown(
+    tmp_path, monkeypatch, answer
+):
+    # Another order's refill, one refill ID given to two orders, the panel's
+    # server failing: the refill may exist, whose it is cannot be told.
+    asked = _ask_refill(tmp_path, monkeypatch, answer)
+    assert asked.exit_code == 1
+    assert "may have reached the panel" in asked.output, asked.output
+    assert _rows(tmp_path, "SELECT refill_id, status FROM refills") == [(None, "Unknown")]

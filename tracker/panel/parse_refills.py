@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tracker.errors import AuthError, BadAnswerError, NoOrderNamedError
+from tracker.errors import AuthError, BadAnswerError, NoOrderNamedError, PanelError
 from tracker.panel import values
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id, to_id
 from tracker.panel.json_decoder import Twice
@@ -24,6 +24,7 @@ from tracker.panel.refusals import (
     answer_status,
     error_names_refill,
     error_text,
+    is_busy,
     is_key_refusal,
     is_panel_fault,
     raise_for_error,
@@ -84,11 +85,34 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
     message = error_text(data)
     if message is not None and is_key_refusal(message) and to_id(data.get("refill")) is None:
         raise AuthError(message)
+    if isinstance(data, list) or (isinstance(data, dict) and not {"refill", "error"} & set(data)):
+        listed = _many_shaped(order_id, data)
+        if listed is not None:
+            return listed
     named = named_id(_expect_dict(data, "refill").get("order"))  # "+78": another order
     if named is not None and named != order_id:  # another order's answer: which was refilled?
         why = f"answered for order {id_shown(data.get('order'))}: {values.shown(data)}"
         return RefillRequest(order_id=order_id, error=why, unknown=True)
     return _refill_answer(order_id, data)
+
+
+def _many_shaped(order_id: int, data: Any) -> RefillRequest | None:
+    """Given an answer to ``refill`` with ``order=`` that has no ``refill`` or
+    ``error`` of its own, return the asked order's refill when it is shaped
+    as the answer to ``orders=`` is (``[{"order": 78, "refill": 5}]``,
+    ``{"78": {"refill": 5}}``: a script reading both fields into one list of
+    IDs) and the multi reading of it is sure (a refill ID, or a plain
+    refusal of the order's, not of the key nor the panel busy); None for
+    any other (the refill unknown, as before)."""
+    try:
+        found = parse_refill_multi([order_id], data)
+    except PanelError:
+        return None
+    mine = [item for item in found if item.order_id == order_id]
+    if len(mine) != 1 or mine[0].unknown:
+        return None
+    error = mine[0].error
+    return None if error and (is_key_refusal(error) or is_busy(error)) else mine[0]
 
 
 def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillRequest]:
