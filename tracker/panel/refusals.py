@@ -52,10 +52,22 @@ def _found(pattern: str, message: str) -> bool:
 
 
 def error_text(value: Any) -> str | None:
-    """Given an answer item, return the panel's error text (its words) if the item is an error."""
-    if isinstance(value, dict) and "error" in value and value["error"] not in (None, "", False):
+    """Given an answer item, return the panel's error text (its words) if the
+    item is an error. An ``error`` holding no error is none: null, false, 0,
+    an empty list or object (``json_encode`` of no errors collected), blank
+    text, or PHP's text for false and null ("0", "false", "null")."""
+    if isinstance(value, dict) and "error" in value and not _no_error(value["error"]):
         return error_words(value["error"])
     return None
+
+
+_NO_ERROR_TEXT = frozenset(("", "0", "false", "null"))
+
+
+def _no_error(error: Any) -> bool:
+    if error in (None, "", False) or (isinstance(error, list | dict) and not error):
+        return True
+    return isinstance(error, str) and error.strip().lower() in _NO_ERROR_TEXT
 
 
 def is_key_refusal(message: str) -> bool:
