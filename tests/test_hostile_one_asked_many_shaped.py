@@ -13,7 +13,8 @@ An order left out of a multi answer, then so answered alone, was left
 unsettled at every poll ("status answered without a status"). A refill
 request (``refill`` with ``order=``) so answered, ``[{"order": 5, "refill":
 55}]``, was stored Unknown: counted toward the cooldown, never followed.
-Such an answer
+A list of the one object (PDO's ``fetchAll()`` of the row asked,
+``[{"status": "Completed"}]``) failed alike, at every poll. Such an answer
 is now read as the call about many reads it, for the one ID asked: a status
 for that ID is its status; anything else stays what it was (an answer about
 another ID is no news of this one)."""
@@ -56,6 +57,7 @@ def _follow_refill(tmp_path: Any, monkeypatch: Any, answer: Any) -> list[Any]:
         {"077": {"status": "Completed"}},
         [{"refill": "77", "status": "Completed"}],
         [{"refill": 77, "status": "Completed"}],
+        [{"status": "Completed"}],
     ],
 )
 def test_a_refill_status_answered_in_the_many_shape_is_read(tmp_path, monkeypatch, answer):
@@ -108,6 +110,7 @@ def _poll_left_out(tmp_path: Any, monkeypatch: Any, alone: Any) -> Any:
         {"124": {"status": "Completed", "remains": "0"}},
         {"124": "Completed"},
         [{"order": 124, "status": "Completed", "remains": "0"}],
+        [{"status": "Completed", "remains": "0"}],  # PDO's fetchAll() of the one row
     ],
 )
 def test_an_order_answered_alone_in_the_many_shape_is_read(tmp_path, monkeypatch, alone):
@@ -153,6 +156,7 @@ def _ask_refill(tmp_path: Any, monkeypatch: Any, answer: Any) -> Any:
         [{"order": "5", "refill": "55"}],
         {"5": {"refill": 55}},
         {"5": {"order": 5, "refill": "55"}},
+        [{"refill": 55}],
     ],
 )
 def test_a_refill_request_answered_in_the_many_shape_is_followed(tmp_path, monkeypatch, answer):
@@ -181,8 +185,8 @@ def test_a_refill_refused_in_the_many_shape_is_refused(tmp_path, monkeypatch):
         {"6": {"refill": 55}},
         [{"order": 5, "refill": 55}, {"order": 6, "refill": 55}],
         [{"order": 5, "refill": {"error": "SQLSTATE[HY000] [2002] Connection refused"}}],
-        [{"order": 5, "refill": {"error": "Too many requests"}}],
-        [{"order": 5, "refill": {"error": "Invalid API key"}}],
+        {"5": {"refill": {"error": "Too many requests"}}},
+        {"5": {"refill": {"error": "Invalid API key"}}},
     ],
 )
 def test_a_refill_request_answered_in_the_many_shape_for_no_one_order_is_unknown(

@@ -54,6 +54,12 @@ def _expect_dict(data: Any, what: str) -> dict[str, Any]:
     return data
 
 
+def one_row(data: Any) -> Any:
+    """Given the answer to a call about one ID, return its one object when it
+    is a list of one (PDO's ``fetchAll()`` of the row asked), else ``data``."""
+    return data[0] if type(data) is list and len(data) == 1 and type(data[0]) is dict else data
+
+
 def _expect_list(data: Any, what: str) -> list[Any]:
     if isinstance(data, dict) and data and all(isinstance(v, dict) for v in data.values()):
         # Some panels answer an object keyed by ID where others send a list.

@@ -17,7 +17,7 @@ from tracker.panel.bare import is_status_word
 from tracker.panel.ids import to_id
 from tracker.panel.models import RefillStatus
 from tracker.panel.not_found import says_not_found
-from tracker.panel.parse import _expect_dict, came_back
+from tracker.panel.parse import _expect_dict, came_back, one_row
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
 from tracker.panel.statuses import normalize_refill_status
 from tracker.panel.values import short, to_text
@@ -56,6 +56,7 @@ def parse_refill_status_single(refill_id: str, data: Any) -> RefillStatus:
     """
     if isinstance(data, str) and is_status_word(data, "refill_status"):
         return _refill_status(refill_id, data)
+    data = one_row(data)
     message = error_text(data)
     if message is not None and is_key_refusal(message):
         raise AuthError(message)

@@ -18,7 +18,7 @@ from tracker.panel import values
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id, to_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import RefillRequest
-from tracker.panel.parse import _expect_dict, _expect_list
+from tracker.panel.parse import _expect_dict, _expect_list, one_row
 from tracker.panel.parse_cancels import parse_cancel as parse_cancel  # its old home
 from tracker.panel.refusals import (
     answer_status,
@@ -82,6 +82,7 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
     except key/account refusals, which raise AuthError; an error beside a
     refill ID is unknown (see :func:`_refill_answer`).
     """
+    data = one_row(data)
     message = error_text(data)
     if message is not None and is_key_refusal(message) and to_id(data.get("refill")) is None:
         raise AuthError(message)

@@ -28,6 +28,7 @@ from tracker.panel.parse import (
     _named_order,
     _says_nothing,
     came_back,
+    one_row,
     parse_order_status,
     parse_status_multi,
 )
@@ -45,6 +46,7 @@ def parse_status_single(order_id: int, data: Any) -> OrderStatus:
     bare string: see the module's docstring."""
     if isinstance(data, str):
         return _bare_answer(order_id, data)
+    data = one_row(data)
     message = error_text(data)
     if message is None or not is_key_refusal(message):
         _check_named(order_id, data)
