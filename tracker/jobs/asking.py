@@ -22,8 +22,9 @@ IDs asked alone (the batch's only one, by the split or again) refused in the
 very same words, words that do not say an order does not exist, are not each
 order's error when an order the panel knows, asked then, does not come back
 either: the panel refuses every status call by then (a rate limit or an
-outage in words nobody knows). They are left unsettled
-(:mod:`tracker.jobs.batch_answer` judges whose a refusal is).
+outage in words nobody knows). So is every order of a batch answered item by
+item in the very same such words, none with a status. They are left
+unsettled (:mod:`tracker.jobs.batch_answer` judges whose a refusal is).
 
 Any other failure (key refused, timeout, a broken answer) fails the whole call:
 it is the panel's, never an order's.
@@ -75,9 +76,11 @@ def ask_batch(client: PanelClient, ids: list[int], witness: int | None = None) -
         raise
     except PanelError as exc:  # the panel failed meanwhile: the missing ones wait for the next poll
         answer.leave([i for i in ids if i not in answer.reports], exc.detail)
-    refused_alike(client, answer, functools.partial(_answers_now, client, answer, witness, ids))
-    if any(r.error is not None for r in answer.reports.values()):
-        unblame(answer, trusted())
+    if any(r.error is not None for r in answer.reports.values()):  # else nothing to judge
+        now = functools.partial(_answers_now, client, answer, witness, ids)
+        refused_alike(client, answer, ids, now)
+        if any(r.error is not None for r in answer.reports.values()):
+            unblame(answer, trusted())
     return answer
 
 

@@ -4,9 +4,11 @@ its refusals are: an order's, or the panel's.
 IDs asked alone (the batch's only one, by the split or again) refused in the
 very same words, words that do not say an order does not exist, are not each
 order's error when an order the panel knows, asked then, does not come back
-either (:func:`refused_alike`); words saying the panel is busy, failing or
-refusing the key are never an order's, nor is any error while no status call
-is known to be answered (:func:`unblame`). Those orders are left unsettled.
+either (:func:`refused_alike`), nor is every order of a batch answered item
+by item in the very same such words, none with a status; words saying the
+panel is busy, failing or refusing the key are never an order's, nor is any
+error while no status call is known to be answered (:func:`unblame`). Those
+orders are left unsettled.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ class Answer:
         self.why = why or self.why
 
 
-def refused_alike(client: PanelClient, answer: Answer, answers_now: Callable[[], bool]) -> None:
+def refused_alike(
+    client: PanelClient, answer: Answer, ids: list[int], answers_now: Callable[[], bool]
+) -> None:
     """Take back the refusals of the IDs asked alone when they all came in
     the very same words, words that do not say an order does not exist
     ("Incorrect order ID" for two unknown orders is each one's), unless the
@@ -60,25 +64,49 @@ def refused_alike(client: PanelClient, answer: Answer, answers_now: Callable[[],
     that it answers status calls now (a panel gone down since had the order
     held back an hour, then 6 h, then a day, and given up). The witness
     answering after the refusal, in this batch, is; busy, fault and key words
-    are :func:`unblame`'s to take back."""
+    are :func:`unblame`'s to take back.
+
+    Every order of ``ids`` answered item by item in the very same such words
+    ("Something went wrong" for each, in one call or several), none with a
+    status, while the panel answered a status call lately, is judged the same
+    way: a panel failing every lookup, not each order's error (orders given
+    up by ``unknown_give_up`` in an outage). Not lately: :func:`unblame`'s.
+    Called only when some report carries an error."""
     refused = [i for i in answer.alone if i in answer.reports and answer.reports[i].error]
+    every = _refused_batch(client, answer, ids)
+    batch = bool(every) and set(every) != set(refused)  # not every one asked alone
+    refused = every if batch else refused
     said = {answer.reports[i].error for i in refused}
     if not refused or len(said) != 1:
         return
     words = str(said.pop())
-    if len(refused) == 1 and (answer.vouched or _the_panels(words)):
+    if (len(refused) == 1 or batch) and (answer.vouched or _the_panels(words)):
         return
     if not_found.says_order_not_found(words) or answers_now():
         return
     for order_id in refused:
         del answer.reports[order_id]
-    if len(refused) == 1:
+    if batch:
+        why = f"status refused alike for every order asked, none answered: {words}"
+    elif len(refused) == 1:
         why = f"status refused for the order asked alone, and no other order answered then: {words}"
     else:
         why = f"status refused alike for every order asked alone: {words}"
     answer.leave(refused, why)
     told = told_at(client, "status_refused_alike")
     told("status_refused_alike", panel=client.name, orders=len(refused), answer=words)
+
+
+def _refused_batch(client: PanelClient, answer: Answer, ids: list[int]) -> list[int]:
+    """Return the IDs of ``ids`` not left unsettled when every one was
+    answered with an error and none with a status, while the panel answered
+    a status call lately; else []."""
+    left = set(answer.unsettled)
+    asked = [i for i in ids if i not in left]
+    reports = [answer.reports.get(i) for i in asked]
+    if any(r is None or r.status is not None or not r.error for r in reports):
+        return []
+    return asked if client.answers_status() else []
 
 
 def told_at(client: PanelClient, line: str) -> Callable[..., Any]:
