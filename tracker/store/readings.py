@@ -19,6 +19,7 @@ from tracker.rules.unknown_status import IDS_IN_DATA, IN_DATA, Spelling, Unknown
 from tracker.store.listing import LOST_ORDERS
 from tracker.store.orders import Store
 from tracker.store.sql import chunks, panels_of, placeholders
+from tracker.store.typed import NUMBER_TYPES
 
 LOST_IDS_SHOWN = 3  # the lowest IDs of a panel's lost orders doctor names
 _BALANCE_COLUMNS = {"panel", "at", "balance"}
@@ -47,7 +48,9 @@ def latest_balances(reader: Store) -> list[tuple[str, str, float]]:
     # The row of each panel's max(rowid): the last one stored (not the one
     # stamped latest: a clock set back stamps newer earlier). The panels are
     # walked, each one's last row sought in the index balances_panel (m029):
-    # GROUP BY panel read every balance ever checked at every scrape.
+    # GROUP BY panel read every balance ever checked at every scrape. A check
+    # whose balance is no finite number (0.1.0 stored "1e400" as infinity: a
+    # gauge of +Inf) is passed over, as `balance` passes over it.
     rows = reader.rows(
         f"""
         WITH RECURSIVE p(name) AS (
@@ -58,7 +61,10 @@ def latest_balances(reader: Store) -> list[tuple[str, str, float]]:
         )
         SELECT b.panel, {currency} AS currency, b.balance
         FROM p JOIN balances AS b
-            ON b.rowid = (SELECT max(rowid) FROM balances WHERE panel = p.name)
+            ON b.rowid = (
+                SELECT rowid FROM balances WHERE panel = p.name AND {NUMBER_TYPES}
+                ORDER BY rowid DESC LIMIT 1
+            )
         WHERE p.name IS NOT NULL
         """
     )
