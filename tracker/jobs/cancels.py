@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -48,12 +47,11 @@ from tracker.rules.reorders import (
     REQUESTED,
     SENDING,
     UNKNOWN,
-    ServiceFacts,
 )
 from tracker.rules.stale_pending import NOT_STALE, cancel_blocker
 from tracker.rules.stalls import LATE_POLLS
 from tracker.store import automation as sql
-from tracker.store.automation_candidates import pending_candidates
+from tracker.store.automation_candidates import pending_candidates, service_facts
 from tracker.store.cancels import ACCEPTED, record_cancels
 from tracker.store.cancels import REFUSED as CANCEL_REFUSED
 from tracker.store.cancels import UNKNOWN as CANCEL_UNKNOWN
@@ -67,27 +65,6 @@ _STATUS = {ACCEPTED: REQUESTED, CANCEL_REFUSED: REFUSED, CANCEL_UNKNOWN: UNKNOWN
 AUTOMATION_REORDERED = "automation_reordered"
 AUTOMATION_CANCELED = "automation_canceled"
 PAGE = 500
-
-
-def service_facts(row: dict[str, Any]) -> ServiceFacts | None:
-    """Given a candidate row with the ``service_*`` columns, return its ServiceFacts
-    (None: not listed; listed twice with different terms and never stored:
-    ``stored`` False, no terms)."""
-    if not row.get("service_known"):
-        if row.get("service_ambiguous"):
-            return ServiceFacts(None, None, None, cancel=False, ambiguous=True, stored=False)
-        return None
-    rate = row.get("service_rate")
-    return ServiceFacts(
-        rate=None if rate is None else Decimal(str(rate)),
-        min=row.get("service_min"),
-        max=row.get("service_max"),
-        cancel=bool(row.get("service_cancel")),
-        ambiguous=bool(row.get("service_ambiguous")),
-        synced_at=parse_iso(row["service_synced"]) if row.get("service_synced") else None,
-        type=row.get("service_type"),
-        dripfeed=bool(row.get("service_dripfeed")) if row.get("dripfeed_listed") else None,
-    )
 
 
 class PanelActions:

@@ -1,16 +1,18 @@
 """SQL choosing the orders the automation considers: Partial orders to
 re-order, stale Pending ones to cancel (:mod:`tracker.store.automation` keeps
-the actions and skips). Functions take a :class:`~tracker.store.orders.Store`."""
+the actions and skips), and a candidate's service as the rules read it.
+Functions take a :class:`~tracker.store.orders.Store`."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from tracker.clock import iso
+from tracker.clock import iso, parse_iso
 from tracker.panel.models import CANCEL_ACCEPTED, CANCEL_UNKNOWN
 from tracker.panel.statuses import PARTIAL, PENDING
-from tracker.rules.reorders import CANCEL, REORDER
+from tracker.rules.reorders import CANCEL, REORDER, ServiceFacts
 from tracker.store.connection import Connection
 from tracker.store.costs import with_estimate_rates
 
@@ -116,4 +118,25 @@ def pending_candidates(
         """,
         [PENDING, panel, iso(before), after, CANCEL, int(dry_run), limit]
         + [CANCEL_ACCEPTED, CANCEL_UNKNOWN],
+    )
+
+
+def service_facts(row: dict[str, Any]) -> ServiceFacts | None:
+    """Given a candidate row with the ``service_*`` columns, return its ServiceFacts
+    (None: not listed; listed twice with different terms and never stored:
+    ``stored`` False, no terms)."""
+    if not row.get("service_known"):
+        if row.get("service_ambiguous"):
+            return ServiceFacts(None, None, None, cancel=False, ambiguous=True, stored=False)
+        return None
+    rate = row.get("service_rate")
+    return ServiceFacts(
+        rate=None if rate is None else Decimal(str(rate)),
+        min=row.get("service_min"),
+        max=row.get("service_max"),
+        cancel=bool(row.get("service_cancel")),
+        ambiguous=bool(row.get("service_ambiguous")),
+        synced_at=parse_iso(row["service_synced"]) if row.get("service_synced") else None,
+        type=row.get("service_type"),
+        dripfeed=bool(row.get("service_dripfeed")) if row.get("dripfeed_listed") else None,
     )
