@@ -128,6 +128,9 @@ def _indirect(call: ast.Call, constants: dict[str, str], factories: dict[str, se
         found[args[2]] |= levels
         many = keywords.get("many") or (args[5] if len(args) > 5 else None) or f"{args[2]}_many"
         found[many] |= _levels(call.args[0])
+    elif name == "tell_named" and len(args) >= 3 and args[2]:
+        # jobs/few_lines.py: one line at a level, any more orders at debug
+        found[args[2]] |= _levels(call.args[0]) | _levels(call.args[1])
     elif name.endswith(".tell_quirk") and args and args[0]:
         found[args[0]] |= {"warning", "debug"}  # panel/interpret.py: at debug once told
     elif isinstance(call.func, ast.Name) and call.func.id in factories:

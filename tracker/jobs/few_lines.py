@@ -11,11 +11,14 @@ level counts them:
 those), ``more`` when some are named in neither ("12 more at --log-level
 debug": where they are), and the poll's whole count under the name given
 (``changed``...).
+
+:func:`tell_named`: one line of a pass naming what came of each order, the
+first LISTED by name, all counted, the rest at debug.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 LOGGED = 10  # lines of an event a poll writes at its level, by name
@@ -61,3 +64,24 @@ class FewLines:
                 **{self.total: len(self.orders)},
             )
         self.orders = []
+
+
+def tell_named(
+    level: Callable[..., Any],
+    debug: Callable[..., Any],
+    event: str,
+    panel: str,
+    named: Mapping[int, str],
+    **fields: Any,
+) -> None:
+    """Given a logger's level and debug methods, an event, a panel's name and
+    what came of each order (order ID -> words), log one line at the level:
+    ``orders`` (how many), ``first`` (the first LISTED, by order ID) and
+    ``fields``, with ``more`` when there are more, all of them then in one
+    line at debug (``rest``)."""
+    said = [(str(order), words) for order, words in named.items()]
+    rest = said[LISTED:]
+    more = {"more": f"{len(rest)} more at --log-level debug"} if rest else {}
+    level(event, panel=panel, orders=len(said), first=dict(said[:LISTED]), **more, **fields)
+    if rest:
+        debug(event, panel=panel, rest=dict(rest))

@@ -14,7 +14,14 @@ from typing import Any
 import structlog
 
 from tracker.clock import iso, iso_up, parse_iso
-from tracker.errors import OutcomeUnknownError, PanelError, TransientError, UnservedError
+from tracker.errors import (
+    OutcomeUnknownError,
+    PanelError,
+    StoreError,
+    TransientError,
+    UnservedError,
+)
+from tracker.jobs.few_lines import tell_named
 from tracker.panel.client import PanelClient
 from tracker.panel.refusals import is_busy
 from tracker.rules.failing_jobs import REFILL_REQUEST_FAILED
@@ -122,6 +129,7 @@ def finish(
     for order_id, values in fields.items():
         result.count(values)
         result.answers[order_id] = values
+        result.unstored[order_id] = values  # until stored: a failure storing it names it
     now = parse_iso(iso_up(clock()))  # one whole second: updated_at is never before requested_at
     updates = {rows[o]: {**values, "requested_at": iso(now)} for o, values in fields.items()}
     result.changes.extend(update_refills(store, updates, now))
@@ -151,3 +159,29 @@ def failed(result: RequestResult, client: PanelClient, exc: PanelError, auth: bo
     result.not_sent = result.not_sent or not_sent  # told once per run of them
     told = log.debug if not_sent and result.told else log.error
     told(REFILL_REQUEST_FAILED, panel=client.name, error=str(exc))
+
+
+UNSTORED_HINT = (
+    "their requests stay recorded as sent (Requesting, then Unknown): "
+    "not sent again inside refill.cooldown; check these refills on the panel"
+)
+
+
+def tell_unstored(panel: str, result: RequestResult, exc: BaseException) -> None:
+    """Given a round's requests and what ended it storing their answers
+    (``exc``), log the answers read but not stored in one line at error
+    (``refill_not_recorded``): each order and the refill ID the panel gave
+    (or its refusal, or an outcome unknown), the first few by name."""
+    if not result.unstored:
+        return
+    said = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+    named = {order: _answer_words(fields) for order, fields in result.unstored.items()}
+    hint = UNSTORED_HINT
+    tell_named(log.error, log.debug, "refill_not_recorded", panel, named, error=said, hint=hint)
+
+
+def _answer_words(fields: dict[str, Any]) -> str:
+    if fields["refill_id"] is not None:
+        return f"refill {fields['refill_id']}"
+    words = str(fields.get("error") or "")[:200]
+    return f"outcome unknown: {words}" if fields["status"] == UNKNOWN else f"refused: {words}"

@@ -207,6 +207,7 @@ def _send_multi(
         finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
         return True
     fields = _by_order(order_ids, answers)
+    result.unstored.update(fields)  # read: a failure storing them names them
     result.multi_answered = True
     succeeded(store, client.name, REFILL_ORDERS, client.panel.url)  # a first refusal forgotten
     busy = {o: words for o, f in fields.items() if (words := busy_refusal(f)) is not None}

@@ -21,6 +21,7 @@ from tracker.config.model import RefillConfig
 from tracker.errors import AuthError, PanelError, StopRequested
 from tracker.jobs.probe import ProbeError, ProbeRequest, ProbeStopped, run_probe
 from tracker.jobs.refill_follow import follow_refills
+from tracker.jobs.refill_outcomes import RequestResult, tell_unstored
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
@@ -193,15 +194,21 @@ class RefillRound:
             skipped[NOT_ASKED] += len(eligible) - len(chosen)
             if not chosen:
                 continue
-            result = request_refills(
-                self.store,
-                self.client,
-                chosen,
-                clock=self.clock,
-                modes=self.modes,
-                stop_event=self.stop,
-                seen={o: newest_request(h) for o, h in history.items()},
-            )
+            result = RequestResult()
+            try:
+                request_refills(
+                    self.store,
+                    self.client,
+                    chosen,
+                    clock=self.clock,
+                    modes=self.modes,
+                    stop_event=self.stop,
+                    seen={o: newest_request(h) for o, h in history.items()},
+                    result=result,
+                )
+            except Exception as exc:  # answered, not stored: the log names the refill IDs
+                tell_unstored(name, result, exc)
+                raise
             asked += result.sent
             if result.changes:
                 self.notify(result.changes)
