@@ -22,6 +22,7 @@ import structlog
 from tracker.alerts.alerter import Alerter
 from tracker.clock import parse_iso
 from tracker.config.model import AutomationConfig
+from tracker.jobs.few_lines import failure_words, tell_named
 from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.cancel_groups import (
     ANSWERED,
@@ -65,6 +66,8 @@ _STATUS = {ACCEPTED: REQUESTED, CANCEL_REFUSED: REFUSED, CANCEL_UNKNOWN: UNKNOWN
 AUTOMATION_REORDERED = "automation_reordered"
 AUTOMATION_CANCELED = "automation_canceled"
 PAGE = 500
+_SAID = {ACCEPTED: "cancel accepted", CANCEL_REFUSED: "refused", CANCEL_UNKNOWN: "outcome unknown"}
+HINT = "their actions stay recorded as sent (Sending, then Unknown): not sent again; see the panel"
 
 
 class PanelActions:
@@ -175,7 +178,11 @@ class PanelActions:
             for settled in cancel_in_groups(
                 list(chosen), self.client.cancel, self.client, stopped=stopped
             ):
-                ok = self._settle(settled, chosen, outcomes) and ok
+                try:
+                    ok = self._settle(settled, chosen, outcomes) and ok
+                except Exception as exc:  # answered, not stored: the log names the cancels
+                    tell_unstored(self.panel, settled.results(), exc)
+                    raise
                 reached = reached or settled.kind not in (KEY, STOPPED, NOT_SENT, BUSY)
                 if settled.kind == KEY:  # the last group: nothing more was sent
                     key_refused = settled.error
@@ -277,6 +284,15 @@ class PanelActions:
         data = {"dry_run": dry, "orders": outcomes}
         alert = Alert(kind, message, panel=self.panel, severity=severity, data=data)
         self.alerter.raise_alert(alert)
+
+
+def tell_unstored(panel: str, results: list[tuple[int, str, str | None]], exc: Exception) -> None:
+    """Given what the panel answered to a cancel call (order, result, error)
+    and what ended storing it, log each order's answer in one line at error
+    (``cancel_not_recorded``), the first few by name."""
+    if named := {o: _SAID[r] + (f": {e[:200]}" if e else "") for o, r, e in results}:
+        said = failure_words(exc)
+        tell_named(log.error, log.debug, "cancel_not_recorded", panel, named, error=said, hint=HINT)
 
 
 def told_outcomes(outcomes: list[dict[str, Any]], done: str) -> str:

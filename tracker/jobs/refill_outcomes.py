@@ -14,14 +14,8 @@ from typing import Any
 import structlog
 
 from tracker.clock import iso, iso_up, parse_iso
-from tracker.errors import (
-    OutcomeUnknownError,
-    PanelError,
-    StoreError,
-    TransientError,
-    UnservedError,
-)
-from tracker.jobs.few_lines import tell_named
+from tracker.errors import OutcomeUnknownError, PanelError, TransientError, UnservedError
+from tracker.jobs.few_lines import failure_words, tell_named
 from tracker.panel.client import PanelClient
 from tracker.panel.refusals import is_busy
 from tracker.rules.failing_jobs import REFILL_REQUEST_FAILED
@@ -174,9 +168,8 @@ def tell_unstored(panel: str, result: RequestResult, exc: BaseException) -> None
     (or its refusal, or an outcome unknown), the first few by name."""
     if not result.unstored:
         return
-    said = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
     named = {order: _answer_words(fields) for order, fields in result.unstored.items()}
-    hint = UNSTORED_HINT
+    said, hint = failure_words(exc), UNSTORED_HINT
     tell_named(log.error, log.debug, "refill_not_recorded", panel, named, error=said, hint=hint)
 
 
