@@ -5,7 +5,9 @@ whose last check was one (a gauge no alert rule or graph can use)."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -14,7 +16,10 @@ from pathlib import Path
 from test_metrics import parsed
 
 from tracker.clock import iso
-from tracker.jobs.balance_low import runway_for
+from tracker.jobs.balance_low import balance_alert, runway_for
+from tracker.panel.models import Balance
+from tracker.rules.balance import BALANCE_LOW, judge_balance
+from tracker.rules.episodes import Episode
 from tracker.service.callstats import CallCounters
 from tracker.service.jobstats import JobStats
 from tracker.service.metrics import collect
@@ -22,6 +27,7 @@ from tracker.store.orders import Store
 
 INF = float("inf")
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+NOT_A_FIGURE = re.compile(r"\b-?inf(inity)?\b|\bnan\b", re.I)
 
 
 def _store(tmp_path: Path, checks: dict[str, list[float]]) -> Store:
@@ -67,3 +73,20 @@ def test_the_low_balance_runway_leaves_infinite_checks_out(tmp_path):
     assert runway.rate_per_day is not None and math.isclose(runway.rate_per_day, 120.0)
     assert runway.seconds_left is not None and math.isclose(runway.seconds_left, 14 * 3600)
     assert "inf" not in runway.describe("USD")
+
+
+def test_the_low_balance_alert_is_judged_on_finite_checks_only(tmp_path):
+    store = _store(tmp_path, {"p": [100.0, INF, 90.0, -INF, 80.0, INF]})
+    try:
+        runway = runway_for(store, "p", Decimal("70"), NOW, "USD")
+    finally:
+        store.close()
+    episode, kind = judge_balance(
+        Episode(), Decimal("70"), Decimal("75"), margin=0.05, remind=3600.0, now=NOW
+    )
+    answer = Balance(balance=Decimal("70"), currency="USD")
+    alert = balance_alert("p", kind, answer, Decimal("75"), 0.05, episode, runway, NOW)
+    assert kind == BALANCE_LOW
+    assert "about 14h left at 120 USD/day" in alert.message, alert.message
+    assert not NOT_A_FIGURE.search(alert.message)
+    json.dumps(alert.data, allow_nan=False)  # no Infinity, no NaN in its data
