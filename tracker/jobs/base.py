@@ -101,6 +101,10 @@ class Core:
                 # --once's first stop waits for the calls on the wire instead
                 stop_cuts_reads=stop_cuts_reads,
             )
+        # Each panel's failed calls its last poll told (status_failed once an
+        # outage): a reload at the same url and key hands the same list over
+        # (Watch.take_over; a poll of the old generation's a reload cut tells it).
+        self.told: dict[str, list[str]] = {name: [] for name in self.clients}
         # Panels whose rows were learned with another key: forgotten once the
         # panel answers this one (tracker.jobs.key_gate.KeyGate.key_proven).
         self.rekeyed: set[str] = set()

@@ -161,11 +161,13 @@ class Tracker(Core):
             on_lost=self.watch.on_lost,
             on_refunds=self._refunded,
             idle=self.prejudges[panel].step if panel in self.prejudges else None,
-            told=self.polls[panel].errors if panel in self.polls else (),
+            told=tuple(self.told.get(panel, ())),
             told_refusal=panel in self.watch.carried.paused,  # told by an earlier run
             failing_said=said,
         )
         self.polls[panel] = result
+        if result.errors or not result.stopped or result.calls:  # a cut poll: still told
+            self.told.setdefault(panel, [])[:] = result.errors
         if result.ok:  # every due order checked: the next failing poll is told
             self.clients[panel].polls_carried = False
             if result.calls and not result.auth_failed:  # the key answered: what

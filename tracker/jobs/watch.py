@@ -162,6 +162,8 @@ class Watch(KeyGate, Listeners):
             before = previous.tracker.clients.get(name)
             if before is not None and before.panel.url == client.panel.url:
                 client.told_by(before)
+                if before.panel.key == client.panel.key:  # status_failed told once an outage
+                    self.tracker.told[name] = previous.tracker.told.get(name, [])
 
     def carry_outages(self) -> None:
         """``run --once``: what an earlier run told (an outage, a pause, polls
