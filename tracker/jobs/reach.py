@@ -15,7 +15,9 @@ answer to one began: where a poll's ``status_failing`` run counts from
 reload's stop cut, its answer awaited (:meth:`cut`), is no failure; but when
 the panel's next call fails too, the run counts from the cut call's start
 (the cut poll was judged by no generation: the run began a poll late). A
-panel moved (another URL) carries none of it: its run begins anew there.
+panel moved (another URL) carries none of it: its runs (of failed polls,
+of failed calls) begin anew there, the old URL's calls still in flight
+judged by none; an alert already open stays open until a call works.
 
 Under ``run --once`` each action's count of runs of failures it failed in
 (what makes it broken, :func:`tracker.rules.refill_rounds.held_by`) is
@@ -93,10 +95,10 @@ class Reach(KeptCounts):
         self._status_answered: dict[str, float | None] = {}
         # panel -> the monotonic clock when a call (a status call) a stop cut
         # began, no answer since (see cut); the panels a reload moved (another
-        # URL) whose first poll there is not judged yet.
+        # URL) whose first poll (first call) there is not judged yet.
         self._cut: dict[str, float] = {}
         self._status_cut: dict[str, float] = {}
-        self._moved, self._monotonic = set[str](), monotonic
+        self._moved, self._calls_anew, self._monotonic = set[str](), set[str](), monotonic
         # Set at a reload: it judges from then on. Weak: the daemon holds its
         # first generation for life, which would hold every later one through it.
         self._successor: weakref.ref[Reach] | None = None
@@ -137,8 +139,11 @@ class Reach(KeptCounts):
             for mine, theirs in ticks:
                 mine.update((p, v) for p, v in theirs.items() if kept is None or p in kept)
             self._moved = {p for p in previous._moved if kept is None or p in kept} | set(moved)
-            for panel in moved:  # another URL: no status call at the old one counts there
-                for mine in (self._status_failed, self._cut, self._status_cut):
+            self._calls_anew = {p for p in previous._calls_anew if kept is None or p in kept}
+            self._calls_anew |= set(moved)
+            gone: tuple[dict[str, Any], ...] = (self._status_failed, self._cut, self._status_cut)
+            for panel in moved:  # another URL: no call at the old one counts there
+                for mine in (*gone, self._failing, self._failed_actions, self._skipped):
                     mine.pop(panel, None)
             previous._successor = weakref.ref(self)
 
@@ -239,17 +244,17 @@ class Reach(KeptCounts):
         except Exception:  # an alerting bug must never fail a panel call
             log.exception("reachability_failed", panel=panel)
 
-    def _observe(
-        self, panel: str, action: str, ok: bool, s: float, error: str | None, moved: bool = False
-    ) -> None:
-        """As :meth:`observe`; ``moved``: a call at the panel's URL before a
-        reload moved it: no run of failed polls at the new URL begins with it."""
+    def _observe(self, panel: str, action: str, ok: bool, s: float, error: str | None) -> None:
+        """As :meth:`observe`. A call at the panel's URL before a reload moved
+        it is judged by none: no run at the new URL begins with it."""
         with self._lock:
             if self._successor is not None:  # retired by a reload
                 heir = self._successor()
                 if heir is None:
                     return None
-                return heir._observe(panel, action, ok, s, error, panel in heir._moved)
+                if panel in heir._moved:  # the old URL's call: judged by none
+                    return None
+                return heir._observe(panel, action, ok, s, error)
             if not ok and self.stopping.is_set():
                 # The tracker stops (SIGTERM): a call on the wire that ends
                 # failed now (a drip to its deadline, its retry cut short) says
@@ -258,12 +263,14 @@ class Reach(KeptCounts):
             # Now, the clock's gap since the panel's last call, and the
             # monotonic clock now and at the last gap seen (for call_began).
             now, step, tick, stepped_at = self.looks.ended(f"call:{panel}")
+            anew = panel in self._calls_anew  # its first call since it moved
+            self._calls_anew.discard(panel)
             if ok:
                 self._answered[panel] = tick
-            cut = None if moved else self._cut.pop(panel, None)  # cut before it: unanswered
+            cut = self._cut.pop(panel, None)  # a call cut before it: unanswered since
             longer = s if ok or cut is None or tick is None else max(s, tick - cut)
             began = call_began(now, tick, longer, stepped_at, self._answered.get(panel))
-            if action == "status" and not moved:
+            if action == "status":
                 self._status_call(panel, ok and error is None, now, tick, s, stepped_at)
             run = self._failed_actions.get(panel, []) if self._failing.get(panel) else []
             before = self._runs.get(panel, {})
@@ -277,7 +284,9 @@ class Reach(KeptCounts):
                 state = Reachability(
                     self._failing.get(panel), episode, self._skipped.get(panel, Gap())
                 )
-                new, kind = judge_call(state, ok, now, self.after_s, step=step, began=began)
+                new, kind = judge_call(
+                    state, ok, now, self.after_s, step=step, began=began, anew=anew
+                )
                 self._failing[panel], self._skipped[panel] = new.failing_since, new.skipped
                 if kind is None:
                     return new.episode, None

@@ -42,6 +42,7 @@ def judge_call(
     unreachable_after: float,
     step: Gap = NO_GAP,
     began: datetime | None = None,
+    anew: bool = False,
 ) -> tuple[Reachability, str | None]:
     """Given a panel's state and one call's outcome, return (new state, kind to raise).
 
@@ -61,8 +62,13 @@ def judge_call(
     An episode open since an earlier process (the last ``run --once`` from
     cron, a restart) is a run of failures begun at its ``since``: the refill
     round held says so (it said the failures began with this process's first).
+    ``anew``: the panel's first call since it moved (another URL): a run not
+    alerted yet is the old URL's, not carried (an open episode stays open
+    until a call is answered: no second alert).
     """
     stepped = step.forward
+    if anew and not state.episode.active:
+        state = Reachability(skipped=state.skipped)
     failing = state.failing_since or stored_run(state.episode, now, unreachable_after)
     if failing is None and state.episode.active:  # open since an earlier process
         failing = state.episode.since  # (cron's last run, a restart): the run began then
