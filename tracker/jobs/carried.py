@@ -20,6 +20,8 @@ at debug until what it says ends:
   (:meth:`tracker.panel.whole_calls.WholeCalls.carry_polls`). A run
   counted while the key was refused told the refusal alone: what fails once
   the key is accepted is told;
+- at another URL than the last run's (``moved``), a run of failures (of
+  calls, of polls) not alerted is the old URL's: its lines told again;
 - ``unknown_status`` open: the ``unknown_status`` line of each status word
   the panel's open orders already carry (an earlier run warned of it); a
   word not stored yet is told.
@@ -28,16 +30,17 @@ at debug until what it says ends:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from tracker.alerts.alerter import Alerter
 from tracker.errors import StoreError
 from tracker.panel.client import PanelClient
 from tracker.panel.status_calls import MAX_SPELLINGS_LOGGED
 from tracker.rules.alerts import AUTH_FAILED, PANEL_UNREACHABLE
-from tracker.rules.episodes import run_left
+from tracker.rules.episodes import Episode, run_left
 from tracker.rules.polling import STATUS_FAILING
 from tracker.rules.unknown_status import UNKNOWN_STATUS
 from tracker.store.readings import unknown_spellings
@@ -56,21 +59,24 @@ def carried(
     now: datetime,
     after_s: float,
     every: float,
+    moved: Collection[str] = (),
 ) -> Carried:
     """Given the alerter, each panel's client, now, ``alerts.unreachable_after``
     and ``schedule.status_every`` (seconds), tell each client whose outage or
     failing polls an earlier run left going, and the status words it warned
-    of that open orders still carry; return the pauses it told.
+    of that open orders still carry; return the pauses it told. A panel in
+    ``moved`` (another URL than the last run's) carries an open episode alone.
     An episode the database cannot read (busy) carries nothing: told again."""
     found = Carried()
     for name, client in clients.items():
-        if run_left(alerter.episode(name, PANEL_UNREACHABLE), now, after_s):
+        left = partial(_left, now=now, open_alone=name in moved)
+        if left(alerter.episode(name, PANEL_UNREACHABLE), after_s):
             client.carry_outage()
         if (refused := alerter.episode(name, AUTH_FAILED)) and refused.active:
             found.paused.add(name)  # its polls' refusal told; not what fails once accepted
             client.key_refusal_told()  # in words it does not know: told too
         # Counted as judge_poll counts it: a run unseen for long begins again.
-        elif run_left(alerter.episode(name, STATUS_FAILING), now, max(after_s, every)):
+        elif left(alerter.episode(name, STATUS_FAILING), max(after_s, every)):
             client.carry_polls()
         words = alerter.episode(name, UNKNOWN_STATUS)
         if words and words.active and alerter.store is not None:
@@ -80,3 +86,10 @@ def carried(
                 continue  # the database cannot say (busy): told again
             client.spellings_told(told)
     return found
+
+
+def _left(episode: Episode | None, after: float, *, now: datetime, open_alone: bool) -> bool:
+    """:func:`run_left`; ``open_alone``: an open episode alone (moved)."""
+    if open_alone:
+        return episode is not None and episode.active
+    return run_left(episode, now, after)

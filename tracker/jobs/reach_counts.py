@@ -4,7 +4,9 @@ broken, :func:`tracker.rules.refill_rounds.held_by`) carried across runs in
 ``alert_state`` (:mod:`tracker.store.run_counts`): read at the run's start,
 stored after each job's run where they changed, never on a call's path; the
 daemon keeps them in memory. A key accepted again after ``auth_failed``
-begins them anew (:meth:`KeptCounts.forget_counts`).
+begins them anew (:meth:`KeptCounts.forget_counts`). So does a panel's runs
+of failed polls and calls kept in its episodes at another URL than this
+run's (:meth:`KeptCounts.carry_moves`), as a reload moving it does.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from tracker.config.model import ScheduleConfig
 from tracker.errors import StoreError
 from tracker.rules.refill_rounds import counts_kept, counts_kept_for
 from tracker.store.orders import Store
-from tracker.store.run_counts import load_counts, save_counts
+from tracker.store.run_counts import load_counts, moved_since_last_run, save_counts
 
 log = structlog.get_logger("tracker.watch")
 
@@ -39,6 +41,25 @@ class KeptCounts:
     _urls: Mapping[str, str]
     _saving: threading.Lock
     _successor: weakref.ref[Any] | None  # the Reach a reload handed over to
+    _moved: set[str]  # moved: the first poll judged anew (Reach.begins_anew)
+    _calls_anew: set[str]  # moved: the first call judged anew
+
+    def carry_moves(self, store: Store, urls: Mapping[str, str]) -> frozenset[str]:
+        """``run --once``'s start: return the panels of ``urls`` (name -> URL)
+        the last run ran at another URL (:func:`tracker.store.run_counts.
+        moved_since_last_run`): their runs of failed polls and calls kept in
+        ``alert_state`` are the old URL's, begun anew here (an alert open
+        stays open until a call works). A database that cannot say (busy):
+        none, as before."""
+        try:
+            moved = moved_since_last_run(store, urls, self.clock())
+        except (StoreError, sqlite3.Error) as exc:
+            log.debug("run_url_unread", error=str(exc))
+            return frozenset()
+        with self._lock:
+            self._moved |= moved
+            self._calls_anew |= moved
+        return frozenset(moved)
 
     def carry_counts(self, store: Store, urls: Mapping[str, str], schedule: ScheduleConfig) -> None:
         """``run --once``'s start: read the counts an earlier run kept of the

@@ -170,8 +170,11 @@ class Watch(KeyGate, Listeners):
         failing: kept in ``alert_state``) goes at debug here until it ends
         (:mod:`tracker.jobs.carried`)."""
         every, clients = self.config.schedule.status_every, self.tracker.clients
-        self.carried = carried(self.alerter, clients, self.clock(), self.reach.after_s, every)
         urls = {name: client.panel.url for name, client in clients.items()}
+        moved = self.reach.carry_moves(self.tracker.store, urls)  # its runs begin anew
+        self.carried = carried(
+            self.alerter, clients, self.clock(), self.reach.after_s, every, moved
+        )
         self.reach.carry_counts(self.tracker.store, urls, self.config.schedule)  # broken actions
 
     def close(self, hurry: threading.Event | None = None) -> None:

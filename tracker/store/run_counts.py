@@ -12,6 +12,14 @@ than they were counted at: a panel's counts hold at one URL, kept beside
 them in one more row, ``failed_runs_at@<12 hex digits>`` (a digest of the
 URL as errors show it, no secret in it, as a quirk's row marks its URL).
 Counts stored before it (no such row) hold at any URL.
+
+The panel's runs of failed polls and calls (``status_failing``'s and
+``panel_unreachable``'s episodes, not alerted yet) hold at one URL too: the
+URL the last ``run --once`` ran at is kept in a row ``run_url#<12 hex
+digits>`` (the same digest; no ``@``: no quirk's row), written by a run
+whose URL it is not (the first, or the first after a move); a run at
+another URL than it begins them anew (:func:`moved_since_last_run`). None
+stored yet: not moved.
 """
 
 from __future__ import annotations
@@ -27,13 +35,52 @@ from tracker.store.sql import chunks, panels_of, placeholders
 
 KIND = "failed_runs"
 AT = "failed_runs_at"  # the URL a panel's counts were counted at: failed_runs_at@<digest>
+RUN_URL = "run_url"  # the URL a panel's last run --once ran at: run_url#<digest>
 
 Stored = dict[str, dict[str, tuple[int, datetime]]]  # panel -> action -> (count, stored at)
 
 
+def _digest(url: str) -> str:
+    return hashlib.sha256(shown_url(url).encode()).hexdigest()[:12]
+
+
 def url_mark(url: str) -> str:
     """The ``alert_state`` kind saying a panel's counts were counted at ``url``."""
-    return f"{AT}@{hashlib.sha256(shown_url(url).encode()).hexdigest()[:12]}"
+    return f"{AT}@{_digest(url)}"
+
+
+def run_url_mark(url: str) -> str:
+    """The ``alert_state`` kind saying a panel's last run ran at ``url``."""
+    return f"{RUN_URL}#{_digest(url)}"
+
+
+def moved_since_last_run(store: Store, urls: Mapping[str, str], now: datetime) -> set[str]:
+    """Return the panels of ``urls`` (name -> URL) the last run ran at
+    another URL (its ``run_url#`` row), and keep each one's URL as of
+    ``now`` where it is not kept yet: one transaction when one is not (a
+    run's first, a move's), none otherwise. Index seeks; raises what the
+    database raises (busy)."""
+    marks: dict[str, str] = {}
+    for part in chunks(sorted(urls), 250):
+        rows = store.rows(
+            f"SELECT panel, kind FROM alert_state WHERE panel IN ({placeholders(part)}) "
+            "AND kind GLOB ?",
+            [*part, f"{RUN_URL}#*"],
+        )
+        marks.update((str(row["panel"]), str(row["kind"])) for row in rows)
+    unkept = [p for p, url in sorted(urls.items()) if marks.get(p) != run_url_mark(url)]
+    if unkept:
+        with store.write(f"{RUN_URL} kept") as db:
+            for panel in unkept:
+                db.conn.execute(
+                    "DELETE FROM alert_state WHERE panel = ? AND kind GLOB ?",
+                    [panel, f"{RUN_URL}#*"],
+                )
+                db.conn.execute(
+                    "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?)",
+                    [panel, run_url_mark(urls[panel]), iso(now)],
+                )
+    return {panel for panel in unkept if panel in marks}
 
 
 def load_counts(store: Store, urls: Mapping[str, str]) -> Stored:
