@@ -18,7 +18,7 @@ import pytest
 import test_reload_failing_since as reloads
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
-from test_reload_failing_since import ORDER, at, poll
+from test_reload_failing_since import ORDER, at, cut_by_a_reload, poll, status_failing
 
 from tracker.jobs.tracker import Tracker
 from tracker.store.alerts import alerts_since
@@ -88,3 +88,23 @@ def test_an_alert_open_at_the_old_url_stays_open_until_a_call_works(daemon) -> N
         clock.advance(300)
         poll(moved)
     assert [kind for kind, _ in kinds(moved)] == ["panel_unreachable", "panel_recovered"]
+
+
+def test_a_call_at_the_new_url_a_second_reload_cut_counts_there(daemon) -> None:
+    # Moved, then reloaded again (same URL) before its first poll there was
+    # judged: the new URL's call the second reload cut is no old URL's.
+    build, trackers, panel, clock, _cli, url = daemon
+    first = build()
+    first.store.track("p", [ORDER], clock())
+    panel.status = "fail"
+    with capture_logs():
+        poll(first)  # 09:00: failing at the old URL
+        clock.advance(60)
+        moved = reloaded(build, first, url + "/")  # 09:01: moved
+        clock.advance(60)
+        panel.status = "hang"  # 09:02: a poll at the new URL, cut by the next reload
+        again = cut_by_a_reload(build, moved, panel, clock, 15)
+        panel.status = "fail"
+        clock.advance(285)
+        poll(again)  # 09:07
+    assert status_failing(again) == {"active": 0, "since": at(120)}  # before: at(420)

@@ -99,6 +99,7 @@ class Reach(KeptCounts):
         self._cut: dict[str, float] = {}
         self._status_cut: dict[str, float] = {}
         self._moved, self._calls_anew, self._monotonic = set[str](), set[str](), monotonic
+        self._moved_here = frozenset[str]()  # moved by the reload that made it: see _observe
         # Set at a reload: it judges from then on. Weak: the daemon holds its
         # first generation for life, which would hold every later one through it.
         self._successor: weakref.ref[Reach] | None = None
@@ -139,6 +140,7 @@ class Reach(KeptCounts):
             for mine, theirs in ticks:
                 mine.update((p, v) for p, v in theirs.items() if kept is None or p in kept)
             self._moved = {p for p in previous._moved if kept is None or p in kept} | set(moved)
+            self._moved_here = frozenset(moved)  # what its predecessor's calls were not at
             self._calls_anew = {p for p in previous._calls_anew if kept is None or p in kept}
             self._calls_anew |= set(moved)
             gone: tuple[dict[str, Any], ...] = (self._status_failed, self._cut, self._status_cut)
@@ -189,7 +191,7 @@ class Reach(KeptCounts):
         the panel's next failed call (status call) counts from its start."""
         with self._lock:
             if self._successor is not None:  # retired by a reload: its heir's, not moved
-                if (heir := self._successor()) is not None and panel not in heir._moved:
+                if (heir := self._successor()) is not None and panel not in heir._moved_here:
                     heir.cut(panel, action, s)
                 return
             if (tick := self._monotonic()) is None or LATE_CALL.get():
@@ -252,7 +254,7 @@ class Reach(KeptCounts):
                 heir = self._successor()
                 if heir is None:
                     return None
-                if panel in heir._moved:  # the old URL's call: judged by none
+                if panel in heir._moved_here:  # the old URL's call: judged by none
                     return None
                 return heir._observe(panel, action, ok, s, error)
             if not ok and self.stopping.is_set():
