@@ -122,7 +122,7 @@ def test_history_lists_the_child_orders_and_runs_and_its_json_too(tmp_path, pane
     "named",
     [
         ["+7301", "7302.5", "1e3", "abc", -7, 0, True, None, {"id": 1}, [7303]],
-        "7301,7302",  # not a list
+        "7301;7302",  # no list, nor IDs separated by commas ("7301,7302" is read)
         {"7301": 1},
         [],
         None,

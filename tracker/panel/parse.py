@@ -156,7 +156,10 @@ def _child_ids(children: Any) -> tuple[int, ...]:
     """Given a drip-feed order's ``orders`` (its child order IDs), return the
     usable ones, each read by the rule of a status key (:func:`key_id`:
     1002.0, "1002.0" and " 1002" are 1002); one naming no order ("+1002",
-    "1002.5", "1e3") is left out, the order read all the same."""
+    "1002.5", "1e3") is left out, the order read all the same. A text of
+    IDs, "1002,1003" (a script's implode), is read as their list."""
+    if type(children) is str:
+        children = children.split(",")
     if not isinstance(children, list):
         return ()
     return tuple(i for i in (key_id(c) for c in children) if i is not None)

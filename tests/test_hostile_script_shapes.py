@@ -1,0 +1,59 @@
+"""Shapes real panel scripts send that the tracker misread, through the real
+CLI and a scripted panel on loopback.
+
+- A drip-feed's child orders sent as the text "125,126" were ignored.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from hostile import HostileServer, Reply, json_reply
+from simconfig import cli_in
+from test_hostile_answers import config
+
+KEY = "hostile-key-ScriptShapes150"
+ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
+UNKNOWN = "outcome unknown — check the panel before placing it again"
+
+
+def _rows(tmp_path: Any, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        return list(db.execute(sql))
+
+
+def _poll(tmp_path: Any, monkeypatch: Any, multi: Any) -> Any:
+    """Orders 123 and 124 tracked, the multi-status call answered ``multi``,
+    any call about one order refused; return the run."""
+
+    def respond(form: dict[str, str]) -> Reply:
+        action = form.get("action")
+        if action == "status" and "orders" in form:
+            return json_reply(multi)
+        if action == "balance":
+            return json_reply({"balance": "10", "currency": "USD"})
+        if action == "services":
+            return json_reply([])
+        return json_reply({"error": "Incorrect request"})
+
+    with HostileServer(respond) as server:
+        cli = cli_in(tmp_path, monkeypatch, config(server.url), env={"HOSTILE_KEY": KEY})
+        assert cli("track", "123", "124").exit_code == 0
+        run = cli("run", "--once", "--all")
+    assert "Traceback" not in run.output
+    return run
+
+
+DONE = {"status": "Completed", "remains": "0"}
+GOING = {"status": "In progress", "remains": "3"}
+
+
+@pytest.mark.parametrize("children", ["125,126", "125, 126", " 125 ,126 "])
+def test_child_orders_sent_as_comma_separated_text_are_kept(tmp_path, monkeypatch, children):
+    item = {"status": "In progress", "remains": "3", "runs": "2", "orders": children}
+    run = _poll(tmp_path, monkeypatch, {"123": item, "124": DONE})
+    assert run.exit_code == 0, run.output
+    rows = _rows(tmp_path, "SELECT order_id, child_id FROM child_orders ORDER BY 1, 2")
+    assert rows == [(123, 125), (123, 126)]
