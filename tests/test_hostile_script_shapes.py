@@ -1,17 +1,20 @@
 """Shapes real panel scripts send that the tracker misread, through the real
 CLI and a scripted panel on loopback.
 
+- A service's ``rate`` written with its currency ("$0.50", "0.50 USD",
+  "€0,50") was stored as no rate.
 - A drip-feed's child orders sent as the text "125,126" were ignored.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
 import pytest
 from hostile import HostileServer, Reply, json_reply
-from simconfig import cli_in
+from simconfig import cli_in, scripted_panel
 from test_hostile_answers import config
 
 KEY = "hostile-key-ScriptShapes150"
@@ -48,6 +51,18 @@ def _poll(tmp_path: Any, monkeypatch: Any, multi: Any) -> Any:
 
 DONE = {"status": "Completed", "remains": "0"}
 GOING = {"status": "In progress", "remains": "3"}
+
+
+@pytest.mark.parametrize("rate", ["$0.50", "0.50 USD", "€0,50", "USD 0.50"])
+def test_a_rate_written_with_its_currency_is_read(tmp_path, monkeypatch, rate):
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (_, replies, cli):
+        replies["services"] = json_reply(
+            [{"service": 1, "name": "Likes", "type": "Default", "rate": rate, "min": 10}]
+        )
+        shown = cli("services", "--refresh", "--json")
+    assert shown.exit_code == 0, shown.output
+    [row] = json.loads(shown.stdout)
+    assert row["rate"] in ("0.50", "0.5", 0.5)
 
 
 @pytest.mark.parametrize("children", ["125,126", "125, 126", " 125 ,126 "])

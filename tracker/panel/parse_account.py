@@ -97,7 +97,7 @@ def _service(item: dict[str, Any]) -> Service:
         name=to_text(item.get("name")) or "",
         type=to_text(item.get("type")),
         category=to_text(item.get("category")),
-        rate=to_decimal(item.get("rate")),
+        rate=to_decimal(bare_amount(item.get("rate"))),  # "$0.50", "0.50 USD", "€0,50"
         min=to_int(item.get("min")),
         max=to_int(item.get("max")),
         refill=_flag(item.get("refill")),
