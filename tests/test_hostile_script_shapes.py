@@ -1,6 +1,9 @@
 """Shapes real panel scripts send that the tracker misread, through the real
 CLI and a scripted panel on loopback.
 
+- A status answer about many orders wrapped in one key (``{"orders": {...}}``,
+  ``{"data": [...]}``, ``{"result": [...]}``) failed the whole poll at every
+  run: the wrapper is read through when its one key could be no order's ID.
 - A service's ``rate`` written with its currency ("$0.50", "0.50 USD",
   "€0,50") was stored as no rate.
 - A drip-feed's child orders sent as the text "125,126" were ignored.
@@ -51,6 +54,39 @@ def _poll(tmp_path: Any, monkeypatch: Any, multi: Any) -> Any:
 
 DONE = {"status": "Completed", "remains": "0"}
 GOING = {"status": "In progress", "remains": "3"}
+
+
+@pytest.mark.parametrize(
+    "multi",
+    [
+        {"orders": {"123": GOING, "124": DONE}},
+        {"data": {"123": GOING, "124": DONE}},
+        {"result": [{"order": 123, **GOING}, {"order": "124", **DONE}]},
+        {"data": [{"order": 123, **GOING}, {"order": 124, **DONE}]},
+    ],
+)
+def test_a_multi_status_answer_wrapped_in_one_key_is_read(tmp_path, monkeypatch, multi):
+    run = _poll(tmp_path, monkeypatch, multi)
+    assert run.exit_code == 0, run.output
+    rows = _rows(tmp_path, "SELECT order_id, status, polling, error FROM orders ORDER BY 1")
+    assert rows == [(123, "In progress", 1, None), (124, "Completed", 0, None)]
+
+
+@pytest.mark.parametrize(
+    "multi",
+    [
+        {"125": {"123": GOING, "124": DONE}},  # its key could be an order's ID
+        {"orders": {"123": GOING, "124": DONE}, "count": 2},  # not one key
+        {"orders": {"125": DONE}},  # no asked order named inside
+    ],
+)
+def test_a_wrapper_that_could_be_an_order_or_names_none_asked_is_not_read(
+    tmp_path, monkeypatch, multi
+):
+    run = _poll(tmp_path, monkeypatch, multi)
+    assert run.exit_code == 1
+    rows = _rows(tmp_path, "SELECT order_id, status, polling FROM orders ORDER BY 1")
+    assert rows == [(123, None, 1), (124, None, 1)]
 
 
 @pytest.mark.parametrize("rate", ["$0.50", "0.50 USD", "€0,50", "USD 0.50"])

@@ -33,6 +33,7 @@ from tracker.panel.notices import (  # noqa: F401  (the envelope, used as parse.
 )
 from tracker.panel.plain_items import plain_answer, plain_status
 from tracker.panel.refusals import add_maybe_placed, answer_status, error_text, raise_for_error
+from tracker.panel.script_shapes import unwrapped
 from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import short, to_int, to_text
 
@@ -219,10 +220,15 @@ def parse_status_multi(
     if not isinstance(data, dict | list):
         raise BadAnswerError(f"expected an object or list for status, got {came_back(data)}")
     wanted = set(requested)
-    if plain and type(data) is dict:
-        said = plain_answer(wanted, data, _said_of)
-        if said is not None:
-            return said
+    said = _plainly(wanted, data, plain)
+    if said is None and (inner := unwrapped(wanted, data)) is not None:
+        # {"orders": {...}}, {"data": [...]}: one key that is no order's ID
+        # wrapping the answer (its top-level error speaking for the call).
+        raise_for_error(inner)
+        data = inner
+        said = _plainly(wanted, data, plain)
+    if said is not None:
+        return said
     named: set[int] = set()  # asked IDs the answer names at all
     found: dict[int, OrderStatus | None] = {}  # None: ambiguous
     for keyed, claimed, item in _claims(data):
@@ -257,6 +263,12 @@ def parse_status_multi(
     if not said:
         raise BadAnswerError(f"answered {_none_of(wanted, ' readable')}: {short(data, 80)}")
     return said
+
+
+def _plainly(wanted: set[int], data: Any, plain: bool) -> dict[int, OrderStatus] | None:
+    """Return the statuses of an answer keyed plainly by the asked IDs
+    (:func:`~tracker.panel.plain_items.plain_answer`), else None."""
+    return plain_answer(wanted, data, _said_of) if plain and type(data) is dict else None
 
 
 def _none_of(wanted: set[int], readable: str = "") -> str:
