@@ -4,6 +4,8 @@ CLI and a scripted panel on loopback.
 - A status answer about many orders wrapped in one key (``{"orders": {...}}``,
   ``{"data": [...]}``, ``{"result": [...]}``) failed the whole poll at every
   run: the wrapper is read through when its one key could be no order's ID.
+- ``add`` answered ``[{"order": 77}]`` (PDO's ``fetchAll()`` of the row) was
+  "outcome unknown": it is order 77 when the list holds that one object alone.
 - A service's ``rate`` written with its currency ("$0.50", "0.50 USD",
   "€0,50") was stored as no rate.
 - A drip-feed's child orders sent as the text "125,126" were ignored.
@@ -17,7 +19,7 @@ from typing import Any
 
 import pytest
 from hostile import HostileServer, Reply, json_reply
-from simconfig import cli_in, scripted_panel
+from simconfig import add_panel, cli_in, scripted_panel, tracked_ids
 from test_hostile_answers import config
 
 KEY = "hostile-key-ScriptShapes150"
@@ -87,6 +89,34 @@ def test_a_wrapper_that_could_be_an_order_or_names_none_asked_is_not_read(
     assert run.exit_code == 1
     rows = _rows(tmp_path, "SELECT order_id, status, polling FROM orders ORDER BY 1")
     assert rows == [(123, None, 1), (124, None, 1)]
+
+
+def test_add_answered_a_list_of_the_one_row_is_that_order(tmp_path, monkeypatch):
+    with add_panel(tmp_path, monkeypatch, KEY) as (_, set_reply, cli):
+        set_reply(json_reply([{"order": 77}]))
+        result = cli(*ADD)
+    assert result.exit_code == 0, result.output
+    assert tracked_ids(tmp_path) == [77]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [{"order": 77}, {"order": 78}],
+        [{"order": 77}, {"order": 77}],
+        [{"order": "x77"}],
+        [{"order": 77, "error": "Not enough funds"}],
+        [{"error": "Not enough funds"}],
+        [77],
+    ],
+)
+def test_add_answered_an_ambiguous_list_stays_outcome_unknown(tmp_path, monkeypatch, answer):
+    with add_panel(tmp_path, monkeypatch, KEY) as (_, set_reply, cli):
+        set_reply(json_reply(answer))
+        result = cli(*ADD)
+    assert result.exit_code == 1, result.output
+    assert UNKNOWN in result.stderr
+    assert tracked_ids(tmp_path) == []
 
 
 @pytest.mark.parametrize("rate", ["$0.50", "0.50 USD", "€0,50", "USD 0.50"])

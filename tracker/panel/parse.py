@@ -33,7 +33,7 @@ from tracker.panel.notices import (  # noqa: F401  (the envelope, used as parse.
 )
 from tracker.panel.plain_items import plain_answer, plain_status
 from tracker.panel.refusals import add_maybe_placed, answer_status, error_text, raise_for_error
-from tracker.panel.script_shapes import unwrapped
+from tracker.panel.script_shapes import placed_row, unwrapped
 from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import short, to_int, to_text
 
@@ -284,12 +284,12 @@ def parse_add(data: Any) -> int:
     """Given the answer to ``add``, return the new order ID.
 
     The panel's ``{"error": ...}`` raises PanelAnswerError (nothing placed);
-    any other answer without a usable ID (see :func:`~tracker.panel.ids.
-    written_id`: " 23501 " and 23501.0 are 23501), an error beside an order
-    ID, or an error that may follow an order placed (:func:`~tracker.panel.refusals.
-    add_maybe_placed`),
-    raises BadAnswerError: the client says outcome unknown.
+    any other answer without a usable ID (:func:`~tracker.panel.ids.written_id`:
+    " 23501 " and 23501.0 are 23501; in a list of that one object, ``placed_row``),
+    an error beside an order ID, or an error that may follow an order placed
+    (:func:`~tracker.panel.refusals.add_maybe_placed`) raises BadAnswerError: outcome unknown.
     """
+    data = placed_row(data)
     order_id = written_id(data.get("order")) if isinstance(data, dict) else None
     if order_id is not None and error_text(data) is not None:
         raise BadAnswerError(f"answered an order ID and an error: {values.as_json(data)}")
