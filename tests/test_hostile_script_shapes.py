@@ -9,6 +9,8 @@ CLI and a scripted panel on loopback.
 - A service's ``rate`` written with its currency ("$0.50", "0.50 USD",
   "€0,50") was stored as no rate.
 - A drip-feed's child orders sent as the text "125,126" were ignored.
+- ``add``'s outcome-unknown line showed Python's ``Decimal('999...')`` for an
+  integer too long to read.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sqlite3
 from typing import Any
 
 import pytest
-from hostile import HostileServer, Reply, json_reply
+from hostile import HostileServer, Reply, json_reply, text_reply
 from simconfig import add_panel, cli_in, scripted_panel, tracked_ids
 from test_hostile_answers import config
 
@@ -116,6 +118,28 @@ def test_add_answered_an_ambiguous_list_stays_outcome_unknown(tmp_path, monkeypa
         result = cli(*ADD)
     assert result.exit_code == 1, result.output
     assert UNKNOWN in result.stderr
+    assert tracked_ids(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        ('{{"order": {}}}', '{"order": 9999'),
+        ('[{{"order": {}}}]', '[{"order": 9999'),
+        ('{{"order": 23501.00000000000001, "id": {}}}', '{"order": 23501.00000000000001, "id": 99'),
+    ],
+)
+def test_add_outcome_unknown_says_a_long_number_as_written_not_pythons_repr(
+    tmp_path, monkeypatch, answer, said
+):
+    with add_panel(tmp_path, monkeypatch, KEY) as (_, set_reply, cli):
+        set_reply(text_reply(answer.format("9" * 5000)))
+        result = cli(*ADD)
+    assert result.exit_code == 1, result.output
+    told = result.stderr.splitlines()[-1]
+    assert UNKNOWN in told
+    assert "Decimal" not in told and "'order'" not in told
+    assert said in told and "…" in told and len(told) < 300
     assert tracked_ids(tmp_path) == []
 
 

@@ -23,7 +23,7 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     decode_json,
 )
 from tracker.panel.ids import key_id, named_id, written_id
-from tracker.panel.json_decoder import Twice, WrittenFloat
+from tracker.panel.json_decoder import Twice
 from tracker.panel.models import OrderStatus
 from tracker.panel.not_found import says_order_not_found
 from tracker.panel.notices import (  # noqa: F401  (the envelope, used as parse.X)
@@ -33,7 +33,7 @@ from tracker.panel.notices import (  # noqa: F401  (the envelope, used as parse.
 )
 from tracker.panel.plain_items import plain_answer, plain_status
 from tracker.panel.refusals import add_maybe_placed, answer_status, error_text, raise_for_error
-from tracker.panel.script_shapes import placed_row, unwrapped
+from tracker.panel.script_shapes import as_sent, placed_row, unwrapped
 from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import short, to_int, to_text
 
@@ -297,24 +297,5 @@ def parse_add(data: Any) -> int:
         raise BadAnswerError(words, status=answer_status(data))
     raise_for_error(data)
     if order_id is None:
-        raise BadAnswerError(f"answered without a usable order ID: {_as_sent(data)}")
+        raise BadAnswerError(f"answered without a usable order ID: {as_sent(data)}")
     return order_id
-
-
-# Stands for the order ID while the answer is written out, then its text put
-# in its place: JSON writes a float as Python reads it (23501.0).
-_ORDER_MARK = "\ue000order\ue000"
-
-
-def _as_sent(data: Any) -> str:
-    """Given an ``add`` answer, return it as :func:`values.as_json` writes it,
-    an order ID of a whole float as the panel wrote it (23501.00000000000001,
-    not 23501.0: that would read as an ID)."""
-    order = data.get("order") if isinstance(data, dict) else None
-    if not isinstance(order, WrittenFloat):
-        return values.as_json(data)
-    text = values.as_json({**data, "order": _ORDER_MARK}, limit=2**62)  # cut below
-    mark = f'"{_ORDER_MARK}"'
-    if text.count(mark) != 1:  # the panel wrote the mark too: as Python reads it
-        return values.as_json(data)
-    return short(text.replace(mark, order.text), 120)
