@@ -127,6 +127,7 @@ def test_add_answered_an_ambiguous_list_stays_outcome_unknown(tmp_path, monkeypa
         ('{{"order": {}}}', '{"order": 9999'),
         ('[{{"order": {}}}]', '[{"order": 9999'),
         ('{{"order": 23501.00000000000001, "id": {}}}', '{"order": 23501.00000000000001, "id": 99'),
+        ('{{"order": 77, "error": "Not enough funds", "id": {}}}', '"Not enough funds", "id": 99'),
     ],
 )
 def test_add_outcome_unknown_says_a_long_number_as_written_not_pythons_repr(

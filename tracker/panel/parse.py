@@ -292,7 +292,7 @@ def parse_add(data: Any) -> int:
     data = placed_row(data)
     order_id = written_id(data.get("order")) if isinstance(data, dict) else None
     if order_id is not None and error_text(data) is not None:
-        raise BadAnswerError(f"answered an order ID and an error: {values.as_json(data)}")
+        raise BadAnswerError(f"answered an order ID and an error: {as_sent(data)}")
     if (words := add_maybe_placed(data)) is not None:
         raise BadAnswerError(words, status=answer_status(data))
     raise_for_error(data)
