@@ -3,7 +3,8 @@
 Checked here, as a new user following it would find out: every key of
 config.example.toml is documented, every table and view of a new database is
 described in "Database", every command and flag of the CLI table exists,
-every #anchor leads to a heading and every linked file is in the repository,
+every #anchor leads to a heading and every linked file is in the repository
+(README, CHANGELOG and docs/, anchors into another page too),
 doctor's example prints today's migration count, and every test
 docs/real-panels.md's behaviour table cites exists.
 """
@@ -175,3 +176,34 @@ def test_every_test_the_panel_behaviour_table_cites_exists():
         defined[name] = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
     missing = [f"{name}::{test}" for name, test in sorted(set(cited)) if test not in defined[name]]
     assert missing == []
+
+
+def broken_links(path: Path) -> list[str]:
+    """Return each relative link of a Markdown file whose file or #anchor is not there."""
+    broken = []
+    prose = re.sub(r"^```.*?^```", "", path.read_text(), flags=re.S | re.M)
+    for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+        if re.match(r"[a-z]+:", target):
+            continue  # https:, mailto:
+        file, _, fragment = target.partition("#")
+        linked = (path.parent / file).resolve() if file else path
+        if not linked.exists():
+            broken.append(f"{path.name}: {target} (no such file)")
+        elif fragment and linked.suffix == ".md":
+            text = re.sub(r"^```.*?^```", "", linked.read_text(), flags=re.S | re.M)
+            if fragment not in {anchor(h) for h in re.findall(r"^#+ (.*)$", text, re.M)}:
+                broken.append(f"{path.name}: {target} (no such heading)")
+    return broken
+
+
+def test_every_link_of_the_docs_leads_to_a_file_and_a_heading_in_it(tmp_path):
+    pages = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob("*.md"))]
+    assert [b for page in pages for b in broken_links(page)] == []
+    # The check itself finds a heading that is not there, in the page or another.
+    (tmp_path / "a.md").write_text("# A\n\n[ok](#a) [gone](#b) [other](b.md#b) [away](c.md)\n")
+    (tmp_path / "b.md").write_text("# B one\n")
+    assert broken_links(tmp_path / "a.md") == [
+        "a.md: #b (no such heading)",
+        "a.md: b.md#b (no such heading)",
+        "a.md: c.md (no such file)",
+    ]
