@@ -262,6 +262,26 @@ def test_doctor_fails_a_notify_url_apprise_does_not_know_and_never_shows_it(worl
     assert "ok   alerts.notify: 1 URL understood by Apprise (none sent)" in result.output
 
 
+def test_doctor_says_a_notify_url_pasted_with_the_examples_placeholders(world, tmp_path):
+    # The README's tgram://BOT_TOKEN/CHAT_ID saved as written: Apprise does not
+    # understand it, and "does not understand this URL" sent the user looking
+    # for a typo. The placeholder itself stays blanked (the URL's secret part).
+    _, server = world
+    config = tmp_path / "tracker.toml"
+    config.write_text(
+        f'[database]\npath = "t.db"\n[[panels]]\nname = "sim"\nurl = "{server.url}"\n'
+        f'key = "{KEY}"\n[alerts]\nnotify = ["tgram://BOT_TOKEN/CHAT_ID"]\n'
+    )
+    result = CliRunner().invoke(main, ["--config", str(config), "doctor"])
+    assert result.exit_code == 1, result.output
+    assert (
+        "FAIL alerts.notify: alerts.notify[0] (tgram): Apprise does not understand this URL "
+        "(it holds the example's placeholders: put your own bot token and chat ID there): "
+        "no alert is sent there"
+    ) in result.output.splitlines()
+    assert "BOT_TOKEN" not in result.output
+
+
 def test_a_host_whose_port_is_not_ascii_digits_is_kept_out_of_logs(monkeypatch):
     # A host part that is no host name may carry a token (tgram://TOKEN/CHAT):
     # "hooks.example:١٢٣٤" is none (a port is ASCII digits), so it is a secret.

@@ -77,6 +77,26 @@ def _unmarked(text: str) -> str:
     return _MARKS.sub(r"\\\1", text)
 
 
+# The placeholders of the README's and config.example.toml's notify URLs,
+# and what each stands for: a URL pasted with one still in it is said so,
+# in words (the placeholder is the URL's secret part: blanked in any line).
+_PLACEHOLDERS = {
+    "BOT_TOKEN": "bot token",
+    "CHAT_ID": "chat ID",
+    "WEBHOOK_ID": "webhook ID",
+    "WEBHOOK_TOKEN": "webhook token",
+}
+
+
+def _pasted(url: str) -> str:
+    """Given a notify URL Apprise does not understand, return the words saying
+    it still holds the examples' placeholders, if it does, else ""."""
+    held = [said for word, said in _PLACEHOLDERS.items() if word in url]
+    if not held:
+        return ""
+    return f" (it holds the example's placeholders: put your own {' and '.join(held)} there)"
+
+
 class NotifyTarget:
     """One Apprise URL, delivered to with a wall-clock deadline.
 
@@ -97,7 +117,7 @@ class NotifyTarget:
         # is no tag made Telegram refuse the message.
         self._text = apprise.NotifyFormat.TEXT
         if not self._apprise.add(url):
-            raise ValueError(f"{self.name}: Apprise does not understand this URL")
+            raise ValueError(f"{self.name}: Apprise does not understand this URL{_pasted(url)}")
         kind = scheme(url)
         self._marked = kind in _MARKDOWN_AS_IS or (
             kind in _DRAWS_MARKDOWN and _sent_as(self._apprise[0]) == self._text
