@@ -38,6 +38,7 @@ from tracker.panel.models import (
     RefillStatus,
     Service,
 )
+from tracker.panel.script_shapes import wrapped
 from tracker.panel.settings import P
 from tracker.panel.status_calls import MAX_IDS, StatusCalls
 from tracker.panel.transport import CallObserver
@@ -125,15 +126,17 @@ class PanelClient(StatusCalls[P]):
         """Ask for one order's refill; never resent once it may have arrived. A
         refused key, in any words (see :meth:`_judged`), raises AuthError: no
         refill was asked. Any other refusal is the order's (``error`` set)."""
-        data = self._call("refill", {"order": str(order_id)}, idempotent=False)
+        sent = self._call("refill", {"order": str(order_id)}, idempotent=False)
+        data = wrapped("refill", sent)  # {"data": {"refill": 55}}: read through
         self._judged("refill", data, refill_words.names_order)
         answer = self._parsed("refill", parse_refills.parse_refill_single, order_id, data)
-        return answer._replace(status=refusals.answer_status(data))  # its code, as data
+        return answer._replace(status=refusals.answer_status(sent))  # its code, as data
 
     def refills(self, order_ids: list[int]) -> list[RefillRequest]:
         if len(order_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
-        data = self._call("refill", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
+        sent = self._call("refill", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
+        data = wrapped("refill", sent)  # {"data": [{"order": 5, "refill": 55}]}: read through
         verdict = self._judged("refill", data, refill_words.names_order)  # a refused key: AuthError
         words = refusals.error_text(data)  # None unless ``data`` is an error object
         # The panel answers otherwise (the witness), or the words are about an
@@ -149,7 +152,7 @@ class PanelClient(StatusCalls[P]):
         ):
             raise self._tag(WholeCallRefused(words), "refill")
         result = self._parsed("refill", parse_refills.parse_refill_multi, order_ids, data)
-        self._check_acted("refill", result, len(order_ids), refusals.answer_status(data))
+        self._check_acted("refill", result, len(order_ids), refusals.answer_status(sent))
         return result
 
     def refill_status(self, refill_id: str) -> RefillStatus:
@@ -157,7 +160,7 @@ class PanelClient(StatusCalls[P]):
         about a refill ("Refill not found") or the panel answers other calls
         (WholeCallRefused); a refused key raises AuthError, and an error while
         the witness fails too raises it as it is: no refill's."""
-        data = self._call("refill_status", {"refill": refill_id})
+        data = wrapped("refill_status", self._call("refill_status", {"refill": refill_id}))
         verdict = self._judged("refill_status", data, refill_words.names_refill)
         if verdict is not None and not isinstance(verdict, WholeCallRefused):
             raise self._tag(verdict, "refill_status")
@@ -171,12 +174,13 @@ class PanelClient(StatusCalls[P]):
     def refill_statuses(self, refill_ids: list[str]) -> list[RefillStatus]:
         if len(refill_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(refill_ids)}")
-        data = self._call("refill_status", {"refills": ",".join(refill_ids)})
+        sent = self._call("refill_status", {"refills": ",".join(refill_ids)})
+        data = wrapped("refill_status", sent, refill_ids)  # {"data": [...]}: read through
         result = self._parsed(
             "refill_status", parse_refill_status.parse_refill_status_multi, refill_ids, data
         )
         errors = [item.error for item in result]
-        self._check_whole("refill_status", errors, status=refusals.answer_status(data))
+        self._check_whole("refill_status", errors, status=refusals.answer_status(sent))
         for item in result:
             if item.status is not None and not item.known_status:
                 self.warn_unknown("refill", item.raw_status)
@@ -188,9 +192,10 @@ class PanelClient(StatusCalls[P]):
         the answer names beside the asked orders is logged and left out."""
         if len(order_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
-        data = self._call("cancel", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
+        sent = self._call("cancel", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
+        data = wrapped("cancel", sent)  # {"data": [{"order": 5, "cancel": 1}]}: read through
         answer = self._parsed("cancel", parse_cancels.parse_cancel, order_ids, data)
-        self._check_acted("cancel", answer.results, len(order_ids), refusals.answer_status(data))
+        self._check_acted("cancel", answer.results, len(order_ids), refusals.answer_status(sent))
         if answer.ignored:  # orders nobody asked about: read for none of them
             shown = ", ".join(answer.ignored[:10])
             log.warning(

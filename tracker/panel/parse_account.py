@@ -18,6 +18,7 @@ from tracker.panel.json_decoder import Twice
 from tracker.panel.models import Balance, Service
 from tracker.panel.parse import _expect_dict, _expect_list
 from tracker.panel.refusals import error_text, raise_for_error
+from tracker.panel.script_shapes import wrapped
 from tracker.panel.values import (
     short,
     to_balance,
@@ -34,6 +35,7 @@ _NO_SERVICES = re.compile(r"\bno services?\b", re.IGNORECASE)
 def parse_balance(data: Any) -> Balance:
     """Given the answer to ``balance``, return a Balance (its ``currencies``
     the values of a ``currency`` given twice, differently: then no currency)."""
+    data = wrapped("balance", data)  # {"data": {"balance": ...}}: read through
     raise_for_error(data)
     amount = to_balance(bare_amount(_expect_dict(data, "balance").get("balance")))
     if amount is None:
@@ -51,6 +53,7 @@ def parse_services(data: Any) -> list[Service]:
     items none of which is a service (no ``service`` ID) are no catalogue at
     all: BadAnswerError, never "the panel lists none".
     """
+    data = wrapped("services", data)  # {"data": [...]}: read through
     message = error_text(data)
     if message is not None and _NO_SERVICES.search(message):
         return []

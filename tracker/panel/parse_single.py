@@ -33,6 +33,7 @@ from tracker.panel.parse import (
     parse_status_multi,
 )
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
+from tracker.panel.script_shapes import wrapped
 from tracker.panel.values import short
 
 
@@ -46,7 +47,7 @@ def parse_status_single(order_id: int, data: Any) -> OrderStatus:
     bare string: see the module's docstring."""
     if isinstance(data, str):
         return _bare_answer(order_id, data)
-    data = one_row(data)
+    data = one_row(wrapped("status", data))  # {"data": {"status": ...}}: read through
     message = error_text(data)
     if message is None or not is_key_refusal(message):
         _check_named(order_id, data)

@@ -7,6 +7,7 @@ once the usual shape was not found (no cost on a well-formed answer)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +35,48 @@ def unwrapped(wanted: set[int], data: Any) -> Any:
     if key_id(key) is not None or type(inner) not in (dict, list):  # a Twice is no dict here
         return None
     return inner if _names(wanted, inner) else None
+
+
+# The fields each action's plain answer uses (besides "error"): a wrapper's
+# key naming one is that answer's own field, never a wrapper.
+_FIELDS = {
+    "add": frozenset({"order"}),
+    "status": frozenset({"order", "status", "charge", "start_count", "remains", "currency"})
+    | frozenset({"orders", "runs"}),
+    "refill": frozenset({"order", "orders", "refill", "status"}),
+    "refill_status": frozenset({"refill", "refills", "status"}),
+    "cancel": frozenset({"order", "orders", "cancel"}),
+    "balance": frozenset({"balance", "currency"}),
+    "services": frozenset({"service", "name", "type", "rate", "min", "max", "category"}),
+}
+
+
+def _holds(fields: frozenset[str], asked: Collection[str], inner: Any) -> bool:
+    """Return True when ``inner`` is shaped as an answer using ``fields`` is:
+    an object with one of them or an error, or keyed by an ID (an asked one
+    for refills); a list of such objects."""
+    if type(inner) is dict:
+        return any(k in fields or k == "error" or k in asked or key_id(k) for k in inner)
+    if type(inner) is list:
+        return any(type(i) is dict and not fields.isdisjoint(i) for i in inner)
+    return False
+
+
+def wrapped(action: str, data: Any, asked: Collection[str] = ()) -> Any:
+    """Given the answer to ``action`` (a multi status: :func:`unwrapped`),
+    return what its one key holds when that key could be no order's ID, is
+    no field the action's plain answer uses nor "error" (nor an ``asked``
+    refill's ID) and holds the action's plain shape (``{"data": {"refill":
+    55}}``, ``{"data": [{"order": 5, "cancel": 1}]}``); else ``data``. A
+    top-level error inside speaks for the call. One look: no cost per item."""
+    if type(data) is not dict or len(data) != 1:
+        return data
+    [(key, inner)] = data.items()
+    fields = _FIELDS[action]
+    named = key.strip().lower()
+    if key_id(key) is not None or named in fields or named == "error" or key in asked:
+        return data
+    return inner if _holds(fields, asked, inner) else data
 
 
 def placed_row(data: Any) -> Any:
