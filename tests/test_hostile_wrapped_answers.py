@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 from hostile import HostileServer, Reply, json_reply
-from simconfig import cli_in, scripted_panel
+from simconfig import add_panel, cli_in, scripted_panel, tracked_ids
 from test_hostile_answers import config
 
 KEY = "hostile-key-Wrapped152Zq"
+ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
+UNKNOWN = "outcome unknown — check the panel before placing it again"
 DONE = {"status": "Completed", "remains": "0", "charge": "0.5", "start_count": "10"}
 
 
@@ -146,3 +148,44 @@ def test_a_wrapped_services_list_is_read(tmp_path, monkeypatch):
     assert shown.exit_code == 0, shown.output
     [row] = json.loads(shown.stdout)
     assert row["service"] == 1 and row["name"] == "Likes"
+
+
+@pytest.mark.parametrize(
+    "answer", [{"data": {"order": 77}}, {"result": {"order": "77"}}, {"data": [{"order": 77}]}]
+)
+def test_a_wrapped_add_is_that_order(tmp_path, monkeypatch, answer):
+    with add_panel(tmp_path, monkeypatch, KEY) as (_, set_reply, cli):
+        set_reply(json_reply(answer))
+        result = cli(*ADD)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "77"
+    assert tracked_ids(tmp_path) == [77]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"data": [{"order": 77}, {"order": 78}]},
+        {"data": {"order": 77, "error": "Not enough funds"}},
+        {"data": {"order": "x77"}},
+        {"data": {"orders": [77]}},
+        {"77": {"order": 77}},  # its key could be an order's ID
+    ],
+)
+def test_a_wrapped_add_with_no_one_usable_id_stays_outcome_unknown(tmp_path, monkeypatch, answer):
+    with add_panel(tmp_path, monkeypatch, KEY) as (_, set_reply, cli):
+        set_reply(json_reply(answer))
+        result = cli(*ADD)
+    assert result.exit_code == 1, result.output
+    assert UNKNOWN in result.stderr
+    assert json.dumps(answer)[:12] in result.stderr  # the whole answer said
+    assert tracked_ids(tmp_path) == []
+
+
+def test_a_wrapped_add_refusal_is_the_panels_refusal(tmp_path, monkeypatch):
+    with add_panel(tmp_path, monkeypatch, KEY) as (_, set_reply, cli):
+        set_reply(json_reply({"data": {"error": "Not enough funds"}}))
+        result = cli(*ADD)
+    assert result.exit_code == 1, result.output
+    assert "Not enough funds" in result.stderr and UNKNOWN not in result.stderr
+    assert tracked_ids(tmp_path) == []

@@ -33,7 +33,7 @@ from tracker.panel.notices import (  # noqa: F401  (the envelope, used as parse.
 )
 from tracker.panel.plain_items import plain_answer, plain_status
 from tracker.panel.refusals import add_maybe_placed, answer_status, error_text, raise_for_error
-from tracker.panel.script_shapes import as_sent, placed_row, unwrapped
+from tracker.panel.script_shapes import as_sent, placed_row, unwrapped, wrapped
 from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import short, to_int, to_text
 
@@ -289,13 +289,15 @@ def parse_add(data: Any) -> int:
     an error beside an order ID, or an error that may follow an order placed
     (:func:`~tracker.panel.refusals.add_maybe_placed`) raises BadAnswerError: outcome unknown.
     """
-    data = placed_row(data)
+    inner = wrapped("add", data)  # {"data": {"order": 77}}: read as {"order": 77}
+    shown = data if inner is not data else placed_row(data)  # the whole answer said
+    data = placed_row(inner)
     order_id = written_id(data.get("order")) if isinstance(data, dict) else None
     if order_id is not None and error_text(data) is not None:
-        raise BadAnswerError(f"answered an order ID and an error: {as_sent(data)}")
+        raise BadAnswerError(f"answered an order ID and an error: {as_sent(shown)}")
     if (words := add_maybe_placed(data)) is not None:
         raise BadAnswerError(words, status=answer_status(data))
     raise_for_error(data)
     if order_id is None:
-        raise BadAnswerError(f"answered without a usable order ID: {as_sent(data)}")
+        raise BadAnswerError(f"answered without a usable order ID: {as_sent(shown)}")
     return order_id
