@@ -71,6 +71,26 @@ def test_a_wrapped_refill_refusal_is_the_panels_refusal(tmp_path, monkeypatch):
     ],
 )
 def test_a_wrapped_refill_status_is_read(tmp_path, monkeypatch, answer):
+    for run in _follow_refill(tmp_path, monkeypatch, answer):
+        assert run.exit_code == 0, run.output
+    assert _rows(tmp_path, "SELECT refill_id, status, error FROM refills") == [
+        ("77", "Completed", None)
+    ]
+
+
+@pytest.mark.parametrize(
+    "answer", [{"R78": {"status": "Completed"}}, {"error": {"status": "Completed"}}]
+)
+def test_a_key_that_could_be_another_refills_id_is_no_wrapper(tmp_path, monkeypatch, answer):
+    # Refill IDs are texts: "R78" may be another refill's, never read as 77's.
+    _follow_refill(tmp_path, monkeypatch, answer)
+    [(status, _)] = _rows(tmp_path, "SELECT status, error FROM refills")
+    assert status == "Pending"
+
+
+def _follow_refill(tmp_path: Any, monkeypatch: Any, answer: Any) -> list[Any]:
+    """Ask refill 77 of order 5, answer its refill_status with ``answer``,
+    run twice; return the runs."""
     with scripted_panel(tmp_path, monkeypatch, KEY) as (_, replies, cli):
         replies["status"] = json_reply({"5": DONE})
         replies["refill"] = json_reply({"refill": "77"})
@@ -79,11 +99,8 @@ def test_a_wrapped_refill_status_is_read(tmp_path, monkeypatch, answer):
         assert cli("refill", "5").exit_code == 0
         runs = [cli("run", "--once", "--all") for _ in range(2)]
     for run in runs:
-        assert run.exit_code == 0, run.output
         assert "Traceback" not in run.output
-    assert _rows(tmp_path, "SELECT refill_id, status, error FROM refills") == [
-        ("77", "Completed", None)
-    ]
+    return runs
 
 
 @pytest.mark.parametrize(

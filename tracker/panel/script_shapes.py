@@ -1,9 +1,10 @@
 """Answer shapes panel scripts write around the usual one, read through: a
 status answer about many orders wrapped in one key (``{"orders": {...}}``,
-``{"data": [...]}``), ``add`` answered the list of its one row (PDO's
-``fetchAll()``, ``[{"order": 77}]``); and an ``add`` answer said back as
-the panel wrote its numbers. Pure; used by :mod:`tracker.panel.parse`, only
-once the usual shape was not found (no cost on a well-formed answer)."""
+``{"data": [...]}``), the other calls' answers so wrapped (:func:`wrapped`:
+``{"data": {"refill": 55}}``), ``add`` answered the list of its one row
+(PDO's ``fetchAll()``, ``[{"order": 77}]``); and an ``add`` answer said
+back as the panel wrote its numbers. Pure; used by the parsers and the
+client at one look per answer (no cost per item on a well-formed answer)."""
 
 from __future__ import annotations
 
@@ -41,8 +42,7 @@ def unwrapped(wanted: set[int], data: Any) -> Any:
 # key naming one is that answer's own field, never a wrapper.
 _FIELDS = {
     "add": frozenset({"order"}),
-    "status": frozenset({"order", "status", "charge", "start_count", "remains", "currency"})
-    | frozenset({"orders", "runs"}),
+    "status": frozenset({"order", "orders", "status", "charge", "remains", "currency", "runs"}),
     "refill": frozenset({"order", "orders", "refill", "status"}),
     "refill_status": frozenset({"refill", "refills", "status"}),
     "cancel": frozenset({"order", "orders", "cancel"}),
@@ -53,8 +53,8 @@ _FIELDS = {
 
 def _holds(fields: frozenset[str], asked: Collection[str], inner: Any) -> bool:
     """Return True when ``inner`` is shaped as an answer using ``fields`` is:
-    an object with one of them or an error, or keyed by an ID (an asked one
-    for refills); a list of such objects."""
+    an object with one of them or an error, or keyed by an ID (or an asked
+    refill's); a list of objects one of which has one of them."""
     if type(inner) is dict:
         return any(k in fields or k == "error" or k in asked or key_id(k) for k in inner)
     if type(inner) is list:
@@ -65,16 +65,19 @@ def _holds(fields: frozenset[str], asked: Collection[str], inner: Any) -> bool:
 def wrapped(action: str, data: Any, asked: Collection[str] = ()) -> Any:
     """Given the answer to ``action`` (a multi status: :func:`unwrapped`),
     return what its one key holds when that key could be no order's ID, is
-    no field the action's plain answer uses nor "error" (nor an ``asked``
-    refill's ID) and holds the action's plain shape (``{"data": {"refill":
-    55}}``, ``{"data": [{"order": 5, "cancel": 1}]}``); else ``data``. A
-    top-level error inside speaks for the call. One look: no cost per item."""
+    no field the action's plain answer uses nor "error" (nor, for refills,
+    a key with a digit: any may be a refill's ID) and holds the action's
+    plain shape (``{"data": {"refill": 55}}``, ``{"data": [{"order": 5,
+    "cancel": 1}]}``); else ``data``. A top-level error inside speaks for
+    the call. One look: no cost per item of a well-formed answer."""
     if type(data) is not dict or len(data) != 1:
         return data
     [(key, inner)] = data.items()
     fields = _FIELDS[action]
     named = key.strip().lower()
     if key_id(key) is not None or named in fields or named == "error" or key in asked:
+        return data
+    if action == "refill_status" and any(c.isdigit() for c in key):  # "R78": a refill's ID
         return data
     return inner if _holds(fields, asked, inner) else data
 
