@@ -6,7 +6,8 @@ stored after each job's run where they changed, never on a call's path; the
 daemon keeps them in memory. A key accepted again after ``auth_failed``
 begins them anew (:meth:`KeptCounts.forget_counts`). So does a panel's runs
 of failed polls and calls kept in its episodes at another URL than this
-run's (:meth:`KeptCounts.carry_moves`), as a reload moving it does.
+run's (:meth:`KeptCounts.carry_moves`: a ``run --once``'s, a daemon's
+start), as a reload moving it does.
 """
 
 from __future__ import annotations
@@ -44,17 +45,23 @@ class KeptCounts:
     _moved: set[str]  # moved: the first poll judged anew (Reach.begins_anew)
     _calls_anew: set[str]  # moved: the first call judged anew
 
-    def carry_moves(self, store: Store, urls: Mapping[str, str]) -> frozenset[str]:
-        """``run --once``'s start: return the panels of ``urls`` (name -> URL)
-        the last run ran at another URL (:func:`tracker.store.run_counts.
-        moved_since_last_run`): their runs of failed polls and calls kept in
-        ``alert_state`` are the old URL's, begun anew here (an alert open
-        stays open until a call works). A database that cannot say (busy):
-        none, as before."""
+    def carry_moves(
+        self, store: Store, urls: Mapping[str, str], *, anew: bool = True
+    ) -> frozenset[str]:
+        """``run --once``'s start and the daemon's: return the panels of
+        ``urls`` (name -> URL) the last run (a ``run --once``, a daemon) ran
+        at another URL (:func:`tracker.store.run_counts.
+        moved_since_last_run`, keeping this one's): their runs of failed
+        polls and calls kept in ``alert_state`` are the old URL's, begun anew
+        here (an alert open stays open until a call works). Not ``anew`` (a
+        daemon's reload, whose moves :meth:`take_over` judged): their URLs
+        kept alone. A database that cannot say (busy): none, as before."""
         try:
             moved = moved_since_last_run(store, urls, self.clock())
         except (StoreError, sqlite3.Error) as exc:
             log.debug("run_url_unread", error=str(exc))
+            return frozenset()
+        if not anew:
             return frozenset()
         with self._lock:
             self._moved |= moved

@@ -177,6 +177,16 @@ class Watch(KeyGate, Listeners):
         )
         self.reach.carry_counts(self.tracker.store, urls, self.config.schedule)  # broken actions
 
+    def keep_run_urls(self, *, start: bool) -> None:
+        """The daemon's ``start`` and each reload: keep the URL each panel
+        runs at (``run_url#``, as ``run --once`` does: written only where it
+        changed), so cron and the daemon agree on where a panel's last run
+        ran; at the start, a panel the last one ran at another URL begins its
+        runs of failed polls and calls anew (a restart moving it, as a reload
+        does: :meth:`tracker.jobs.reach.Reach.take_over`)."""
+        urls = {name: client.panel.url for name, client in self.tracker.clients.items()}
+        self.reach.carry_moves(self.tracker.store, urls, anew=start)
+
     def close(self, hurry: threading.Event | None = None) -> None:
         """Store what is left, then close the sink (``hurry``: see WebhookSink.close)."""
         self.quirks.store_seen()  # those no job's end stored (a stop): a last try

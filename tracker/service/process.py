@@ -244,6 +244,7 @@ class Service(Startup, Heartbeat):
                 tell_orphans(config.database.path, tracker.store, tracker.clock())
             if old is None and self.lock is not None and self.lock.database_gone:
                 tracker.watch.alerter.raise_alert(created_alert(config.database.path))
+            tracker.watch.keep_run_urls(start=old is None)  # a restart's move: runs anew
             self._watch = tracker.watch
         except BaseException:
             tracker.close()
@@ -272,9 +273,8 @@ class Service(Startup, Heartbeat):
         if reason is None:
             return False
         path = self.config.database.path
-        message = replaced_message(path, reason)
+        message = said = replaced_message(path, reason)
         data: dict[str, object] = {"database": str(path)}
-        said = message
         if reason in ("deleted", "replaced by another file"):  # its -wal: no file's but the old
             kept = kept_name(path)
             self._orphan = kept, self._reader.own_wal() if self._reader is not None else None

@@ -15,11 +15,12 @@ Counts stored before it (no such row) hold at any URL.
 
 The panel's runs of failed polls and calls (``status_failing``'s and
 ``panel_unreachable``'s episodes, not alerted yet) hold at one URL too: the
-URL the last ``run --once`` ran at is kept in a row ``run_url#<12 hex
-digits>`` (the same digest; no ``@``: no quirk's row), written by a run
-whose URL it is not (the first, or the first after a move); a run at
-another URL than it begins them anew (:func:`moved_since_last_run`). None
-stored yet: not moved.
+URL the last run (a ``run --once``, a daemon) ran at is kept in a row
+``run_url#<12 hex digits>`` (the same digest; no ``@``: no quirk's row),
+written by a run whose URL it is not (the first, or the first after a move;
+a daemon's reload moving it); a run or a daemon's start at another URL than
+it begins them anew (:func:`moved_since_last_run`). None stored yet: not
+moved.
 """
 
 from __future__ import annotations
