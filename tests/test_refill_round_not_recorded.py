@@ -117,3 +117,19 @@ def test_a_stop_while_the_database_is_locked_names_the_refill_given(world):
         other.close()
     (line,) = [e for e in logs if e["event"] == "refill_not_recorded"]
     assert line["first"] == _given(orders, answers)
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_refusal_not_stored_is_not_told_to_be_checked_as_a_refill(world, monkeypatch):
+    # The panel refused: there is no refill to check on the panel.
+    w = world()
+    (order,) = w.dropped(1)
+    w.panel._refill = lambda form, now: {"error": "Refill is disabled for this service"}
+    monkeypatch.setattr(store_refills, "not_before", _full)
+    with capture_logs() as logs, pytest.raises(StoreError):
+        w.round()
+    (line,) = [e for e in logs if e["event"] == "refill_not_recorded"]
+    assert line["first"] == {str(order): "refused: Refill is disabled for this service"}
+    assert "not sent again inside refill.cooldown" in line["hint"]
+    assert "check these refills on the panel" not in line["hint"]
+    assert "refused" in line["hint"]

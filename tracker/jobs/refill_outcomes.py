@@ -157,8 +157,20 @@ def failed(result: RequestResult, client: PanelClient, exc: PanelError, auth: bo
 
 UNSTORED_HINT = (
     "their requests stay recorded as sent (Requesting, then Unknown): "
-    "not sent again inside refill.cooldown; check these refills on the panel"
+    "not sent again inside refill.cooldown"
 )
+# What to do per kind of answer not stored: alone ("these"), or beside another kind.
+_CHECK = {
+    "refill": ("check these refills on the panel", "check the refills given on the panel"),
+    "refused": (
+        "the panel refused these: no refill made, nothing to check",
+        "the refused ones made no refill",
+    ),
+    "outcome unknown": (
+        "check on the panel whether these made a refill",
+        "check on the panel whether the unknown ones made a refill",
+    ),
+}
 
 
 def tell_unstored(panel: str, result: RequestResult, exc: BaseException) -> None:
@@ -169,7 +181,9 @@ def tell_unstored(panel: str, result: RequestResult, exc: BaseException) -> None
     if not result.unstored:
         return
     named = {order: _answer_words(fields) for order, fields in result.unstored.items()}
-    said, hint = failure_words(exc), UNSTORED_HINT
+    kinds = [kind for kind in _CHECK if any(w.startswith(kind) for w in named.values())]
+    steps = [_CHECK[kind][len(kinds) > 1] for kind in kinds]
+    said, hint = failure_words(exc), "; ".join([UNSTORED_HINT, *steps])
     tell_named(log.error, log.debug, "refill_not_recorded", panel, named, error=said, hint=hint)
 
 
