@@ -23,6 +23,7 @@ from tracker.clock import iso, utcnow
 from tracker.rules.alerts import rough_duration
 from tracker.rules.money import money, ranked_currencies
 from tracker.store.orders import Store
+from tracker.store.refills import has_services
 from tracker.store.reports import bytes_currency, order_panels, scorecard
 
 
@@ -169,6 +170,7 @@ def report(
         _tell_bytes(*bytes_currency(store, start, name))  # one line on stderr
         currencies = ranked_currencies(rows)  # in several: each apart, never 61 RUB above 60 USD
         cut = pruned.reached(store, name, start)  # a window reaching before a prune's cutoff
+        synced = {p for p in {r["panel"] for r in rows} if has_services(store, p)}
     finally:
         store.close()
     if as_json:
@@ -188,7 +190,9 @@ def report(
         ranked = f" in each currency: {', '.join(named[:-1])}, then {named[-1]}" if named else ""
         # One write: `report | head -1` ends 0, as a listing that fits the pipe does.
         click.echo(
-            fitted(f"{head}, highest spend first{ranked}", screen) + "\n" + _table(rows, screen)
+            fitted(f"{head}, highest spend first{ranked}", screen)
+            + "\n"
+            + _table(rows, screen, synced)
         )
     pruned.note(cut, screen=notes)
 
@@ -207,10 +211,22 @@ def _tell_bytes(first: dict[str, Any] | None, orders: int) -> None:
         )
 
 
-def _table(rows: list[dict[str, Any]], screen: Screen | None) -> str:
+def _table(
+    rows: list[dict[str, Any]], screen: Screen | None, synced: set[str] | None = None
+) -> str:
     """The scorecard's table: for scripts (``screen`` None), one line per service
     as ever, its name cut at 32 characters; on a terminal, each service's
-    name whole on its own line, its figures under it (:mod:`tracker.cli.scorecard`)."""
+    name whole on its own line, its figures under it (:mod:`tracker.cli.scorecard`),
+    a service with no name said why: the catalogue of its panel (one in
+    ``synced``) synced without it, or none synced yet."""
     if screen is None:
         return table([_shown(r, piped=True) for r in rows], COLUMNS, HEADERS)
-    return scorecard_text([{**_shown(r), "service_name": r["service_name"]} for r in rows], screen)
+    return scorecard_text([{**_shown(r), "service_name": _name(r, synced)} for r in rows], screen)
+
+
+def _name(row: dict[str, Any], synced: set[str] | None) -> str | None:
+    if row["service_name"] or synced is None or row["service"] is None:
+        return row["service_name"]
+    if row["panel"] in synced:
+        return "(not in the synced catalogue)"
+    return "(services not synced yet: services --refresh)"

@@ -1,0 +1,34 @@
+"""`report` on a terminal, a service with no name: it said "(name not
+synced)" also for an ID the synced catalogue does not hold. It says which:
+the catalogue synced without it, or no catalogue synced yet (and how)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from test_wide_report import run, seeded
+
+
+def _report(tmp_path, monkeypatch, *sql: str) -> str:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    path = seeded(tmp_path)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE orders SET service = 77 WHERE order_id = 624030")
+        for statement in sql:
+            db.execute(statement)
+    shown, _ = run(["report", "--since", "3650d"], monkeypatch, True)
+    return " ".join(shown.split())
+
+
+def test_a_service_missing_from_the_synced_catalogue_is_said_so(tmp_path, monkeypatch):
+    shown = _report(tmp_path, monkeypatch)
+    assert "main service 77: (not in the synced catalogue) (1 order)" in shown, shown
+    assert "not synced" not in shown
+
+
+def test_a_service_of_a_panel_never_synced_says_how_to_sync(tmp_path, monkeypatch):
+    shown = _report(tmp_path, monkeypatch, "DELETE FROM services")
+    said = "(services not synced yet: services --refresh)"
+    assert f"main service 77: {said} (1 order)" in shown, shown
+    assert f"main service 1: {said} (1 order)" in shown, shown
