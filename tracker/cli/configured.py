@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 # Said after "write one with smm-tracker init, ...": a kept demo, a backup or a
 # copy is read with no config at all.
 READ_A_FILE = "or read a database file with --database PATH (demo --keep DIR keeps DIR/demo.db)"
+# The one-off commands that say their own outcome in a sentence: on a terminal
+# at the default level their info lines (`refill_requests_done`, `services_synced`)
+# said it once more before it, and are left out there (warnings and errors kept).
+SAY_THEMSELVES = frozenset(("add", "cancel", "refill", "services", "track"))
 
 
 def command_config(
@@ -105,4 +109,13 @@ def _configure_logging(
         from tracker.cli.loglines import for_text
 
         person = for_text()
-    configure_logging(log_level or config.logging.level, fmt, person=person)
+    level = log_level or config.logging.level
+    if person is not None and fmt == "console" and log_level is None and level == "info":
+        level = "warning" if _says_itself() else level
+    configure_logging(level, fmt, person=person)
+
+
+def _says_itself() -> bool:
+    """Return whether the command running says its own outcome (SAY_THEMSELVES)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.command.name in SAY_THEMSELVES
