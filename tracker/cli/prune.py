@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tracker.cli.ask import ask, interactive
+from tracker.cli.command import TrackerCommand
 from tracker.cli.main import (
     EXIT_FAILED,
     EXIT_USAGE,
@@ -39,7 +40,30 @@ _AFTER = (
 )
 
 
-@main.command()
+class _PruneCommand(TrackerCommand):
+    """``prune`` whose missing ``--older-than`` says the form to use: ``prune
+    1d`` read "Missing option '--older-than'." alone. The age is never taken
+    as an argument: a word left over from another command line deletes no data."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # click's parser takes the words off the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except click.MissingParameter as exc:
+            if exc.param is None or exc.param.name != "older_than":
+                raise
+            try:
+                _opts, words, _order = self.make_parser(ctx).parse_args(args=given)
+            except click.UsageError:
+                words = []
+            if len(words) == 1:
+                form = f"the age is an option: prune --older-than {words[0]}"
+            else:
+                form = "give the age: prune --older-than DURATION (at least 30d; e.g. 365d)"
+            raise click.UsageError(f"Missing option '--older-than': {form}", ctx) from None
+
+
+@main.command(cls=_PruneCommand)
 @click.option(
     "--older-than",
     "older_than",
