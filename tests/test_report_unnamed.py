@@ -32,3 +32,12 @@ def test_a_service_of_a_panel_never_synced_says_how_to_sync(tmp_path, monkeypatc
     said = "(services not synced yet: services --refresh)"
     assert f"main service 77: {said} (1 order)" in shown, shown
     assert f"main service 1: {said} (1 order)" in shown, shown
+
+
+def test_a_service_listed_with_no_name_is_not_said_missing(tmp_path, monkeypatch):
+    listed = (
+        "INSERT INTO services (panel, service, name, updated_at)"
+        " VALUES ('main', 77, '', '2026-12-04T15:44:45+00:00')"
+    )
+    shown = _report(tmp_path, monkeypatch, listed)
+    assert "main service 77: (listed with no name) (1 order)" in shown, shown

@@ -170,7 +170,8 @@ def report(
         _tell_bytes(*bytes_currency(store, start, name))  # one line on stderr
         currencies = ranked_currencies(rows)  # in several: each apart, never 61 RUB above 60 USD
         cut = pruned.reached(store, name, start)  # a window reaching before a prune's cutoff
-        synced = {p for p in {r["panel"] for r in rows} if has_services(store, p)}
+        unnamed = {(r["panel"], r["service"]) for r in rows if not r["service_name"]}
+        why = {at: _unnamed(store, *at) for at in unnamed if at[1] is not None}
     finally:
         store.close()
     if as_json:
@@ -192,7 +193,7 @@ def report(
         click.echo(
             fitted(f"{head}, highest spend first{ranked}", screen)
             + "\n"
-            + _table(rows, screen, synced)
+            + _table(rows, screen, why)
         )
     pruned.note(cut, screen=notes)
 
@@ -212,21 +213,29 @@ def _tell_bytes(first: dict[str, Any] | None, orders: int) -> None:
 
 
 def _table(
-    rows: list[dict[str, Any]], screen: Screen | None, synced: set[str] | None = None
+    rows: list[dict[str, Any]], screen: Screen | None, why: dict[Any, str] | None = None
 ) -> str:
     """The scorecard's table: for scripts (``screen`` None), one line per service
     as ever, its name cut at 32 characters; on a terminal, each service's
     name whole on its own line, its figures under it (:mod:`tracker.cli.scorecard`),
-    a service with no name said why: the catalogue of its panel (one in
-    ``synced``) synced without it, or none synced yet."""
+    a service with no name said why (``why``, by panel and service: :func:`_unnamed`)."""
     if screen is None:
         return table([_shown(r, piped=True) for r in rows], COLUMNS, HEADERS)
-    return scorecard_text([{**_shown(r), "service_name": _name(r, synced)} for r in rows], screen)
+    said = why or {}
+    return scorecard_text(
+        [
+            {**_shown(r), "service_name": said.get((r["panel"], r["service"]), r["service_name"])}
+            for r in rows
+        ],
+        screen,
+    )
 
 
-def _name(row: dict[str, Any], synced: set[str] | None) -> str | None:
-    if row["service_name"] or synced is None or row["service"] is None:
-        return row["service_name"]
-    if row["panel"] in synced:
+def _unnamed(store: Store, panel: str, service: int) -> str:
+    """Why a service has no name: the panel's catalogue synced without it,
+    listed with none, or no catalogue of the panel synced yet."""
+    if store.rows("SELECT 1 FROM services WHERE panel = ? AND service = ?", [panel, service]):
+        return "(listed with no name)"
+    if has_services(store, panel):
         return "(not in the synced catalogue)"
     return "(services not synced yet: services --refresh)"
