@@ -19,6 +19,7 @@ import subprocess
 import sys
 
 import pytest
+from answered_cli import answered_cli
 from hostile import HostileServer, json_reply
 from simconfig import SOURCE, sim_config
 
@@ -27,28 +28,7 @@ ADD = ["add", "--service", "1", "--link", "https://x.example/p", "--quantity", "
 # The real CLI, its panel's answer to the add parsed after the signals in
 # $SIGNALS sent to itself (a first Ctrl-C while it waited, then more), or its
 # tracking transaction failing with $FAIL (held_elsewhere: its first read).
-PATCHED = """
-import errno, os, signal, sqlite3
-from tracker.panel import parse
-from tracker.store import tracking
-parse_add = parse.parse_add
-def answered(*args, **kwargs):
-    for number in os.environ.get("SIGNALS", "").split():
-        os.kill(os.getpid(), int(number))
-    return parse_add(*args, **kwargs)
-parse.parse_add = answered
-failure = os.environ.get("FAIL")
-if failure:
-    def failing(*args, **kwargs):
-        if failure == "interrupt":
-            raise KeyboardInterrupt
-        if failure == "full":  # SQLite's own words, as the store reads them
-            raise sqlite3.OperationalError("database or disk is full")
-        raise OSError(errno.ENOSPC, "No space left on device")
-    tracking.held_elsewhere = failing
-from tracker.cli.main import main
-main(prog_name="smm-tracker")
-"""
+PATCHED = answered_cli("tracker.panel.parse:parse_add", "tracker.store.tracking:held_elsewhere")
 
 
 def _run(tmp_path, *args, **env: str) -> subprocess.CompletedProcess[str]:

@@ -18,35 +18,18 @@ import subprocess
 import sys
 
 import pytest
+from answered_cli import answered_cli
 from hostile import HostileServer, json_reply
 from simconfig import SOURCE, sim_config
 
 KEY = "hostile-key-CancelAnswer31"
 # The real CLI, the panel's answer to the cancel parsed after the signals in
 # $SIGNALS sent to itself, or the transaction storing it failing with $FAIL.
-PATCHED = """
-import errno, os, sqlite3
-from tracker.panel import parse_cancels
-from tracker.cli import cancel
-parse_cancel = parse_cancels.parse_cancel
-def answered(*args, **kwargs):
-    for number in os.environ.get("SIGNALS", "").split():
-        os.kill(os.getpid(), int(number))
-    return parse_cancel(*args, **kwargs)
-parse_cancels.parse_cancel = answered
-failure = os.environ.get("FAIL")
-if failure:
-    def failing(store, *args, **kwargs):  # the transaction storing the answers fails
-        with store.write():
-            if failure == "interrupt":
-                raise KeyboardInterrupt
-            if failure == "full":  # SQLite's own words, as the store reads them
-                raise sqlite3.OperationalError("database or disk is full")
-            raise OSError(errno.ENOSPC, "No space left on device")
-    cancel.record_cancels = failing
-from tracker.cli.main import main
-main(prog_name="smm-tracker")
-"""
+PATCHED = answered_cli(
+    "tracker.panel.parse_cancels:parse_cancel",
+    "tracker.cli.cancel:record_cancels",
+    in_transaction=True,
+)
 
 
 def _respond(form: dict[str, str]):

@@ -19,34 +19,16 @@ import subprocess
 import sys
 
 import pytest
+from answered_cli import answered_cli
 from hostile import HostileServer, json_reply
 from simconfig import SOURCE, sim_config
 
 KEY = "hostile-key-RefillAnswer31"
 # The real CLI, the panel's answer to the refill parsed after the signals in
 # $SIGNALS sent to itself, or the transaction storing it failing with $FAIL.
-PATCHED = """
-import errno, os, sqlite3
-from tracker.panel import parse_refills
-from tracker.store import refills
-parse_single = parse_refills.parse_refill_single
-def answered(*args, **kwargs):
-    for number in os.environ.get("SIGNALS", "").split():
-        os.kill(os.getpid(), int(number))
-    return parse_single(*args, **kwargs)
-parse_refills.parse_refill_single = answered
-failure = os.environ.get("FAIL")
-if failure:
-    def failing(*args, **kwargs):
-        if failure == "interrupt":
-            raise KeyboardInterrupt
-        if failure == "full":  # SQLite's own words, as the store reads them
-            raise sqlite3.OperationalError("database or disk is full")
-        raise OSError(errno.ENOSPC, "No space left on device")
-    refills.not_before = failing  # inside the transaction storing the answer
-from tracker.cli.main import main
-main(prog_name="smm-tracker")
-"""
+PATCHED = answered_cli(
+    "tracker.panel.parse_refills:parse_refill_single", "tracker.store.refills:not_before"
+)
 ADD = ["add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100"]
 
 
