@@ -7,6 +7,13 @@ once an answer is in hand (tests/test_*_interrupt_answered.py)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from simconfig import SOURCE
+
 
 def answered_cli(parsed: str, storing: str, *, in_transaction: bool = False) -> str:
     """Given the parser of the answer (``"tracker.panel.parse:parse_add"``)
@@ -44,3 +51,18 @@ if failure:
 from tracker.cli.main import main
 main(prog_name="smm-tracker")
 """
+
+
+def run_answered(
+    script: str, cwd: Path, key: str, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the patched CLI (:func:`answered_cli`'s ``script``) with ``args``
+    in ``cwd``, the panel's key in ``SIM_KEY``, ``env`` added (SIGNALS, FAIL)."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SIM_KEY": key, "PYTHONPATH": SOURCE, **env},
+        cwd=cwd,
+        timeout=60,
+    )

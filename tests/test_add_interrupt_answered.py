@@ -12,16 +12,14 @@ moment asked for, with no timing."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 
 import pytest
-from answered_cli import answered_cli
+from answered_cli import answered_cli, run_answered
 from hostile import HostileServer, json_reply
-from simconfig import SOURCE, sim_config
+from simconfig import sim_config
 
 KEY = "hostile-key-AnsweredIntr4"
 ADD = ["add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100"]
@@ -32,14 +30,7 @@ PATCHED = answered_cli("tracker.panel.parse:parse_add", "tracker.store.tracking:
 
 
 def _run(tmp_path, *args, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", PATCHED, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE, **env},
-        cwd=tmp_path,
-        timeout=60,
-    )
+    return run_answered(PATCHED, tmp_path, KEY, *args, **env)
 
 
 def _respond(form: dict[str, str]):

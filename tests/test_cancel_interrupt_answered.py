@@ -11,16 +11,13 @@ the process itself at the one moment asked for, with no timing."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 
 import pytest
-from answered_cli import answered_cli
+from answered_cli import answered_cli, run_answered
 from hostile import HostileServer, json_reply
-from simconfig import SOURCE, sim_config
+from simconfig import sim_config
 
 KEY = "hostile-key-CancelAnswer31"
 # The real CLI, the panel's answer to the cancel parsed after the signals in
@@ -43,14 +40,7 @@ def _respond(form: dict[str, str]):
 def _cancel(tmp_path, *ids: str, **env: str):
     with HostileServer(_respond) as server:
         (tmp_path / "tracker.toml").write_text(sim_config(server.url))
-        done = subprocess.run(
-            [sys.executable, "-c", PATCHED, "cancel", "--yes", *ids],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE, **env},
-            cwd=tmp_path,
-            timeout=60,
-        )
+        done = run_answered(PATCHED, tmp_path, KEY, "cancel", "--yes", *ids, **env)
         calls = [f for f in server.requests if f.get("action") == "cancel"]
     with sqlite3.connect(tmp_path / "t.db") as db:
         rows = db.execute("SELECT order_id, result FROM cancels ORDER BY order_id").fetchall()

@@ -12,16 +12,14 @@ process itself at the one moment asked for, with no timing."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 
 import pytest
-from answered_cli import answered_cli
+from answered_cli import answered_cli, run_answered
 from hostile import HostileServer, json_reply
-from simconfig import SOURCE, sim_config
+from simconfig import sim_config
 
 KEY = "hostile-key-RefillAnswer31"
 # The real CLI, the panel's answer to the refill parsed after the signals in
@@ -33,14 +31,7 @@ ADD = ["add", "--service", "1", "--link", "https://x.example/p", "--quantity", "
 
 
 def _run(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", PATCHED, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE, **env},
-        cwd=tmp_path,
-        timeout=60,
-    )
+    return run_answered(PATCHED, tmp_path, KEY, *args, **env)
 
 
 def _respond(form: dict[str, str]):
