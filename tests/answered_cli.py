@@ -53,16 +53,22 @@ main(prog_name="smm-tracker")
 """
 
 
-def run_answered(
-    script: str, cwd: Path, key: str, *args: str, **env: str
-) -> subprocess.CompletedProcess[str]:
-    """Run the patched CLI (:func:`answered_cli`'s ``script``) with ``args``
-    in ``cwd``, the panel's key in ``SIM_KEY``, ``env`` added (SIGNALS, FAIL)."""
+def run_python(cwd: Path, key: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGS`` (``-m tracker ...``, ``-c SCRIPT ...``) from the
+    tree under test in ``cwd``, the panel's key in ``SIM_KEY``, ``env`` added."""
     return subprocess.run(
-        [sys.executable, "-c", script, *args],
+        [sys.executable, *args],
         capture_output=True,
         text=True,
         env={**os.environ, "SIM_KEY": key, "PYTHONPATH": SOURCE, **env},
         cwd=cwd,
         timeout=60,
     )
+
+
+def run_answered(
+    script: str, cwd: Path, key: str, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the patched CLI (:func:`answered_cli`'s ``script``) with ``args``
+    in ``cwd`` (:func:`run_python`), ``env`` added (SIGNALS, FAIL)."""
+    return run_python(cwd, key, "-c", script, *args, **env)

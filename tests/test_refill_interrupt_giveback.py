@@ -12,14 +12,13 @@ no timing."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 
 import pytest
+from answered_cli import run_python
 from hostile import HostileServer, json_reply
-from simconfig import SOURCE, sim_config
+from simconfig import sim_config
 
 KEY = "hostile-key-RefillBack27"
 # The real CLI: AT_RECORD Ctrl-Cs (SIGINT) to itself once the request's row
@@ -45,14 +44,7 @@ main(prog_name="smm-tracker")
 
 
 def _run(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
-        cwd=tmp_path,
-        timeout=60,
-    )
+    return run_python(tmp_path, KEY, *args)
 
 
 def _respond(form: dict[str, str]):

@@ -11,13 +11,12 @@ committed: the one moment asked for, with no timing."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 
+from answered_cli import run_python
 from hostile import HostileServer, json_reply
-from simconfig import SOURCE, sim_config
+from simconfig import sim_config
 
 KEY = "hostile-key-RefillIntr22"
 # The real CLI, two Ctrl-Cs (SIGINT) to itself once the request's row is committed.
@@ -37,14 +36,7 @@ main(prog_name="smm-tracker")
 
 
 def _run(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
-        cwd=tmp_path,
-        timeout=60,
-    )
+    return run_python(tmp_path, KEY, *args)
 
 
 def _respond(form: dict[str, str]):

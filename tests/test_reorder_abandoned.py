@@ -13,12 +13,11 @@ process itself as the record begins, which then outlasts the stop's bound
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 
-from simconfig import SOURCE, sim_config
+from answered_cli import run_python
+from simconfig import sim_config
 
 from tracker.sim.server import PanelServer, SimulatedPanel
 
@@ -39,14 +38,7 @@ main(prog_name="smm-tracker")
 
 
 def _run(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
-        cwd=tmp_path,
-        timeout=60,
-    )
+    return run_python(tmp_path, KEY, *args)
 
 
 def test_a_reorder_abandoned_mid_record_names_its_new_order(tmp_path):
