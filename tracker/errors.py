@@ -245,3 +245,9 @@ class StoreError(TrackerError):
         error = cls(said + (f"; {also}" if also else ""))
         error.missing = path
         return error
+
+
+def failure_words(exc: BaseException) -> str:
+    """What ended a write, as a line says it: the store's own words, or any
+    other error's with its type ("OSError: [Errno 28] No space left on device")."""
+    return str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"

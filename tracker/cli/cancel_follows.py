@@ -13,7 +13,7 @@ from datetime import datetime
 
 from tracker.cli.render import safe_text
 from tracker.clock import iso
-from tracker.errors import StoreError
+from tracker.errors import failure_words
 from tracker.rules.counts import counted
 from tracker.rules.late_checks import next_late_check
 from tracker.store.cancels import (
@@ -106,7 +106,7 @@ def unrecorded(kept: Sequence[tuple[int, str, str | None]], exc: BaseException, 
     if isinstance(exc, KeyboardInterrupt):
         told = f"interrupted: {told}"
     else:  # not the store's: which error it was too
-        told += f" ({exc if isinstance(exc, StoreError) else f'{type(exc).__name__}: {exc}'})"
+        told += f" ({failure_words(exc)})"
     return f"{told}: {'; '.join(parts)}"
 
 

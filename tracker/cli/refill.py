@@ -28,7 +28,7 @@ from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.config.model import Config
-from tracker.errors import StopRequested, StoreError
+from tracker.errors import StopRequested, failure_words
 from tracker.jobs.learned import told_once_answered
 from tracker.jobs.refill_outcomes import RequestResult
 from tracker.jobs.refill_requests import PanelModes, request_refills
@@ -196,7 +196,7 @@ def _unstored(
     if stopped:
         told = f"interrupted: {told}"
     else:  # not the store's: which error it was too
-        told += f" ({exc if isinstance(exc, StoreError) else f'{type(exc).__name__}: {exc}'})"
+        told += f" ({failure_words(exc)})"
     fail(
         f"{told}; its request stays recorded as sent, with no refill ID, so it is not resent "
         f"inside the cooldown: {todo}",

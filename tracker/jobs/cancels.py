@@ -22,7 +22,8 @@ import structlog
 from tracker.alerts.alerter import Alerter
 from tracker.clock import parse_iso
 from tracker.config.model import AutomationConfig
-from tracker.jobs.few_lines import failure_words, tell_named
+from tracker.errors import failure_words
+from tracker.jobs.few_lines import tell_named
 from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.cancel_groups import (
     ANSWERED,

@@ -21,8 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tracker.errors import StoreError
-
 LOGGED = 10  # lines of an event a poll writes at its level, by name
 LISTED = 20  # order IDs a ``*_many`` line names
 
@@ -87,9 +85,3 @@ def tell_named(
     level(event, panel=panel, orders=len(said), first=dict(said[:LISTED]), **more, **fields)
     if rest:
         debug(event, panel=panel, rest=dict(rest))
-
-
-def failure_words(exc: BaseException) -> str:
-    """What ended a transaction, as a line says it: the store's words, or any
-    other error's with its type ("OSError: [Errno 28] No space left on device")."""
-    return str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"

@@ -14,8 +14,14 @@ from typing import Any
 import structlog
 
 from tracker.clock import iso, iso_up, parse_iso
-from tracker.errors import OutcomeUnknownError, PanelError, TransientError, UnservedError
-from tracker.jobs.few_lines import failure_words, tell_named
+from tracker.errors import (
+    OutcomeUnknownError,
+    PanelError,
+    TransientError,
+    UnservedError,
+    failure_words,
+)
+from tracker.jobs.few_lines import tell_named
 from tracker.panel.client import PanelClient
 from tracker.panel.refusals import is_busy
 from tracker.rules.failing_jobs import REFILL_REQUEST_FAILED

@@ -19,8 +19,8 @@ from tracker.errors import (
     PanelAnswerError,
     PanelError,
     StopRequested,
-    StoreError,
     TransientError,
+    failure_words,
 )
 from tracker.jobs.cancels import PanelActions
 from tracker.panel.client import WholeCallRefused
@@ -132,7 +132,7 @@ class ReorderOne(PanelActions):
             )
         except Exception as exc:  # placed, not stored: the log keeps the new order's ID
             # Whatever ended the transaction: not only the store's errors.
-            said = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+            said = failure_words(exc)
             log.error(
                 "reorder_not_recorded",
                 panel=self.panel,
