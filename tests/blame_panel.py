@@ -51,6 +51,14 @@ def asked(form: dict[str, str]) -> list[int]:
     return [int(i) for i in (form.get("orders") or form.get("order", "")).split(",")]
 
 
+def shaped(form: dict[str, str], item_of: Callable[[int], dict[str, Any]]) -> Reply:
+    """The answer to a status call as a panel shapes it, ``item_of(id)`` for
+    each ID asked: ``orders=`` keyed by ID, ``order=`` the one item bare."""
+    if "orders" not in form:
+        return json_reply(item_of(int(form["order"])))
+    return json_reply({str(i): item_of(i) for i in asked(form)})
+
+
 @contextmanager
 def serving(
     tmp_path: Path,

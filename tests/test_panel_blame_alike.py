@@ -15,8 +15,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from blame_panel import Respond, asked, config_for, panel_fixture, status_of
-from hostile import Reply, json_reply
+from blame_panel import Respond, asked, config_for, panel_fixture, shaped, status_of
+from hostile import Reply
 from test_panel_blame_calls import ANSWERED, UNTOUCHED, alert_kinds, stored
 
 pytestmark = pytest.mark.usefixtures("quick_backoff")
@@ -29,11 +29,6 @@ BATCHES_OF_8 = "max_batch = 8\nconcurrency = 1"
 panel = panel_fixture(config_for("0s"), IDS, KEY)
 
 
-def items(ids: list[int], item: dict[str, str] | None = None) -> Reply:
-    """Every ID asked answered keyed by its ID: ``item``, else its status."""
-    return json_reply({str(i): item or status_of(i) for i in ids})
-
-
 def vague_after(calls: int, words: str = VAGUE) -> Respond:
     """A panel answering its first ``calls`` status calls, then every item of
     every call (one ID or many) with ``{"error": words}``."""
@@ -44,7 +39,7 @@ def vague_after(calls: int, words: str = VAGUE) -> Respond:
         with lock:
             count[0] += 1
             down = count[0] > calls
-        return items(asked(form), {"error": words} if down else None)
+        return shaped(form, lambda i: {"error": words} if down else status_of(i))
 
     return status
 
@@ -80,10 +75,9 @@ def test_every_item_not_found_is_still_each_orders(panel, tmp_path):
     unknown = set(IDS[24:])
 
     def status(form: dict[str, str]) -> Reply:
-        ids = asked(form)
-        if set(ids) <= unknown:
-            return items(ids, {"error": "Incorrect order ID"})
-        return items(ids)
+        if set(asked(form)) <= unknown:
+            return shaped(form, lambda i: {"error": "Incorrect order ID"})
+        return shaped(form, status_of)
 
     cli, _ = panel(status, BATCHES_OF_8)
     assert cli("run", "--once", "--all").exit_code == 0
@@ -94,7 +88,9 @@ def test_every_item_not_found_is_still_each_orders(panel, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "vague_ids", [IDS[12:13], IDS[8:16]], ids=["one among statuses", "a batch"]
+    "vague_ids",
+    [IDS[12:13], IDS[8:16], IDS[:8]],
+    ids=["one among statuses", "a batch", "the run's first call"],
 )
 def test_vague_words_while_the_panel_answers_others_are_each_orders(panel, tmp_path, vague_ids):
     # One item's error among statuses is that item's; a whole batch in the
@@ -103,8 +99,7 @@ def test_vague_words_while_the_panel_answers_others_are_each_orders(panel, tmp_p
     vague = set()
 
     def status(form: dict[str, str]) -> Reply:
-        ids = asked(form)
-        return json_reply({str(i): {"error": VAGUE} if i in vague else status_of(i) for i in ids})
+        return shaped(form, lambda i: {"error": VAGUE} if i in vague else status_of(i))
 
     cli, _ = panel(status, BATCHES_OF_8)
     assert cli("run", "--once", "--all").exit_code == 0

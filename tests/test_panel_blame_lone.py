@@ -10,7 +10,7 @@ CLI, runs ``run --once`` and reads what was stored.
 from __future__ import annotations
 
 import pytest
-from blame_panel import asked, config_for, panel_fixture, status_of, stored
+from blame_panel import asked, config_for, panel_fixture, shaped, status_of, stored
 from hostile import Reply, json_reply
 
 pytestmark = pytest.mark.usefixtures("quick_backoff")  # what is blamed, not the wait
@@ -27,10 +27,7 @@ panel = panel_fixture(config, IDS, KEY)
 
 
 def answered(form: dict[str, str]) -> Reply:
-    ids = asked(form)
-    if "order" in form:
-        return json_reply(status_of(ids[0]))
-    return json_reply({str(i): status_of(i) for i in ids})
+    return shaped(form, status_of)
 
 
 def test_an_outage_in_unknown_words_blames_no_order_asked_alone(panel, tmp_path):
