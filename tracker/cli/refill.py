@@ -83,7 +83,10 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     result = RequestResult()  # what was answered, kept if storing it fails
     try:
         # A first Ctrl-C waits for the answer, more once it is in: it is recorded.
-        with shield("the refill request just sent", waits, answer_settles=True) as stop:
+        # The answer stays in hand while a refusal is judged (its balance check).
+        with shield(
+            "the refill request just sent", waits, answer_settles=True, judged_in_hand=True
+        ) as stop:
 
             @contextmanager
             def recording() -> Iterator[None]:

@@ -140,6 +140,9 @@ class Waits:
     waiting: bool = False  # in a wait: no request of the command on the wire
     sending: bool = False  # a request of the command on the wire (:meth:`on_send`)
     answered: bool = False  # a request's answer in hand: its :meth:`on_send` ended, no error
+    # ... and still in hand through the requests after it (a refusal's check
+    # call, `balance`: a read a stop cuts) until :meth:`Shield.recorded`.
+    keeps_answer: bool = False
     say: Callable[[], None] | None = None  # :func:`shield`'s line: the answer waited for
 
     def sleep(self, seconds: float) -> None:
@@ -175,7 +178,8 @@ class Waits:
         :attr:`sending`: a first stop signal meanwhile says its answer is
         waited for. One taken after the client last asked whether to send,
         before this, did not stop the request: that is said as it leaves."""
-        self.sending, self.answered = True, False  # the answer in hand: this request's
+        # The answer in hand: this request's, or one it judges (keeps_answer).
+        self.sending, self.answered = True, self.answered and self.keeps_answer
         try:
             if self.stop.asked and self.say is not None:
                 self.say()
@@ -204,13 +208,22 @@ def tell_wait(seconds: float, why: str) -> None:
 
 @contextmanager
 def shield(
-    answer_to: str, waits: Waits | None = None, *, answer_settles: bool = False
+    answer_to: str,
+    waits: Waits | None = None,
+    *,
+    answer_settles: bool = False,
+    judged_in_hand: bool = False,
 ) -> Iterator[Shield]:
     """Defer the first stop signal while the block runs (see the module);
     ``answer_to`` names the request in the line a first signal prints ("the
     order just sent"); ``waits``, the client's, are ended by it;
-    ``answer_settles``: see :class:`Shield`."""
+    ``answer_settles``: see :class:`Shield`; ``judged_in_hand``: the answer
+    stays in hand while the client judges it (a refill's refusal, its
+    ``balance`` check call, cut by the first stop): a second stop then
+    waits for it to be recorded (:attr:`Waits.keeps_answer`)."""
     state = Shield(waits=waits, answer_settles=answer_settles)
+    if waits is not None and judged_in_hand:  # kept: none of a call before the block
+        waits.answered, waits.keeps_answer = False, True
     if threading.current_thread() is not threading.main_thread():
         yield state  # signals are only ever handled in the main thread
         return
@@ -240,8 +253,8 @@ def shield(
             # Nothing on the wire (a wait, a retry's decision, a claim): the
             # command ends at once, saying so; or its request, past the last
             # ask whether to send, says it as it leaves (Waits.on_send).
-            if not waits.sending and not state.settled:
-                return
+            if not (waits.sending and not waits.answered) and not state.settled:
+                return  # nor while an answer in hand is judged: no answer awaited
         say(judging.encode() if state.judging else line)
 
     if waits is not None:
