@@ -97,9 +97,21 @@ def still_running(
     if not running:
         return
     updates: dict[int, dict[str, Any]] = {}
-    for history in requests_of(store, panel, running).values():
-        updates.update(running_now(history))
-    changes = update_refills(store, updates, clock())
+    named: dict[int, str] = {}  # order ID -> the refill the panel said still runs
+    for order_id, history in requests_of(store, panel, running).items():
+        found = running_now(history)
+        updates.update(found)
+        for row in history:  # running_now's one row, at most
+            if row["id"] in found:
+                named[order_id] = f"refill {row['refill_id']}"
+    try:
+        changes = update_refills(store, updates, clock())
+    except Exception as exc:  # the refusal is stored; the refill it names goes unread
+        said, hint = failure_words(exc), RUNNING_UNSTORED_HINT
+        tell_named(
+            log.error, log.debug, "refill_running_not_recorded", panel, named, error=said, hint=hint
+        )
+        raise
     result.running.extend(str(c["refill_id"]) for c in changes)
     if changes:
         log.info("refill_still_running", panel=panel, refills=result.running)
@@ -161,6 +173,11 @@ def failed(result: RequestResult, client: PanelClient, exc: PanelError, auth: bo
     told(REFILL_REQUEST_FAILED, panel=client.name, error=str(exc))
 
 
+# What a failure writing the refills a refusal said still run leaves.
+RUNNING_UNSTORED_HINT = (
+    "the refusals are recorded; these refills are not read In progress, so each "
+    "order is asked again after refill.cooldown (refused while its refill runs)"
+)
 UNSTORED_HINT = (
     "their requests stay recorded as sent (Requesting, then Unknown): "
     "not sent again inside refill.cooldown"
