@@ -117,10 +117,10 @@ class ReorderOne(PanelActions):
         # The new order's ID first in the log, then on its action row (still
         # Sending), before the record that tracks it: a stop past its bound
         # that ends the process meanwhile (a write waiting for another's
-        # lock) left it named nowhere. At warning when stopping: may be cut.
-        (log.warning if self.stop.is_set() else log.info)(
-            "reorder_answered", panel=self.panel, order=order.order_id, new_order=new_id
-        )
+        # lock) left it named nowhere. At warning: money the automation
+        # moved, named at the level a cron mail keeps, whatever ends the run
+        # before its automation_reordered alert (once at info, unless stopping).
+        log.warning("reorder_answered", panel=self.panel, order=order.order_id, new_order=new_id)
         row = {"panel": self.panel, "order_id": order.order_id, **fields, "each": plan.each}
         row.update(runs=plan.runs, interval=plan.interval)  # tracked as drip-feed, as add does
         try:
