@@ -199,3 +199,43 @@ def recreate_daily_activity_m048(db: Database) -> None:
     infinity (same rows, same columns)."""
     db.execute("DROP VIEW daily_activity")
     db.execute(DAILY_ACTIVITY_M048)
+
+
+# m050: as the scorecard's (store/scorecard.py, m050), odd stored values never
+# break the view: a currency stored as bytes (a hand edit) read as unknown
+# (every read ended "JSON cannot hold BLOB values"); a charge stored as text
+# or bytes is no charge, as order_overview's since m049 (bytes "1e400" added
+# up to an Infinity spend); a figure beyond what a REAL holds NULL (its
+# JSON an "Inf" no JSON reader takes). orders_created_day still covers.
+_M050_FINITE = "CASE WHEN typeof(charge) IN ('integer', 'real') AND charge NOT IN (9e999, -9e999) "
+_M048_LABELLED = "    SELECT day, panel, currency, upper(trim(currency)) AS folded, sum(orders)"
+_TEXT = "CASE WHEN typeof(currency) <> 'blob' THEN currency END"
+_M048_FIGURE = "json_object('currency', currency, 'spend', spend)"
+_M048_SPEND = "ELSE round(total(spend), 5) END AS spend,"
+_NULL_BEYOND = "CASE WHEN {x} NOT IN (9e999, -9e999) THEN {x} END"
+assert DAILY_ACTIVITY_M048.count(_FINITE) == 3 and DAILY_ACTIVITY_M048.count(_M048_LABELLED) == 1
+assert DAILY_ACTIVITY_M048.count(_M048_FIGURE) == 1 and DAILY_ACTIVITY_M048.count(_M048_SPEND) == 1
+DAILY_ACTIVITY_M050 = (
+    DAILY_ACTIVITY_M048.replace(_FINITE, _M050_FINITE + "THEN charge END")
+    .replace(
+        _M048_LABELLED,
+        f"    SELECT day, panel, {_TEXT} AS currency, upper(trim({_TEXT})) AS folded,\n"
+        "           sum(orders)",
+    )
+    .replace(
+        _M048_FIGURE,
+        f"json_object('currency', currency, 'spend', {_NULL_BEYOND.format(x='spend')})",
+    )
+    .replace(
+        _M048_SPEND,
+        f"ELSE {_NULL_BEYOND.format(x='round(total(spend), 5)')} END AS spend,",
+    )
+)
+
+
+def recreate_daily_activity_m050(db: Database) -> None:
+    """Migration m050: daily_activity with a currency stored as bytes read as
+    unknown, a charge stored as text or bytes none, a spend beyond a REAL
+    NULL (same rows, same columns)."""
+    db.execute("DROP VIEW daily_activity")
+    db.execute(DAILY_ACTIVITY_M050)

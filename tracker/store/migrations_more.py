@@ -13,12 +13,14 @@ from tracker.store.daily import (
     recreate_daily_activity_m042,
     recreate_daily_activity_m045,
     recreate_daily_activity_m048,
+    recreate_daily_activity_m050,
 )
 from tracker.store.order_overview import recreate_order_overview_m049
 from tracker.store.scorecard import (
     recreate_service_scorecard_m041,
     recreate_service_scorecard_m042,
     recreate_service_scorecard_m048,
+    recreate_service_scorecard_m050,
 )
 
 # tracker.panel.statuses.TERMINAL as every version has had it: an order in
@@ -280,3 +282,15 @@ def m049_overview_finite_charge(db: Database) -> None:
     # views reading it (service_scorecard, daily_activity, stuck_orders)
     # read it by name. orders and transitions keep what they hold.
     recreate_order_overview_m049(db)
+
+
+def m050_views_odd_stored_values(db: Database) -> None:
+    # Odd stored values never break service_scorecard or daily_activity: a
+    # currency stored as bytes (a hand edit) is unknown, as `report` reads
+    # it (every read of either view, the dashboard's scorecard page too,
+    # ended "JSON cannot hold BLOB values"); daily_activity's charge stored
+    # as text or bytes none, as order_overview's (m049); a spend beyond what
+    # a REAL holds NULL (it read Infinity, its JSON "Inf"). Same rows, same
+    # columns; orders keeps what it holds.
+    recreate_service_scorecard_m050(db)
+    recreate_daily_activity_m050(db)

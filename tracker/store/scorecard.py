@@ -229,3 +229,46 @@ def recreate_service_scorecard_m048(db: Database) -> None:
     infinity (same rows, same columns)."""
     db.execute("DROP VIEW service_scorecard")
     db.execute(SERVICE_SCORECARD_M048)
+
+
+# m050: odd stored values never break the view. A currency stored as bytes
+# (a hand edit) read as unknown, as `report` reads it: no JSON holds bytes,
+# and every read of the view (the dashboard's scorecard page, a user's
+# query) ended "JSON cannot hold BLOB values". A figure whose sum is beyond
+# what a REAL holds (two charges of 1e308) is NULL, as m049's charge: the
+# view read Infinity (a CSV export wrote "inf") and its JSON an "Inf" that
+# no JSON reader takes. Same rows, same columns.
+TEXT_CURRENCY = "CASE WHEN typeof({c}) <> 'blob' THEN {c} END"
+_M048_RECENT = "SELECT * FROM order_overview WHERE ("
+_M050_RECENT = (
+    "SELECT * FROM (SELECT panel, service, service_name, status, is_open, first_seen,\n"
+    "                      completion_seconds, refills, refills_accepted, refills_completed,\n"
+    "                      needed_refill, charge,\n"
+    f"                      {TEXT_CURRENCY.format(c='currency')} AS currency  -- m050\n"
+    "                  FROM order_overview) WHERE ("
+)
+_M048_FIGURE = "round(total(spend), 5) AS spend\n"
+_M048_SPEND = f"ELSE round(total({FINITE_CHARGE.format(c='r.charge')}), 5) END AS spend,"
+assert SCORECARD_QUERY_M048.count(_M048_RECENT) == 1
+assert SCORECARD_QUERY_M048.count(_M048_FIGURE) == 1 and _M048_SPEND in SCORECARD_QUERY_M048
+SCORECARD_QUERY_M050 = (
+    SCORECARD_QUERY_M048.replace(_M048_RECENT, _M050_RECENT)
+    .replace(_M048_FIGURE, FINITE_CHARGE.format(c="round(total(spend), 5)") + " AS spend\n")
+    .replace(
+        _M048_SPEND,
+        "ELSE "
+        + FINITE_CHARGE.format(c=f"round(total({FINITE_CHARGE.format(c='r.charge')}), 5)")
+        + " END AS spend,",
+    )
+)
+
+SERVICE_SCORECARD_M050 = "CREATE VIEW service_scorecard AS" + SCORECARD_QUERY_M050.format(
+    window="first_seen >= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-30 days')"
+)
+
+
+def recreate_service_scorecard_m050(db: Database) -> None:
+    """Migration m050: service_scorecard with a currency stored as bytes read
+    as unknown and a spend beyond a REAL NULL (same rows, same columns)."""
+    db.execute("DROP VIEW service_scorecard")
+    db.execute(SERVICE_SCORECARD_M050)
