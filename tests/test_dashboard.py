@@ -482,9 +482,9 @@ def test_a_reorder_and_the_order_it_completes_link_to_their_pages(tmp_path, tabl
     row = conn.execute(f"SELECT 'sim' AS panel, 7 AS order_id, 474016 AS {column}").fetchone()
     sqlite3.connect(tmp_path / f"{DB}.db").close()  # a database Datasette names t
     datasette = Datasette([str(tmp_path / f"{DB}.db")])
-    cell = str(render_cell(row, 474016, column, DB, datasette))
+    cell = str(render_cell(row, 474016, column, DB, datasette, table))
     assert cell == f'<a href="/{DB}/orders/sim,474016">474016</a>', table
-    assert render_cell(row, None, column, DB, datasette) is None  # not placed yet
+    assert render_cell(row, None, column, DB, datasette, table) is None  # not placed yet
 
 
 def cells(page: str, column: str) -> list[str]:
