@@ -75,7 +75,8 @@ def to_json(value: Any) -> str:
 
     def default(obj: Any) -> Any:
         if isinstance(obj, Decimal):  # money: a number in every --json output
-            return float(obj)
+            number = float(obj)  # a sum beyond a float's (three charges of 1e308): none
+            return number if math.isfinite(number) else None  # (it wrote Infinity, no JSON)
         if isinstance(obj, set | frozenset | tuple):
             return list(obj)
         return str(obj)

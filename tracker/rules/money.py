@@ -14,7 +14,9 @@ def money(amount: Decimal | float | int) -> str:
     """Given an amount, return it with at least two decimals and no float noise."""
     value = Decimal(str(amount))
     if not value.is_finite() or value.adjusted() > 15:
-        return f"{value:.6g}"  # never a billion digits (older rows may hold such)
+        # Never a billion digits (older rows may hold such); a sum's trailing
+        # zeros dropped, as a charge's are: "3e+308", not "3.00000e+308".
+        return f"{value.normalize():.6g}"
     value = value.normalize()
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent > -2:
