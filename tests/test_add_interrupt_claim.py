@@ -64,7 +64,8 @@ def test_a_ctrl_c_as_the_key_is_claimed_sends_nothing_and_gives_the_key_back(tmp
         again = _run(tmp_path, "-m", "tracker")
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
-        "smm-tracker: interrupted: sim: add: no order placed"
+        "smm-tracker: interrupted: sim: add: no order placed; idempotency key 'row-1' given back: "
+        "the same key may be used again"
     ), done.stderr
     assert "outcome unknown" not in done.stderr and "Traceback" not in done.stderr
     assert (keys, sent, done.stdout) == ([], [], "")
@@ -96,7 +97,8 @@ def test_two_ctrl_cs_as_the_key_is_claimed_give_the_key_back(tmp_path):
         again = _run(tmp_path, "-m", "tracker")
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
-        "smm-tracker: interrupted: sim: add: no order placed"
+        "smm-tracker: interrupted: sim: add: no order placed; idempotency key 'row-1' given back: "
+        "the same key may be used again"
     ), done.stderr
     assert "Traceback" not in done.stderr
     assert (keys, sent, done.stdout) == ([], [], "")

@@ -77,7 +77,8 @@ def test_a_ctrl_c_during_the_give_back_leaves_no_key(tmp_path, at_claim):
         sent_again = [f for f in server.requests if f.get("action") == "add"]
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
-        "smm-tracker: interrupted: sim: add: no order placed"
+        "smm-tracker: interrupted: sim: add: no order placed; idempotency key 'row-1' given back: "
+        "the same key may be used again"
     ), done.stderr
     assert "outcome unknown" not in done.stderr and "Traceback" not in done.stderr
     assert (keys, sent, done.stdout) == ([], [], "")  # was [('Sending',)]

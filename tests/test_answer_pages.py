@@ -192,7 +192,9 @@ def test_a_move_of_the_panels_own_url_to_https_is_not_sent_and_names_the_fix(pan
     added = cli(*ADD, "--idempotency-key", "row-1")
     assert added.exit_code == 1
     said = _said(added)
-    assert "set the panel's url to https://" in said and said.endswith("; no order placed"), said
+    assert "set the panel's url to https://" in said and said.endswith(
+        "; no order placed; idempotency key 'row-1' given back: the same key may be used again"
+    ), said
     again = cli(*ADD, "--idempotency-key", "row-1")  # the key given back: sent again
     assert "outcome unknown" not in _said(again)
     refill = cli("refill", "5")
@@ -247,7 +249,10 @@ def test_a_404_with_a_frameworks_json_is_not_sent_by_all_three(panel, tmp_path, 
     said = _said(added)
     assert said.startswith(f"smm-tracker: sim: add: HTTP 404 from {server.url}: "), said
     assert "; no order placed" in said and "outcome unknown" not in said
-    assert said.endswith("; no API at this URL's path — check panels[0].url"), said
+    fix = "; no API at this URL's path — check panels[0].url"
+    assert said.endswith(
+        f"{fix}; idempotency key 'row-1' given back: the same key may be used again"
+    )
     again = cli(*ADD, "--idempotency-key", "row-1")  # the key given back: sent again
     assert again.exit_code == 1 and "; no order placed" in _said(again)
     refill = cli("refill", "5")

@@ -166,7 +166,8 @@ def test_add_behind_an_unreached_origin_places_nothing_and_frees_its_key(cli_for
     assert result.exit_code == 1, result.output
     assert _lines(result) == [
         "smm-tracker: sim: add: panel unreachable behind Cloudflare "
-        "(HTTP 522: the origin did not answer); no order placed"
+        "(HTTP 522: the origin did not answer); no order placed; "
+        "idempotency key 'row-7' given back: the same key may be used again"
     ]
     assert sent == 2  # retried, as a refused connection is
     listed = cli_for(server.url, "orders", "--json")

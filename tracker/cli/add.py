@@ -12,6 +12,7 @@ from tracker.cli.add_checks import catalogue_hint, refuse_before_sending
 from tracker.cli.bounds import POSITIVE
 from tracker.cli.claims import (
     agreed,
+    freed_words,
     meanwhile,
     names,
     placed_meanwhile,
@@ -160,6 +161,7 @@ def add(
     client = PanelClient(panel_config, on_wait=tell_wait, **waits.hooks())
     mine = None  # the key's claim, which this add's answer settles
     gone, given_back = None, False  # the claim given back for a stop, and its outcome
+    freed = False  # the key given back: the same key may be used again (said)
     sent = False  # the order handed to the client: from then on it may exist
     try:
         from tracker.panel.models import NewOrder
@@ -187,7 +189,7 @@ def add(
                         )
                 finally:
                     if stop.stopping:  # still held: a Ctrl-C cannot leave it Sending
-                        gone, given_back = release_quietly(store, mine), True
+                        (gone, freed), given_back = release_quietly(store, mine), True
                 if stop.stopping:
                     raise StopRequested("stopping", panel=panel_config.name, action="add")
                 stop.go_on()
@@ -213,13 +215,13 @@ def add(
         if isinstance(exc, OutcomeUnknownError):  # the order may exist: the key stays
             gone = settle_quietly(store, mine, error=exc.detail)
         elif not given_back:  # refused: nothing placed, the key may be used again
-            gone = release_quietly(store, mine)
+            gone, freed = release_quietly(store, mine)
         if stop.stopping and isinstance(exc, (StopRequested, TransientError)):
             # Stopped in a wait to send, or no retry after a refusal: no order.
             said = "" if isinstance(exc, StopRequested) else f" (it answered: {exc.detail})"
             where = f"{panel_config.name}: add"
             told = f"interrupted: {where}: no order placed{said}"
-            fail(safe_text(_and(told, mine, gone)), EXIT_INTERRUPTED)
+            fail(safe_text(_and(told, mine, gone, freed)), EXIT_INTERRUPTED)
         index = config.index(panel_config.name)
         # A web server's page or 404 before the panel's script: the URL to fix.
         hint = (unserved_hint if isinstance(exc, UnservedError) else web_page_hint)(
@@ -240,14 +242,13 @@ def add(
         if hint is None and not isinstance(exc, (OutcomeUnknownError, TransientError)):
             hint = catalogue_hint(store, panel_config.name, service, exc.detail)  # as synced
         told = f"{told}; {hint}" if hint else told
-        fail(safe_text(_and(told, mine, gone)))  # the panel's words: escaped
+        fail(safe_text(_and(told, mine, gone, freed)))  # the panel's words: escaped
     except KeyboardInterrupt:  # a second Ctrl-C: the order may exist, untracked
         if not sent:  # its key being claimed: no order
-            gone = gone if given_back else release_quietly(store, mine)
-            fail(
-                _and(f"interrupted: {panel_config.name}: add: no order placed", mine, gone),
-                EXIT_INTERRUPTED,
-            )
+            if not given_back:
+                gone, freed = release_quietly(store, mine)
+            told = f"interrupted: {panel_config.name}: add: no order placed"
+            fail(_and(told, mine, gone, freed), EXIT_INTERRUPTED)
         detail = "interrupted before its answer came"
         unknown = OutcomeUnknownError.because(detail, panel=panel_config.name, action="add")
         gone = settle_quietly(store, mine, error=unknown.detail)
@@ -276,6 +277,9 @@ def add(
             )
 
 
-def _and(told: str, mine: Claim | None, gone: Gone | None) -> str:
-    """Return ``told``, and that the key was settled meanwhile if ``gone``."""
-    return f"{told}; {meanwhile(mine, gone)}" if mine is not None and gone is not None else told
+def _and(told: str, mine: Claim | None, gone: Gone | None, freed: bool = False) -> str:
+    """Return ``told``, and that the key was settled meanwhile if ``gone``, or
+    given back (the same key may be used again) if ``freed``."""
+    if mine is not None and gone is not None:
+        return f"{told}; {meanwhile(mine, gone)}"
+    return f"{told}; {freed_words(mine)}" if mine is not None and freed else told

@@ -57,22 +57,30 @@ def settle_quietly(store: Store, mine: Claim | None, **outcome: Any) -> Gone | N
     return gone
 
 
-def release_quietly(store: Store, mine: Claim | None) -> Gone | None:
+def release_quietly(store: Store, mine: Claim | None) -> tuple[Gone | None, bool]:
     """Give the key back after a refusal; return :class:`Gone` when it was
-    settled meanwhile (nothing changed). A failure to leaves it Sending
-    (unknown)."""
+    settled meanwhile (nothing changed), and whether it was given back. A
+    failure to leaves it Sending (unknown)."""
     if mine is None:
-        return None
+        return None, False
     try:
         gone = idempotency.release(store, mine)
     except StoreError as exc:
         click.echo(f"smm-tracker: idempotency key not released: {exc}", err=True)
-        return None
+        return None, False
     if gone is None:  # the user's own label: logged, as the panel's name is
         log.info("idempotency_key_released", panel=mine.panel, key=mine.key, claimed_at=mine.at)
     else:
         _log_gone(mine, gone, "refused: nothing placed")
-    return gone
+    return gone, gone is None
+
+
+def freed_words(mine: Claim) -> str:
+    """Return the words saying that ``mine``'s key was given back after its
+    add placed no order: the same key may be used again (on a terminal the
+    ``idempotency_key_released`` line is not shown: these words say it)."""
+    shown = safe_text(repr(mine.key))
+    return f"idempotency key {shown} given back: the same key may be used again"
 
 
 def _log_gone(mine: Claim, gone: Gone, answered: str) -> None:
