@@ -128,13 +128,14 @@ ARGV = "smm_tracker.argv"  # ctx.meta: the words of the command line
 
 class OneLineUsageError(click.UsageError):
     """A usage mistake shown as one line, like every other error of the CLI
-    (click's own display puts the usage block before it)."""
+    (click's own display puts the usage block before it): on a terminal
+    wrapped at its words, as the error lines are (piped: one line)."""
 
     def show(self, file: Any = None) -> None:
-        from tracker.terminal import escape_controls
+        from tracker.cli.screen import error_text
 
         where = self.ctx.command_path if self.ctx is not None else "smm-tracker"
-        click.echo(f"smm-tracker: {escape_controls(self.message)} (see '{where} --help')", err=True)
+        click.echo(error_text([f"smm-tracker: {self.message} (see '{where} --help')"]), err=True)
 
 
 # click >= 8.2 shows the help of a bare group through a UsageError: keep that as is.
