@@ -22,6 +22,7 @@ from tracker.clock import utcnow
 from tracker.store.orders import Store
 
 NOT_RECORDED = "service not recorded (tracked without --service)"
+NOT_SYNCED = "(services not synced yet: services --refresh)"
 
 
 def test_the_scorecard_and_its_charts_say_the_service_was_not_recorded(tmp_path):
@@ -42,8 +43,9 @@ def test_the_scorecard_and_its_charts_say_the_service_was_not_recorded(tmp_path)
 
 
 def test_a_service_whose_name_was_never_synced_says_so(tmp_path):
-    # `report` says "main service 12: (name not synced)"; the scorecard read
-    # "#12" alone and the charts' labels "main · #12".
+    # `report` says "(services not synced yet: services --refresh)"; the
+    # scorecard read "#12" alone and the charts' labels "main · #12", then
+    # "(name not synced)" for this and the two cases below alike.
     store = Store(tmp_path / "t.db")
     now = utcnow()
     store.track("main", [1], now - timedelta(hours=1), service=12)
@@ -51,10 +53,39 @@ def test_a_service_whose_name_was_never_synced_says_so(tmp_path):
         db.execute("UPDATE orders SET status = 'Completed', completed_at = ?", [now.isoformat()])
     store.close()
     [row] = card(tmp_path / "t.db", "services", "scorecard")
-    assert (row["Panel"], row["Service"], row["Orders"]) == ("main", "(name not synced) (#12)", 1)
+    assert (row["Panel"], row["Service"], row["Orders"]) == ("main", f"{NOT_SYNCED} (#12)", 1)
     for chart in ("outcomes", "completion"):
         labels = {r["service"] for r in card(tmp_path / "t.db", "services", chart)}
-        assert labels == {"main · #12 (name not synced)"}, chart
+        assert labels == {f"main · #12 {NOT_SYNCED}"}, chart
+
+
+@pytest.mark.parametrize(
+    ("listed", "said"),
+    [
+        ("7, 'Likes'", "(not in the synced catalogue)"),
+        ("12, ''", "(listed with no name)"),
+    ],
+)
+def test_a_service_with_no_name_says_why_as_report_does(tmp_path, listed, said):
+    # `report` on a terminal tells the catalogue synced without the service
+    # from one listing it with no name; the dashboard said "(name not
+    # synced)" for both.
+    store = Store(tmp_path / "t.db")
+    now = utcnow()
+    store.track("main", [1], now - timedelta(hours=1), service=12)
+    with store.write() as db:
+        db.execute("UPDATE orders SET status = 'Completed', completed_at = ?", [now.isoformat()])
+        db.execute(
+            f"INSERT INTO services (panel, service, name, updated_at) VALUES ('main', {listed}, '')"
+        )
+    store.close()
+    [row] = card(tmp_path / "t.db", "services", "scorecard")
+    assert (row["Panel"], row["Service"]) == ("main", f"{said} (#12)")
+    for chart in ("outcomes", "completion"):
+        labels = {r["service"] for r in card(tmp_path / "t.db", "services", chart)}
+        assert labels == {f"main · #12 {said}"}, chart
+    [stuck] = query(tmp_path / "t.db", "spend_by_service", days="30")
+    assert stuck["service_name"] == said
 
 
 QUERIES = build_metadata("t", {})["databases"]["t"]["queries"]
@@ -96,7 +127,8 @@ def three_services(tmp_path):
     return tmp_path / "t.db"
 
 
-NAMES = {1: "Likes", 2: "(name not synced)", 3: NOT_RECORDED}
+# Service 7 synced: 12 is not in the synced catalogue (as `report` says it).
+NAMES = {1: "Likes", 2: "(not in the synced catalogue)", 3: NOT_RECORDED}
 
 
 def test_the_stuck_orders_query_names_every_service(three_services):
@@ -110,7 +142,7 @@ def test_the_spend_query_names_every_service(three_services):
     rows = query(three_services, "spend_by_service", days="30")
     assert {r["service"]: r["service_name"] for r in rows} == {
         7: "Likes",
-        12: "(name not synced)",
+        12: "(not in the synced catalogue)",
         None: NOT_RECORDED,
     }
 
@@ -120,7 +152,7 @@ def test_the_rejected_refills_query_names_every_service(three_services):
     rows = query(three_services, "rejected_refills")
     assert {r["order_id"]: r["service_name"] for r in rows} == {
         **NAMES,
-        2: "(name not synced) (#12)",
+        2: "(not in the synced catalogue) (#12)",
     }
 
 
