@@ -22,7 +22,9 @@ READ_A_FILE = "or read a database file with --database PATH (demo --keep DIR kee
 # The one-off commands that say their own outcome in a sentence: on a terminal
 # at the default level their info lines (`refill_requests_done`, `services_synced`)
 # said it once more before it, and are left out there (warnings and errors kept).
-SAY_THEMSELVES = frozenset(("add", "cancel", "refill", "services", "track"))
+SAY_THEMSELVES = frozenset(
+    ("add", "backup", "cancel", "prune", "refill", "services", "track", "untrack")
+)
 
 
 def command_config(
