@@ -146,6 +146,8 @@ def test_track_of_a_run_tracks_it_and_says_whose_run_it_is(one):
     assert said.stderr.splitlines() == [
         "note: a tracked order's child order, now tracked on its own too (untrack stops it):",
         "  #7302 is run 2 of drip-feed order #7201 on main",
+        "note: tracked without --quantity: DELIVERED stays unknown for these orders (no "
+        "panel's status says the quantity ordered); smm-tracker track ID --quantity Q fills it in",
     ]
     again = one("track", "7302")  # already tracked: nothing more said
     assert again.exit_code == 0 and again.stderr == ""

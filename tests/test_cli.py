@@ -264,7 +264,7 @@ def test_ids_on_stdin_saved_with_a_byte_order_mark_are_read(cli):
     # Excel's "CSV UTF-8" and Notepad start the file with one: '\ufeff103' was refused.
     result = cli("track", "-", input="\ufeff103\r\n104\r\n")
     assert result.exit_code == 0, result.output
-    assert result.output == "tracking 2 new orders on main\n"
+    assert result.stdout == "tracking 2 new orders on main\n"
 
 
 def test_ids_on_stdin_may_carry_comments(cli):

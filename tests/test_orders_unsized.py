@@ -41,6 +41,7 @@ def test_an_order_tracked_without_its_quantity_is_said_why_delivered_is_unknown(
     assert cli("track", "502", "--quantity", "1000").exit_code == 0
     assert cli("track", "503").exit_code == 0  # Pending: nothing delivered yet, no note
     _delivering(tmp_path / "t.db", 501, 502)
+    _delivering(tmp_path / "t.db", 503, status="Pending")  # polled: not "not checked yet"
     listed = cli("orders")
     assert listed.exit_code == 0, listed.output
     rows = {line.split()[1]: line.split()[3] for line in listed.stdout.splitlines()[1:]}

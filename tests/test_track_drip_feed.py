@@ -19,7 +19,7 @@ from tracker.sim.catalogue import SERVICE_FOLLOWERS, SERVICE_VIEWS
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-Drip98Runs4Note7Kd"
-DRIP = ["--runs", "5", "--interval", "10"]
+DRIP = ["--runs", "5", "--interval", "10", "--quantity", "100"]  # DELIVERED known: no note
 
 
 @pytest.fixture

@@ -20,18 +20,20 @@ def test_a_service_never_listed_is_said_once_synced(tmp_path, monkeypatch):
     try:
         cli = cli_in(tmp_path, monkeypatch, sim_config(server.url), env={"SIM_KEY": KEY})
         first, second, third = (str(i) for i in panel.seed_orders(3, status="In progress"))
-        before = cli("track", first, "--service", "99")  # nothing synced yet: no judge
+        before = cli(
+            "track", first, "--service", "99", "--quantity", "100"
+        )  # nothing synced yet: no judge
         assert before.exit_code == 0 and before.stderr == ""
 
         assert cli("services", "--refresh").exit_code == 0
-        typo = cli("track", second, "--service", "99")
+        typo = cli("track", second, "--service", "99", "--quantity", "100")
         assert typo.exit_code == 0  # tracked all the same: a note, not a refusal
         assert typo.stdout.splitlines()[0] == "tracking 1 new order on sim"
         assert typo.stderr.replace("\n", " ").startswith(
             "note: service 99 is not among sim's services as last synced "
             "(smm-tracker services lists them, --refresh updates them): check the ID"
         )
-        listed = cli("track", third, "--service", "1")
+        listed = cli("track", third, "--service", "1", "--quantity", "100")
         assert listed.exit_code == 0 and listed.stderr == ""
     finally:
         server.stop()

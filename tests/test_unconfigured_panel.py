@@ -39,6 +39,16 @@ def setup(tmp_path, monkeypatch):
     server.stop()
 
 
+def _unchecked(sim_ids: list[int]) -> str:
+    """`orders`' note of sim's orders, tracked and never polled."""
+    ids = f"{sim_ids[1]}, {sim_ids[0]}"
+    return (
+        f"(orders {ids} not checked on the panel yet, so their status is blank: smm-tracker "
+        "run --once checks them now; the daemon (smm-tracker run) within "
+        "schedule.status_every (5m))"
+    )
+
+
 def test_doctor_warns_of_the_open_orders_nobody_polls_and_still_passes(setup):
     cli, _sim_ids, slow_ids = setup
     result = cli("doctor")
@@ -121,13 +131,14 @@ def test_run_once_counts_one_open_order_left_out_as_one(setup):
 def test_orders_notes_one_open_order_left_out_as_one(setup):
     # "1 open order not polled: ...; their statuses are the last it gave;
     # ... untrack them: smm-tracker untrack --panel slow ID..." of one order.
-    cli, _sim_ids, slow_ids = setup
+    cli, sim_ids, slow_ids = setup
     assert cli("untrack", "--panel", "slow", *map(str, slow_ids[1:])).exit_code == 0
     listed = cli("orders")
     assert listed.exit_code == 0, listed.output
     assert listed.stderr.splitlines() == [
         "(slow: 1 open order not polled: not in the config; its status is the last "
-        "it gave; add the panel back, or untrack it: smm-tracker untrack --panel slow ID)"
+        "it gave; add the panel back, or untrack it: smm-tracker untrack --panel slow ID)",
+        _unchecked(sim_ids),
     ]
 
 
@@ -247,15 +258,16 @@ def test_cancel_and_refill_say_which_panel_an_id_also_held_by_a_left_out_one_goe
 def test_orders_notes_the_open_orders_of_a_panel_left_out_of_the_config(setup):
     # Their statuses (an eta in the past, "In progress") are the last the
     # panel gave before it left the config: `orders` listed them as if polled.
-    cli, _sim_ids, _slow_ids = setup
+    cli, sim_ids, _slow_ids = setup
     listed = cli("orders")
     assert listed.exit_code == 0, listed.output
     assert listed.stderr.splitlines() == [
         "(slow: 4 open orders not polled: not in the config; their statuses are the last "
-        "it gave; add the panel back, or untrack them: smm-tracker untrack --panel slow ID...)"
+        "it gave; add the panel back, or untrack them: smm-tracker untrack --panel slow ID...)",
+        _unchecked(sim_ids),  # sim's, polled by the next run: not slow's
     ]
     assert "slow:" in cli("orders", "--panel", "slow").stderr
-    assert cli("orders", "--panel", "sim").stderr == ""
+    assert cli("orders", "--panel", "sim").stderr == _unchecked(sim_ids) + "\n"
     assert cli("orders", "--json").stderr == ""  # stdout and stderr: the JSON alone
 
 
@@ -289,7 +301,8 @@ def test_track_of_an_id_held_only_by_a_left_out_panel_says_so_and_tracks_it(setu
     # refuse the ID naming slow: it may be another order of that number there.
     cli, _sim_ids, slow_ids = setup
     only = slow_ids[1]
-    tracked = cli("track", str(only))
+    given = ("--quantity", "100")  # DELIVERED's note left out: not the one read here
+    tracked = cli("track", str(only), *given)
     assert tracked.exit_code == 0, tracked.output
     assert tracked.stdout == "tracking 1 new order on sim\n"
     assert tracked.stderr == (
@@ -298,16 +311,16 @@ def test_track_of_an_id_held_only_by_a_left_out_panel_says_so_and_tracks_it(setu
     )
     listed = json.loads(cli("orders", "--panel", "sim", "--json").stdout)
     assert only in {row["order_id"] for row in listed}
-    assert cli("track", str(only)).stderr == ""  # tracked on sim now: said once
+    assert cli("track", str(only), *given).stderr == ""  # tracked on sim now: said once
     # Several at once, and an ID no other panel holds beside them.
-    several = cli("track", str(slow_ids[2]), str(slow_ids[3]), "999999")
+    several = cli("track", str(slow_ids[2]), str(slow_ids[3]), "999999", *given)
     assert several.exit_code == 0, several.output
     assert several.stderr == (
         f"note: orders {slow_ids[2]}, {slow_ids[3]} are also tracked on slow, which is not "
         "in the config (there they may be other orders of the same number): tracked on sim "
         "too\n"
     )
-    assert cli("track", "999998").stderr == ""
+    assert cli("track", "999998", *given).stderr == ""
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Iterator
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -41,6 +42,7 @@ from tracker.cli.since import since_start, since_text
 from tracker.cli.unit_notes import refused_key_fix  # the unit files: read if it is said
 from tracker.cli.unreadable import Unreadable
 from tracker.clock import iso
+from tracker.config.durations import format_duration
 from tracker.errors import StoreError
 from tracker.store.listing import failing_calls, failing_panels, not_answering, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database
@@ -132,7 +134,10 @@ def orders(
     rows = with_untracked(listed(TABLE_LIMIT + 1 if capped else limit), in_status=True)
     printed = False
     unsized = Unsized()  # DELIVERED unknown: no quantity stored (said under the table)
-    shown = with_delivered(islice(rows, TABLE_LIMIT) if capped else rows, unsized)
+    unchecked = Unchecked()  # never polled yet: every column but PANEL ORDER blank (said)
+    shown = unchecked.counted(
+        with_delivered(islice(rows, TABLE_LIMIT) if capped else rows, unsized)
+    )
     screen, notes = stdout_screen(), stderr_screen()
     # A longer listing on a terminal is read twice: its layout, then its rows.
     again = partial(order_rows, listed, limit)
@@ -165,10 +170,61 @@ def orders(
     episodes = not_answering(store, name)
     fix = partial(refused_key_fix, database=config.database.path)  # what runs its daemon
     lines += stale_notes(failing, left_out, screen, calls, episodes, keys, fix)
+    # Polled by the next run: not a panel whose polls fail, nor one left out (said above).
+    if (never := unchecked.note(config, skip={*failing, *calls})) is not None:
+        lines.append(never)
     for line in lines:  # on a terminal, wrapped at its words to its width
         click.echo(fitted(line, notes), err=True)
     if start is not None:  # --since reaching before a prune of orders: said, as alerts says it
         pruned.note(pruned.reached_orders(store, name, start), screen=notes)
+
+
+class Unchecked:
+    """The orders a table showed that no poll has checked yet (just given to
+    ``track``): their status, figures and times are blank, said under the
+    table with what checks them."""
+
+    NAMED = 3
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}  # by panel
+        self.ids: list[tuple[str, int]] = []  # the first few of each panel, in the table's order
+
+    def counted(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Yield ``rows`` as they are, counting those never checked (still
+        polled, no status nor check stored)."""
+        for row in rows:
+            if (
+                row.get("stopped_by") is None
+                and row["status"] is None
+                and not row.get("last_checked_at")
+            ):
+                panel = str(row["panel"])
+                self.counts[panel] = self.counts.get(panel, 0) + 1
+                if self.counts[panel] <= self.NAMED:
+                    self.ids.append((panel, row["order_id"]))
+            yield row
+
+    def note(self, config: Config, skip: Collection[str] = ()) -> str | None:
+        """Return the note on stderr (None when every order shown was checked):
+        which are not checked yet, and that ``run --once`` checks them now, the
+        daemon within ``schedule.status_every``. Only of the panels configured
+        (a database read without its config, a panel left out: nothing polls
+        them) and not in ``skip`` (their polls fail: said apart)."""
+        polled = {p.name for p in config.panels if p.name not in skip} if config.path else set()
+        count = sum(n for panel, n in self.counts.items() if panel in polled)
+        if not count:
+            return None
+        one = count == 1
+        named = [str(oid) for panel, oid in self.ids if panel in polled][: self.NAMED]
+        ids = ", ".join(named) + (f" and {count - len(named)} more" if count > len(named) else "")
+        every = format_duration(config.schedule.status_every)
+        return safe_text(
+            f"(order{'s' * (not one)} {ids} not checked on the panel yet, so "
+            f"{'its' if one else 'their'} status is blank: smm-tracker run --once checks "
+            f"{'it' if one else 'them'} now; the daemon (smm-tracker run) within "
+            f"schedule.status_every ({every}))"
+        )
 
 
 def _none_tracked(config: Config, name: str | None) -> str:

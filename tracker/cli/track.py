@@ -128,6 +128,8 @@ def track(
         _note_untaken_drip(store, name, ids)
     if result.added:
         _note_children(store, name, result.added)
+    if result.added and details["quantity"] is None:
+        _note_no_quantity(name if panel is not None else None, result.added)
     if panel is None and result.added:  # the one configured panel, taken for granted
         _note_left_out(store, name, result.added, [p.name for p in config.panels])
 
@@ -145,6 +147,21 @@ def _note_children(store: Store, name: str, added: list[int]) -> None:
     if lines:
         head = "note: a tracked order's child order, now tracked on its own too (untrack stops it):"
         click.echo("\n".join([head, *(f"  {safe_text(line)}" for line in lines)]), err=True)
+
+
+def _note_no_quantity(panel: str | None, added: list[int]) -> None:
+    """Say on stderr that the orders just tracked without ``--quantity`` will
+    show DELIVERED unknown (no panel's status says the quantity ordered), and
+    the command that fills it in (``--panel`` as it was given)."""
+    one = len(added) == 1
+    flag = f" --panel {panel}" if panel is not None else ""
+    order = str(added[0]) if one else "ID"
+    line = (
+        f"note: tracked without --quantity: DELIVERED stays unknown for "
+        f"{'this order' if one else 'these orders'} (no panel's status says the quantity "
+        f"ordered); smm-tracker track{flag} {order} --quantity Q fills it in"
+    )
+    click.echo(fitted(safe_text(line), stderr_screen()), err=True)
 
 
 def _note_unknown_service(store: Store, name: str, service: int) -> None:
