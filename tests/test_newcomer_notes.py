@@ -6,6 +6,7 @@ read it), on a terminal wrapped at its words, piped one line."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,3 +93,13 @@ def test_track_without_quantity_says_delivered_stays_unknown(panel, mp):
 @pytest.fixture
 def mp(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
+
+
+def test_the_command_the_quantity_note_gives_fills_delivered_in(panel, mp):
+    (order,) = panel.seed_orders(1, status="In progress")
+    told = cli(mp, "track", str(order)).stderr
+    command = told[told.index("smm-tracker track") : told.index(" fills it in")]
+    cli(mp, *command.replace("Q", "100").split()[1:])
+    cli(mp, "run", "--once")
+    (row,) = json.loads(cli(mp, "orders", "--json").stdout)
+    assert row["quantity"] == 100 and row["remains"] is not None, row
