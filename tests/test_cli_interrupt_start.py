@@ -63,6 +63,47 @@ def test_a_stop_after_a_half_loaded_import_says_interrupted_and_exits_130(tmp_pa
         assert result.returncode == 130, args
 
 
+# A Ctrl-C the very moment the console script caught SIGTERM: the sign the
+# tests below wait for in /proc (Python catches SIGINT from its own start,
+# so only SIGTERM's bit tells). SIGINT was caught after SIGTERM, and a
+# Ctrl-C between the two was a traceback: on a loaded machine the command
+# can be held there while the test below sends its Ctrl-C.
+CTRL_C_AS_SIGTERM_IS_CAUGHT = """
+import os
+import signal
+import sys
+
+setting = signal.signal
+
+def sent_at_once(number, handler):
+    before = setting(number, handler)
+    if number == signal.SIGTERM and before == signal.SIG_DFL:  # being caught now
+        signal.signal = setting
+        os.kill(os.getpid(), signal.SIGINT)
+    return before
+
+signal.signal = sent_at_once
+sys.argv = ["smm-tracker", *sys.argv[1:]]
+from tracker.cli.entry import main
+main()
+"""
+
+
+def test_a_ctrl_c_once_sigterm_is_caught_is_one_line_and_130(tmp_path: Path):
+    (tmp_path / "tracker.toml").write_text(CONFIG)
+    result = subprocess.run(
+        [sys.executable, "-c", CTRL_C_AS_SIGTERM_IS_CAUGHT, "track", "5"],
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=HANG,
+    )
+    assert "Traceback" not in result.stderr
+    assert result.stderr == "smm-tracker: interrupted\n"
+    assert result.returncode == 130
+
+
 def caught_stops(pid: int) -> bool:
     """Whether the process catches SIGTERM (the console script caught the
     stop signals): Python starts with SIGTERM's default action."""

@@ -137,7 +137,10 @@ class FromStart:
         self.before: dict[int, Handler] = {}  # each signal caught: its handler before
 
     def catch(self) -> None:
-        for number in (signal.SIGTERM, signal.SIGINT):
+        # SIGINT first: once SIGTERM is caught (what /proc shows: Python
+        # catches SIGINT from its own start) a Ctrl-C is caught too; caught
+        # the other way round, one between the two was a traceback.
+        for number in (signal.SIGINT, signal.SIGTERM):
             handler = signal.getsignal(number)
             if handler != signal.SIG_IGN:  # one the process started ignoring stays so
                 self.before[number] = handler
