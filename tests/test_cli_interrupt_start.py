@@ -104,6 +104,41 @@ def test_a_ctrl_c_once_sigterm_is_caught_is_one_line_and_130(tmp_path: Path):
     assert result.returncode == 130
 
 
+# A Ctrl-C as Python ends, the command done: in the code Python runs then
+# (an atexit callback: this one runs last, registered first).
+CTRL_C_AS_PYTHON_ENDS = """
+import atexit
+import os
+import signal
+import sys
+
+def late():
+    os.kill(os.getpid(), signal.SIGINT)
+    sum(range(1000))  # Python code after it: where its handler would run
+
+atexit.register(late)
+sys.argv = ["smm-tracker", *sys.argv[1:]]
+from tracker.cli.entry import main
+main()
+"""
+
+
+def test_a_ctrl_c_once_the_command_ended_is_no_traceback(tmp_path: Path):
+    (tmp_path / "tracker.toml").write_text(CONFIG)
+    result = subprocess.run(
+        [sys.executable, "-c", CTRL_C_AS_PYTHON_ENDS, "track", "5"],
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=HANG,
+    )
+    assert "tracking 1 new order on main" in result.stdout  # the command's own end
+    assert "Traceback" not in result.stderr
+    assert result.stderr == ""
+    assert result.returncode == -signal.SIGINT  # ended by the signal, as after Python's end
+
+
 def caught_stops(pid: int) -> bool:
     """Whether the process catches SIGTERM (the console script caught the
     stop signals): Python starts with SIGTERM's default action."""

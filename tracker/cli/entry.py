@@ -22,6 +22,7 @@ every later pass (``gc.freeze``) and turns the collector back on.
 from __future__ import annotations
 
 import gc
+import signal
 
 from tracker.signals import catch_from_start
 
@@ -32,4 +33,17 @@ def main() -> None:
     gc.disable()  # until the command's module is in: see above
     from tracker.cli.main import main as commands  # the heavy imports
 
-    commands()
+    try:
+        commands()
+    finally:
+        _ended()
+
+
+def _ended() -> None:
+    """The command has ended, its exit code set: a Ctrl-C from now on ends the
+    process by the signal itself (-2, nothing said), as one after Python's
+    own end does. Python's handler raised it in the code Python runs as it
+    ends (threads joined, atexit's logging shutdown): "Exception ignored
+    in...", a traceback. A SIGINT ignored from the start stays ignored."""
+    if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
