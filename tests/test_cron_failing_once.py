@@ -43,11 +43,15 @@ def _runs(
     *events: str,
     retries: int = 0,
     mode: str = "--all",
+    timeout: str = "30s",
 ) -> Run:
     """Return run(): `run --once --all` (every job, every order; or ``mode``)
     at ``--log-level warning``, returning its exit code and which of
-    ``events`` its stderr names, in order."""
-    panel = f'retries = {retries}\ntimeout = "1s"\nretry_budget = "10s"'
+    ``events`` its stderr names, in order. ``timeout``, the panel's: longer
+    than the panels below hold a call waiting for the run's other calls
+    (their 10 s deadlines); at 1 s a loaded machine timed such a call out,
+    and its retry and new words were told again (a flaky failure)."""
+    panel = f'retries = {retries}\ntimeout = "{timeout}"\nretry_budget = "10s"'
     config = sim_config(url, panel=panel, key_env="PANEL_KEY")
     cli = cli_in(tmp_path, monkeypatch, config, env={"PANEL_KEY": KEY})
     assert cli("track", "101", "102").exit_code == 0
@@ -187,7 +191,8 @@ def test_a_refusal_whose_witness_is_silent_is_told_by_the_first_balance_run_alon
 
     with HostileServer(respond) as server:
         events = ("panel_retry", "balance_failed", "services_failed")
-        run = _runs(tmp_path, monkeypatch, server.url, *events, retries=1)
+        # A deadline of 1 s: the dripping answer's failure is the test's.
+        run = _runs(tmp_path, monkeypatch, server.url, *events, retries=1, timeout="1s")
         assert run() == (0, [])
         works["now"] = False
         # Told: the panel's silence, the catalogue's failure, and a call
