@@ -126,7 +126,7 @@ main()
 def test_a_ctrl_c_once_the_command_ended_is_no_traceback(tmp_path: Path):
     (tmp_path / "tracker.toml").write_text(CONFIG)
     result = subprocess.run(
-        [sys.executable, "-c", CTRL_C_AS_PYTHON_ENDS, "track", "5"],
+        [sys.executable, "-c", CTRL_C_AS_PYTHON_ENDS, "track", "5", "--quantity", "100"],
         cwd=tmp_path,
         env=ENV,
         capture_output=True,
