@@ -65,6 +65,8 @@ def forms(secret: str) -> set[str]:
             found |= {quote(once, safe=""), quote(once)}
     raw = secret.encode()
     found.add("".join(f"%{byte:02x}" for byte in raw))  # every byte percent-encoded
+    # A quote doubled, as SQL (PDO::quote()) and CSV write one inside quotes.
+    found |= {secret.replace("'", "''"), secret.replace('"', '""')}
     return {form for form in found if form}
 
 
@@ -90,6 +92,25 @@ def but_one_end(secret: str) -> set[str]:
     if any(char.isspace() for char in secret):
         return set()
     return {cut for cut in (secret[1:], secret[:-1]) if _TOKEN.search(cut)}
+
+
+# A token-like secret's first or last characters, this many or more: what a
+# panel's substr() of the key it got or a VARCHAR(16) column keeps of it.
+_MIN_SHORT = 16
+
+
+def cut_short(secret: str) -> set[str]:
+    """Given a secret that reads as a token (as :func:`but_one_end` takes
+    one), longer than :data:`_MIN_SHORT` and one, return its first and its
+    last :data:`_MIN_SHORT` characters or more, each that reads as a token
+    (searched for as text, whatever the letter case, and decoded from
+    entities, escapes and percent-encoding; a form holding one is searched
+    only where it is, so it costs two searches a text)."""
+    if len(secret) <= _MIN_SHORT + 1 or not but_one_end(secret):
+        return set()
+    sizes = range(_MIN_SHORT, len(secret) - 1)
+    parts = [secret[:size] for size in sizes] + [secret[-size:] for size in sizes]
+    return {part for part in parts if _TOKEN.search(part)}
 
 
 def reversed_forms(secret: str) -> set[str]:
@@ -174,10 +195,15 @@ class Forms(NamedTuple):
 
 
 def _plans(
-    secret: str, words: set[AnyStr], coded: set[str], spell: Callable[[str], AnyStr]
+    secret: str,
+    words: set[AnyStr],
+    coded: set[str],
+    spell: Callable[[str], AnyStr],
+    short: bool = False,
 ) -> Plans[AnyStr]:
     """Given a secret, its text forms (lower-cased, as ``spell`` writes text:
-    str or bytes) and its encoded ones (lower-cased), return its plans."""
+    str or bytes) and its encoded ones (lower-cased), return its plans;
+    ``short``: the forms hold it cut short (:func:`cut_short`)."""
     markers = tuple(spell(marker) for marker in _MARKERS)
     spelt = {spell(form) for form in coded}
     shared = {spell(run.lower()) for run in base64_shared(secret)} - words - spelt
@@ -196,6 +222,8 @@ def _plans(
     # time: searched for once, the key and it but one end in that form only
     # where it is (one search where there were two: the same cost).
     middle = {spell(form.lower()) for form in forms(secret[1:-1])} if cut else set()
+    if short:  # searched first: its first (last) characters but the first (last) one
+        middle |= {spell(secret[1:_MIN_SHORT].lower()), spell(secret[-_MIN_SHORT:-1].lower())}
     whole = search_plan(words, markers, middle - words)
     # Spelt out with one separator between its characters: a token alone.
     spaced = spell(secret).lower() if cut else None
@@ -219,8 +247,11 @@ def forms_of(secret: str) -> Forms:
     for cut in but_one_end(secret):  # URL-encoded, escaped, hex, base64...: as the key
         text |= forms(cut)
         coded |= byte_forms(cut) | {form.lower() for form in base64_plain(cut)}
-    plans = _plans(secret, {form.lower() for form in text}, coded, str)
-    # A raw body is lower-cased byte by byte (ASCII letters only).
+    short = cut_short(secret)
+    plans = _plans(secret, {form.lower() for form in text | short}, coded, str, bool(short))
+    # A raw body is lower-cased byte by byte (ASCII letters only). Its pieces
+    # cut short are blanked as pieces (tracker.redact.pieces.blank_pieces:
+    # "currency" then, after a notice, the rest of "currencyQ7x3...").
     words = {form.encode().lower() for form in text}
     for variant in {secret, *but_one_end(secret)}:  # its letter cases: lower-cased below
         for case in {variant, variant.lower(), variant.upper()}:

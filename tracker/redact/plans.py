@@ -46,7 +46,7 @@ def search_plan(
     unmarked: list[int] = []
     marked: dict[AnyStr, list[int]] = {marker: [] for marker in markers}
     for index, form in enumerate(ordered):
-        holder = max((i for i in range(index) if ordered[i] in form), default=-1)
+        holder = next((i for i in range(index - 1, -1, -1) if ordered[i] in form), -1)
         marker = next((m for m in markers if m in form), None)
         if holder >= 0:
             inner[holder].append(index)

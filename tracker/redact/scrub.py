@@ -12,7 +12,9 @@ beside it), UTF-32, base64 and base32, in fullwidth letters, in groups of 4
 between dashes, quoted-printable hex, base64 of its base64; a token-like
 key backwards, in ROT13, spelt out with one separator between its
 characters (``k-3-y``), as a decimal list of its bytes (16 characters or
-more); and (8 characters or more) all of it but one end (as it
+more), its first or last 16 characters or more (a token of 18 or more:
+``substr()``, a VARCHAR(16) column), with a quote doubled (SQL, CSV); and
+(8 characters or more) all of it but one end (as it
 is, in the forms written a character at a time, in base64), or cut
 by a stray byte in UTF-16, a piece read a byte out of step
 (:mod:`tracker.redact.pieces`). The forms of
@@ -24,9 +26,11 @@ wrapped in lines, with ``<br />`` or soft line breaks; hex spaced out; a long
 key cut by spaces or no-break spaces, a short one by a soft line break). Any
 JSON string literal holding an escape other than ``\\/``, and any text holding
 HTML entities or JSON escapes (a text JSON-encoded twice:
-``C2dE5\\u0026gH1z``; C escapes, ``\\x48q\\067``), percent-encoded ASCII
+``C2dE5\\u0026gH1z``; C escapes, ``\\x48q\\067``; addslashes()'s ``\\'``),
+percent-encoded ASCII
 characters (``%48q7%2FZ%70``, letters encoded too; under another code,
-``%2548``, decoded again), invisible format characters (``U+200B``, the soft
+``%2548``, ``&amp;amp;`` of htmlspecialchars() twice, addslashes() twice:
+decoded again, three layers at most), invisible format characters (``U+200B``, the soft
 hyphen) or fullwidth ones (narrowed as NFKC does) is decoded, without them,
 and searched too: a mix is caught as well.
 """
@@ -70,8 +74,13 @@ _ENTITY = r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};
 # Joined as a text needs (one looked for alone is found the quicker).
 _PERCENT = r"%[0-7][0-9a-fA-F]"
 # A C escape, hex or octal, is one too ("\x48q\067...": no JSON reader takes it).
-_BACKSLASHED = r'\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-3][0-7]{2}|["\\/bfnrt])'
-_C_ESCAPE = r"\\(?:x[0-9a-fA-F]{2}|[0-3][0-7]{2})"
+# PHP's addslashes() writes "\'" too (no JSON reader takes it).
+_BACKSLASHED = r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-3][0-7]{2}|[\"'\\/bfnrt])"
+_C_ESCAPE = r"\\(?:x[0-9a-fA-F]{2}|[0-3][0-7]{2}|')"
+# What addslashes() writes, decoded again under another code ("\\\'": the
+# key through addslashes() twice, or magic quotes then addslashes()); a
+# JSON escape ("\\u0051") so left is no code but text (a backslash).
+_SLASHED = r"\\[\\'\"]"
 
 
 # Those searched for compiled at their first use (~4M instructions of every
@@ -88,11 +97,13 @@ def _in_bytes() -> tuple[re.Pattern[bytes], ...]:
     return tuple(re.compile(p.encode()) for p in (_LITERAL, _ESCAPE, _C_ESCAPE, _ENTITY, _PERCENT))
 
 
-_CODES = (_ENTITY, _BACKSLASHED, f"[{INVISIBLE}]+", _PERCENT)
-Kinds = tuple[bool, bool, bool, bool]  # which of _CODES a text holds
+_CODES = (_ENTITY, _BACKSLASHED, f"[{INVISIBLE}]+", _PERCENT, _SLASHED)
+Kinds = tuple[bool, bool, bool, bool, bool]  # which of _CODES a text holds
 _ESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _NESTING = 3  # JSON text inside a JSON string, decoded at most this deep
-_LAYERS = 2  # percent-encoding under codes decoded ("%2548", "&#37;48": "H")
+# Codes under codes decoded: percent-encoding ("%2548", "&#37;48": "H"), PHP's
+# htmlspecialchars() twice or thrice ("&amp;amp;"), addslashes() twice.
+_LAYERS = 3
 
 
 def register_secret(value: str) -> None:
@@ -142,7 +153,8 @@ def _decoded_spans(text: str, kinds: Kinds, every: Sequence[Forms], layers: int 
     escapes are decoded and its format characters taken out
     (``&#83;&#x45;CRET``, ``S\\u0045CRET``), an entity or escape always
     blanked whole; decoded again if that made percent-encoding (``%2548``,
-    ``&#37;48``), up to ``layers`` times."""
+    ``&#37;48``), entities (``&amp;lt;``) or addslashes()'s escapes, up to
+    ``layers`` times."""
     pieces: list[str] = []
     at: list[int] = []  # where each piece starts in the decoded text
     origin: list[tuple[int, int]] = []  # and where it came from; -1: copied as is
@@ -173,10 +185,11 @@ def _decoded_spans(text: str, kinds: Kinds, every: Sequence[Forms], layers: int 
 
     decoded = "".join(pieces)
     found = _plain_spans(_fold(decoded), [secret.text for secret in every])
-    # Percent-encoding under another code, decoded again: "%2548", "&#37;48"
-    # (an escaped backslash then "u0051" stays a backslash and "u0051").
-    if layers > 1 and "%" in decoded:
-        found += _decoded_spans(decoded, (False, False, False, True), every, layers - 1)
+    # Codes under another code, decoded again: "%2548", "&#37;48", "&amp;lt;",
+    # "\\\'" (an escaped backslash then "u0051" stays a backslash and "u0051").
+    again = ("&" in decoded, False, False, "%" in decoded, "\\" in decoded)
+    if layers > 1 and any(again):
+        found += _decoded_spans(decoded, again, every, layers - 1)
     return [(place(start, False), place(end - 1, True)) for start, end in found]
 
 
@@ -200,7 +213,7 @@ def _scrub_text(
     hidden = not plain and not text.isprintable() and invisible(text)
     wide = fullwidth(text) if wide is None else wide
     if wide or hidden or "&" in text or "\\" in text or "%" in text:
-        kinds = ("&" in text, "\\" in text, hidden, "%" in text)
+        kinds = ("&" in text, "\\" in text, hidden, "%" in text, False)
         spans += _more_spans(text, kinds, wide, every)
     return _blank(text, spans, REDACTED)
 
@@ -261,7 +274,7 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
     plain = body.isascii()  # 0.4 us for 10 kB: once
     entities = b"&" in body and entity.search(body) is not None
     percent = b"%" in body and percented.search(body) is not None
-    kinds = (entities, outside, not plain and invisible(body), percent)
+    kinds = (entities, outside, not plain and invisible(body), percent, False)
     wide = not plain and fullwidth(body)
     if wide or any(kinds):
         text = body.decode("utf-8", "surrogateescape")  # any bytes, given back as they were
