@@ -40,3 +40,13 @@ def asked_ids(body: bytes) -> set[int]:
             text = unquote_plus(value.decode("ascii", "replace"))
             return {int(i) for i in text.split(",") if i.isascii() and i.isdigit()}
     return set()
+
+
+def asked_texts(body: bytes) -> tuple[str, ...]:
+    """Given a form body as :func:`form_body` wrote it, return the refill IDs
+    its ``refill=`` or ``refills=`` field asks, as written."""
+    for field in body.split(b"&"):
+        name, _, value = field.partition(b"=")
+        if name in (b"refill", b"refills"):
+            return tuple(unquote_plus(value.decode("ascii", "replace")).split(","))
+    return ()

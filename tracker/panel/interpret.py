@@ -26,8 +26,9 @@ from tracker.panel import (
 )
 from tracker.panel.cloudflare import server_error
 from tracker.panel.encoding import as_utf8
-from tracker.panel.form import asked_ids
+from tracker.panel.form import asked_ids, asked_texts
 from tracker.panel.notices import Document
+from tracker.panel.script_shapes import error_inside
 from tracker.panel.settings import P
 from tracker.panel.unserved import page_error, unrefused
 from tracker.panel.values import short
@@ -113,12 +114,14 @@ class Interpreting(Generic[P]):
                 )
         if document.noise:
             self._prints_notices(document.noise)
-        data = document.data
+        data = read = document.data
+        if type(data) is dict and len(data) == 1:  # {"data": {"error": ...}}: as {"error": ...}
+            data = read = error_inside(action, data, _asked_refills(action, response))
         if took and absurd.may_hold_absurd(body):
             self._warn_absurd(action, data)
         if took and idempotent:  # a bare "Invalid API key": the panel's words (bare.py)
             data = bare.as_error(data, action)
-            if data is not document.data and plain_words.refuses_nothing(data["error"]):
+            if data is not read and plain_words.refuses_nothing(data["error"]):
                 raise self._no_answer(code, data["error"], action)  # a bare "OK", as in text
         else:  # so with a 401, 403, 400...; add, refill, cancel: the key's refusal alone
             data = plain_words.as_error(code, data, action, reads=idempotent)
@@ -276,6 +279,12 @@ def _refuses_each(action: str, data: Any, response: httpx.Response) -> bool:
     if action not in ("refill", "cancel"):
         return False
     return items_held.refuses_each(action, data, asked_ids(response.request.content))
+
+
+def _asked_refills(action: str, response: httpx.Response) -> tuple[str, ...]:
+    """The refill IDs a ``refill_status`` call asked (none for another call):
+    an answer keyed by one is that refill's, never a wrapper."""
+    return asked_texts(response.request.content) if action == "refill_status" else ()
 
 
 def _holds_statuses(data: Any) -> bool:

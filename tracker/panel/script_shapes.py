@@ -82,6 +82,30 @@ def wrapped(action: str, data: Any, asked: Collection[str] = ()) -> Any:
     return inner if _holds(fields, asked, inner) else data
 
 
+def error_inside(action: str, data: Any, asked: Collection[str] = ()) -> Any:
+    """Given a whole answer to ``action``, return the error object its one
+    key holds (``{"data": {"error": "Invalid API key"}}``, ``{"result":
+    {"error": ...}}``) when that key could be a wrapper (as :func:`wrapped`
+    takes one, with no digit in it and not ``asked``: ``{"R78": {"error":
+    ...}}`` is a refill's) and the object holds none of the action's fields
+    (an order ID beside the error stays the answer it was, shown whole);
+    else ``data``. Read at the transport, so a wrapped refusal is judged as
+    the same refusal unwrapped: its HTTP code, the key's words, the
+    witness. One look per answer."""
+    if type(data) is not dict or len(data) != 1:
+        return data
+    [(key, inner)] = data.items()
+    if type(inner) is not dict or "error" not in inner or key in asked:
+        return data
+    if any(c.isdigit() for c in key) or key_id(key) is not None:
+        return data
+    fields = _FIELDS.get(action, frozenset())
+    named = key.strip().lower()
+    if named == "error" or named in fields or not fields.isdisjoint(inner):
+        return data
+    return inner
+
+
 def placed_row(data: Any) -> Any:
     """Given the answer to ``add``, return its one object when it is a list of
     exactly one object whose ``order`` is a usable ID (:func:`written_id`),
