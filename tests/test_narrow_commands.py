@@ -68,8 +68,9 @@ def narrow_database(tmp_path: Path, monkeypatch) -> None:
             ("2026-12-03T18:48:00+00:00", "2026-12-03T19:12:00+00:00"),
         )
         db.execute("UPDATE orders SET status = 'Completed' WHERE order_id = 624001")
-        db.execute(
-            "INSERT INTO balances (panel, at, balance, currency) VALUES (?, ?, 5, 'USD')",
+        db.execute(  # stored before the newer checks, as a check made then was
+            "INSERT INTO balances (rowid, panel, at, balance, currency)"
+            " SELECT min(rowid) - 1, ?, ?, 5, 'USD' FROM balances",
             (PANEL, OLD),
         )
     db.close()
