@@ -51,26 +51,9 @@ def _get(path: Path, address: str) -> str:
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from tracker.cli import (
-        datasette_columns,
-        datasette_fields,
-        datasette_filters,
-        datasette_links,
-        datasette_money,
-        datasette_times,
-    )
+    from tracker.cli.dashboard import register_plugins
 
-    plugins = (
-        datasette_links,
-        datasette_filters,
-        datasette_columns,
-        datasette_money,
-        datasette_fields,
-        datasette_times,
-    )
-    added = [p for p in plugins if not pm.is_registered(p)]
-    for plugin in added:
-        pm.register(plugin, name=f"smm-tracker-test-{plugin.__name__}")
+    added = register_plugins()
     try:
         answer = asyncio.run(Datasette([str(path)]).client.get(f"/{path.stem}/{address}"))
     finally:

@@ -136,6 +136,22 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
     until interrupted (as ``datasette serve`` would: the same app and server)."""
     import uvicorn
     from datasette.app import Datasette
+
+    register_plugins()
+    # Datasette's 1 s limit per query blanked the dashboard's cards on a large
+    # database (the cards' queries load together); a slow card beats an empty one.
+    app = read_only(Datasette([str(path)], metadata=metadata, settings=SETTINGS).app())
+    # Warnings and errors only: uvicorn's "Started server process", "Waiting for
+    # application startup"... lines at each start and stop, and a line per
+    # request (a dashboard page makes dozens), said nothing the URL line had not.
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", workers=1)
+    _until_stopped(uvicorn.Server)(config).run(sockets=[sock])
+
+
+def register_plugins() -> list[Any]:
+    """Register the dashboard's own Datasette plugins (those not registered
+    yet); return the ones this call registered (a test unregisters them).
+    Imported only once Datasette is known to be installed."""
     from datasette.plugins import pm
 
     from tracker.cli import (
@@ -147,26 +163,20 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
         datasette_times,
     )
 
-    if not pm.is_registered(datasette_links):
-        pm.register(datasette_links, name="smm-tracker-links")
-    if not pm.is_registered(datasette_filters):
-        pm.register(datasette_filters, name="smm-tracker-filters")
-    if not pm.is_registered(datasette_columns):
-        pm.register(datasette_columns, name="smm-tracker-columns")
-    if not pm.is_registered(datasette_money):  # money(), exact_total() in the SQL
-        pm.register(datasette_money, name="smm-tracker-money")
-    if not pm.is_registered(datasette_fields):  # a canned query's defaults shown
-        pm.register(datasette_fields, name="smm-tracker-fields")
-    if not pm.is_registered(datasette_times):  # a time broken after its T alone
-        pm.register(datasette_times, name="smm-tracker-times")
-    # Datasette's 1 s limit per query blanked the dashboard's cards on a large
-    # database (the cards' queries load together); a slow card beats an empty one.
-    app = read_only(Datasette([str(path)], metadata=metadata, settings=SETTINGS).app())
-    # Warnings and errors only: uvicorn's "Started server process", "Waiting for
-    # application startup"... lines at each start and stop, and a line per
-    # request (a dashboard page makes dozens), said nothing the URL line had not.
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", workers=1)
-    _until_stopped(uvicorn.Server)(config).run(sockets=[sock])
+    plugins = {
+        "links": datasette_links,
+        "filters": datasette_filters,
+        "columns": datasette_columns,
+        "money": datasette_money,  # money(), exact_total() in the SQL
+        "fields": datasette_fields,  # a canned query's defaults shown
+        "times": datasette_times,  # a time broken after its T alone
+    }
+    added = []
+    for name, plugin in plugins.items():
+        if not pm.is_registered(plugin):
+            pm.register(plugin, name=f"smm-tracker-{name}")
+            added.append(plugin)
+    return added
 
 
 def _until_stopped(server: type[Any]) -> type[Any]:
