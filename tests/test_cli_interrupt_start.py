@@ -155,7 +155,7 @@ def test_ctrl_c_anywhere_in_a_commands_start_is_one_line_never_a_traceback(tmp_p
     endings = set()
     for step in range(12):  # 0 to 0.44 s after the signals were caught
         proc = subprocess.Popen(
-            [sys.executable, "-c", CONSOLE_SCRIPT, "track", str(100 + step)],
+            [sys.executable, "-c", CONSOLE_SCRIPT, "track", str(100 + step), "--quantity", "100"],
             cwd=tmp_path,
             env=ENV,
             stdout=subprocess.PIPE,
