@@ -64,5 +64,5 @@ def test_a_currencys_finite_charges_add_up_beside_text_and_infinity(tmp_path):
         {"currency": "EUR", "spend": 1.0},
     ]
     shown = _report(path).stdout
-    assert "5.50 USD, 1.00 EUR" in shown
+    assert "5.50 USD + 2 unknown, 1.00 EUR" in shown  # the two left out said
     assert "inf" not in shown.lower() and "nan" not in shown.lower()

@@ -21,10 +21,10 @@ from tracker.cli.since import since_seconds, since_text
 from tracker.cli.unreadable import Unreadable
 from tracker.clock import iso, utcnow
 from tracker.rules.alerts import rough_duration
-from tracker.rules.money import money, ranked_currencies
+from tracker.rules.money import currency_key, money, ranked_currencies
 from tracker.store.orders import Store
 from tracker.store.refills import has_services
-from tracker.store.reports import bytes_currency, order_panels, scorecard
+from tracker.store.reports import bytes_currency, order_panels, scorecard, unknown_charges
 
 
 def database_path(ctx: Context, database: Path | None, panel: str | None) -> tuple[Path, Any]:
@@ -79,20 +79,48 @@ def _pct(share: float | None) -> str | None:
 def _money(amount: Decimal | float | None) -> str:
     """Given a spend (the exact sum of its charges), return it as ``orders``
     shows a charge: to the cent at least, every decimal it has (0.477 three
-    times is 1.431, not 1.43), as the dashboard shows it."""
-    return "0.00" if amount is None else money(amount)
+    times is 1.431, not 1.43), as the dashboard shows it; no figure (its
+    charges all no finite number) "-", as ``orders`` shows such a charge."""
+    return "-" if amount is None else money(amount)
 
 
-def _spends(row: dict[str, Any], piped: bool = False) -> list[str]:
+# Per (panel, service, folded currency): its charges that are no finite number.
+Unknown = dict[tuple[Any, Any, Any], int]
+
+
+def _amounts(row: dict[str, Any], unknown: Unknown) -> list[tuple[str, str | None]]:
+    """Given a scorecard row, return its spend per currency, highest first, as
+    (figure, currency): the known charges' sum, "+ 2 unknown" after it when
+    some of that currency's charges are no finite number ("2.50 + 1
+    unknown"), "-" when all are; never charged: "0.00"."""
+    key = (row["panel"], row["service"])
+    left = {c: n for (*at, c), n in unknown.items() if tuple(at) == key}
+    figures = row["spend_by_currency"]
+    if len(figures) <= 1 and not (left.keys() - {currency_key(row["currency"])}):
+        figures = [{"currency": row["currency"], "spend": row["spend"]}]  # as the view has it
+        if row["spend"] is None and not left:  # no charge at all: nothing spent
+            figures[0]["spend"] = 0
+    shown = []
+    for figure in figures:
+        n = left.pop(currency_key(figure["currency"]), 0)
+        more = f" + {n} unknown" if n and figure["spend"] is not None else ""
+        shown.append((_money(figure["spend"]) + more, figure["currency"]))
+    return shown + [("-", c) for c in left]  # a currency whose every charge is unknown
+
+
+def _spends(row: dict[str, Any], unknown: Unknown, piped: bool = False) -> list[str]:
     """Given a scorecard row, return its spend as the SPEND cell shows it: one
     figure per currency, highest first ("12.30 USD", "4.00 EUR"), never a sum;
     piped, they are said in one cell ("12.30 USD, 4.00 EUR"), the currency
-    as stored (the piped table escapes each cell once)."""
-    figures = row["spend_by_currency"]
+    as stored (the piped table escapes each cell once). Charges that are no
+    finite number are said ("2.50 USD + 1 unknown"; all of them: "- USD")."""
     unit = _raw if piped else _currency
-    if len(figures) > 1:
-        return [f"{_money(f['spend'])} {unit(f['currency']) or ''}".rstrip() for f in figures]
-    return [f"{_money(row['spend'])} {unit(row['currency']) or ''}".rstrip()]
+    spends = []
+    for figure, currency in _amounts(row, unknown):
+        amount, _, more = figure.partition(" + ")
+        said = f"{amount} {unit(currency) or ''}".rstrip()
+        spends.append(f"{said} + {more}" if more else said)
+    return spends
 
 
 def _raw(currency: str | None) -> str | None:
@@ -111,9 +139,10 @@ def _took(seconds: float | None) -> str | None:
     return None if seconds is None else rough_duration(seconds)
 
 
-def _shown(row: dict[str, Any], piped: bool = False) -> dict[str, Any]:
+def _shown(row: dict[str, Any], unknown: Unknown, piped: bool = False) -> dict[str, Any]:
     """Given a scorecard row, return it with the table's formatted cells added
-    (``piped``: its words as stored, for the piped table to escape once)."""
+    (``piped``: its words as stored, for the piped table to escape once;
+    ``unknown``: the charges left out of each spend, :func:`_amounts`)."""
     name = row["service_name"] or None  # none (not recorded, not synced): "-", as every cell
     return {
         **row,
@@ -127,8 +156,9 @@ def _shown(row: dict[str, Any], piped: bool = False) -> dict[str, Any]:
         "p90": _took(row["p90_completion_seconds"]),
         "refills": f"{row['refills_asked']}/{row['refills_accepted']}/{row['refills_completed']}",
         "refilled_pct": _pct(row["share_refilled"]),
-        "spend_text": ", ".join(_spends(row, piped)),
-        "spends": _spends(row, piped),
+        "spend_text": ", ".join(_spends(row, unknown, piped)),
+        "spends": _spends(row, unknown, piped),
+        "spend_figure": _amounts(row, unknown)[0][0],  # the first, its currency left out
     }
 
 
@@ -167,6 +197,7 @@ def report(
         if database is not None and name is not None:
             check_panel(store, name)
         rows = scorecard(store, start, name)
+        unknown = unknown_charges(store, start, name)  # charges no spend adds up
         _tell_bytes(*bytes_currency(store, start, name))  # one line on stderr
         currencies = ranked_currencies(rows)  # in several: each apart, never 61 RUB above 60 USD
         cut = pruned.reached(store, name, start)  # a window reaching before a prune's cutoff
@@ -193,7 +224,7 @@ def report(
         click.echo(
             fitted(f"{head}, highest spend first{ranked}", screen)
             + "\n"
-            + _table(rows, screen, why)
+            + _table(rows, screen, why, unknown)
         )
     pruned.note(cut, screen=notes)
 
@@ -213,18 +244,24 @@ def _tell_bytes(first: dict[str, Any] | None, orders: int) -> None:
 
 
 def _table(
-    rows: list[dict[str, Any]], screen: Screen | None, why: dict[Any, str] | None = None
+    rows: list[dict[str, Any]],
+    screen: Screen | None,
+    why: dict[Any, str] | None = None,
+    unknown: Unknown | None = None,
 ) -> str:
     """The scorecard's table: for scripts (``screen`` None), one line per service
     as ever, its name cut at 32 characters; on a terminal, each service's
     name whole on its own line, its figures under it (:mod:`tracker.cli.scorecard`),
     a service with no name said why (``why``, by panel and service: :func:`_unnamed`)."""
     if screen is None:
-        return table([_shown(r, piped=True) for r in rows], COLUMNS, HEADERS)
+        return table([_shown(r, unknown or {}, piped=True) for r in rows], COLUMNS, HEADERS)
     said = why or {}
     return scorecard_text(
         [
-            {**_shown(r), "service_name": said.get((r["panel"], r["service"]), r["service_name"])}
+            {
+                **_shown(r, unknown or {}),
+                "service_name": said.get((r["panel"], r["service"]), r["service_name"]),
+            }
             for r in rows
         ],
         screen,

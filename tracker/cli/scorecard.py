@@ -55,7 +55,7 @@ def scorecard_text(rows: Sequence[dict[str, Any]], screen: Screen) -> str:
     on a screen too narrow for the figures even so (under ~71 columns), each
     service's figures are words under its name ("done 81%  partial 10%"),
     wrapped: the table folded a row over several lines and ``report`` failed."""
-    mixed = any(len(row["spend_by_currency"]) > 1 for row in rows)
+    mixed = any(len(row["spends"]) > 1 for row in rows)
     figures = [_figures(row, mixed) for row in rows]
     beside = screen._replace(width=max(screen.width - len(INDENT), 1))  # the figures' room
     for heads in (HEADERS, [SHORT_HEADERS.get(h, h) for h in HEADERS]):
@@ -80,9 +80,7 @@ def _in_words(row: dict[str, Any], width: int) -> list[str]:
     """A service's line naming it and, under it, its figures each named
     ("done 81%", "spend 12.30 USD"), as many to a line as fit, the ones it
     has not left out."""
-    spends = [
-        f"{row['spend']} {row['currency']}" if row["currency"] and row["spend"] else row["spend"]
-    ]
+    spends = row["spends"][:1]  # with its currency ("2.50 USD + 1 unknown")
     values = [
         *(row[f] for f in FIGURES[: FIGURES.index("spend")]),
         ", ".join(spends + row["more_spends"]),
@@ -117,11 +115,7 @@ def _figures(row: dict[str, Any], mixed: bool) -> dict[str, Any]:
     if mixed:
         first, *more = row["spends"]
         return {**row, "spend": first, "currency": None, "more_spends": more}
-    currency = row["currency"]
-    spend = row["spend_text"]
-    if currency:
-        spend = spend.removesuffix(f" {currency}")
-    return {**row, "spend": spend, "currency": currency, "more_spends": []}
+    return {**row, "spend": row["spend_figure"], "more_spends": []}
 
 
 def _named(row: dict[str, Any], width: int) -> list[str]:

@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from tracker.clock import iso
-from tracker.rules.money import one_per_currency, sort_amount
+from tracker.rules.money import currency_key, one_per_currency, sort_amount
 from tracker.store.connection import Connection
 from tracker.store.scorecard import SCORECARD_QUERY_M041
 
@@ -98,6 +98,23 @@ def scorecard(store: Connection, since: datetime, panel: str | None = None) -> l
     if merged:  # the view's order, by the figures added up: highest spend first
         rows.sort(key=lambda r: -sort_amount(_top(r)))
     return rows
+
+
+def unknown_charges(
+    store: Connection, since: datetime, panel: str | None = None
+) -> dict[tuple[Any, Any, Any], int]:
+    """Return how many of each (panel, service, currency)'s orders the
+    scorecard counts have a charge that is no finite number (infinity, text
+    or bytes: ``orders`` shows it blank), their currency folded as
+    :func:`~tracker.rules.money.currency_key` folds it; such a charge is
+    left out of its spend."""
+    counts: dict[tuple[Any, Any, Any], int] = defaultdict(int)
+    for order_panel, service, currency, charge, orders in store.tuples(
+        _CHARGES, [iso(since), panel]
+    ):
+        if not isinstance(charge, int | float) or not math.isfinite(charge):
+            counts[(order_panel, service, currency_key(currency))] += orders
+    return dict(counts)
 
 
 def _top(row: dict[str, Any]) -> Any:

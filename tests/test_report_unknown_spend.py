@@ -1,0 +1,87 @@
+"""`report`'s text, a service whose charges are no finite number (infinity,
+text or bytes a hand edit or an older version stored): `--json` says
+"spend": null and `orders` shows such a charge as "-", but the table said
+0.00 ("it cost nothing"). It says "-" now, as `orders` does, and a spend
+partly unknown gives its known sum (what `--json` says) and how many
+charges it leaves out: "2.50 USD + 1 unknown"."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from click.testing import CliRunner
+from test_dashboard_cards import orders_db
+from test_wide_report import run
+
+from tracker.cli.main import main
+
+INF = float("inf")
+# (order_id, service, charge, currency)
+ORDERS = [
+    (1, 10, INF, "USD"),  # service 10: every charge unknown
+    (2, 10, "abc", "USD"),
+    (3, 10, b"\x00", "USD"),
+    (4, 20, 2.5, "USD"),  # service 20: one known, one unknown
+    (5, 20, "zz", "usd"),
+    (6, 30, INF, None),  # service 30: unknown, no currency said
+    (7, 40, 1.0, "USD"),  # service 40: known
+    (8, 50, 1.25, "EUR"),  # service 50: EUR known, USD unknown
+    (9, 50, INF, "USD"),
+]
+
+
+def _database(tmp_path: Path, orders: list[tuple[int, int, object, str | None]] = ORDERS) -> Path:
+    path = orders_db(tmp_path / "t.db", [("p", o, c, cur) for o, _, c, cur in orders])  # type: ignore[misc]
+    with sqlite3.connect(path) as db:
+        for order_id, service, _, _ in orders:
+            db.execute("UPDATE orders SET service = ? WHERE order_id = ?", [service, order_id])
+    return path
+
+
+def _lines(text: str) -> dict[str, str]:
+    """The piped table's rows by service."""
+    return {line.split()[1]: line for line in text.splitlines()[2:]}
+
+
+def test_report_piped_says_an_unknown_spend_as_orders_says_a_charge(tmp_path):
+    path = _database(tmp_path)
+    result = CliRunner().invoke(main, ["report", "--database", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = _lines(result.stdout)
+    assert rows["10"].endswith(" - USD"), rows  # was 0.00 USD
+    assert rows["20"].endswith(" 2.50 USD + 1 unknown"), rows  # was 2.50 USD
+    assert rows["30"].endswith(" -"), rows  # was 0.00
+    assert rows["40"].endswith(" 1.00 USD"), rows
+    assert rows["50"].endswith(" 1.25 EUR, - USD"), rows  # was 1.25 EUR
+    assert "0.00" not in result.stdout
+    assert "inf" not in result.stdout.lower() and "nan" not in result.stdout.lower()
+    shown = CliRunner().invoke(main, ["orders", "--database", str(path)]).stdout
+    assert [line.split()[3] for line in shown.splitlines()[1:] if line.split()[1] == "1"] == ["-"]
+
+
+def test_report_json_gives_the_known_sum_the_text_gives(tmp_path):
+    path = _database(tmp_path)
+    result = CliRunner().invoke(main, ["report", "--json", "--database", str(path)])
+    spends = {s["service"]: s["spend"] for s in json.loads(result.stdout)["services"]}
+    assert spends[10] is None and spends[30] is None
+    assert spends[20] == 2.5  # the text's "2.50 USD + 1 unknown"
+
+
+def test_report_on_a_terminal_says_an_unknown_spend(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    path = _database(tmp_path, ORDERS[:-2])  # one currency a service: SPEND and CUR apart
+    shown, _ = run(["report", "--database", str(path)], monkeypatch, True)
+    lines = shown.splitlines()
+    figures = {
+        line.split()[2].rstrip(":"): lines[at + 1].split()
+        for at, line in enumerate(lines)
+        if " service " in line
+    }
+    assert "SPEND USD" in lines[1], shown  # one currency: said in the header
+    assert figures["10"][-1] == "-", shown  # was 0.00
+    assert figures["20"][-4:] == ["2.50", "+", "1", "unknown"], shown  # was 2.50
+    assert figures["40"][-1] == "1.00", shown
+    assert "0.00" not in shown and "inf" not in shown.lower()
