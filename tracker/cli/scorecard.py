@@ -48,7 +48,8 @@ _ONE_CURRENCY = Columns(units={"currency": "spend"})  # "SPEND USD", the CUR col
 
 def scorecard_text(rows: Sequence[dict[str, Any]], screen: Screen) -> str:
     """Given the scorecard's rows as ``report`` shows them (its cells
-    formatted, ``service_name`` whole) and a terminal, return the table: a
+    formatted, ``service_name`` whole, or why a service has none: report's
+    words, the only caller) and a terminal, return the table: a
     header of the figures, then for each service the line naming it (wrapped,
     never cut) and its figures, indented under it. PARTIAL, CANCELED and
     REFUNDED are headed PART, CANC and REFUND when the whole words do not fit;
@@ -125,10 +126,10 @@ def _named(row: dict[str, Any], width: int) -> list[str]:
     count = row["orders"]
     orders = f"{count} order{'s' * (count != 1)}" + (f", {row['open']} open" if row["open"] else "")
     panel = safe_text(row["panel"])
-    name = safe_text(row["service_name"] or "(name not synced)")
-    text = f"{panel} service {row['service']}: {name} ({orders})"
     if row["service"] is None:  # orders tracked without --service: it read "service None"
         text = f"{panel}, service not recorded (tracked without --service) ({orders})"
+    else:  # a service with no name: report passes why in its place (report._unnamed)
+        text = f"{panel} service {row['service']}: {safe_text(row['service_name'])} ({orders})"
     more = " " * (2 * len(INDENT))
     first, *rest = wrap_text(text, max(width - len(more), 8))
     return [first, *(more + line for line in rest)]
