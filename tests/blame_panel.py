@@ -18,7 +18,7 @@ Respond = Callable[[dict[str, str]], Reply]
 
 
 def config_for(give_up: str) -> Callable[[str, str], str]:
-    """Return config(url, panel_lines): one panel "evil" at ``url`` (3 s
+    """Return config(url, panel_lines): one panel "evil" at ``url`` (30 s
     timeout, one retry), ``schedule.unknown_give_up`` = ``give_up``, no refills."""
 
     def config(url: str, panel: str = "") -> str:
@@ -29,9 +29,9 @@ path = "t.db"
 name = "evil"
 url = "{url}"
 key_env = "BLAME_KEY"
-timeout = "3s"
+timeout = "30s"
 retries = 1
-retry_budget = "4s"
+retry_budget = "30s"
 {panel}
 [schedule]
 unknown_give_up = "{give_up}"

@@ -130,7 +130,7 @@ def test_status_job_gives_up_this_cycle_and_catches_up_on_the_next(world):
 def test_run_once_under_a_held_lock_fails_in_one_line_per_job_then_recovers(world):
     panel, clock, url, tmp_path = world
     (tmp_path / "tracker.toml").write_text(
-        sim_config(url, database='busy_timeout = "300ms"', panel='timeout = "2s"', json_logs=True)
+        sim_config(url, database='busy_timeout = "300ms"', panel='timeout = "30s"', json_logs=True)
     )
     runner = CliRunner()
     env = {"SIM_KEY": KEY, "SMM_TRACKER_CONFIG": str(tmp_path / "tracker.toml")}

@@ -48,7 +48,7 @@ def cron(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     (the same server, a trailing slash); db the database's path."""
     panel = Panel()
     with HostileServer(panel) as server:
-        extra = 'retries = 0\ntimeout = "2s"\n[refill]\nenabled = false'
+        extra = 'retries = 0\ntimeout = "30s"\n[refill]\nenabled = false'
         cli = cli_in(
             tmp_path, monkeypatch, sim_config(server.url, panel=extra), env={"SIM_KEY": KEY}
         )

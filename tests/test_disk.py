@@ -234,7 +234,7 @@ def test_daemon_rides_out_an_unwritable_database_and_catches_up(tmp_path, messag
     config.write_text(
         sim_config(
             server.url,
-            panel='timeout = "2s"',
+            panel='timeout = "30s"',
             schedule='status_every = "1s"\nstatus_max_every = "1s"',
             json_logs=True,
         )
@@ -354,7 +354,7 @@ def test_a_full_disk_at_startup_does_not_stop_the_run(tmp_path, monkeypatch):
     with PanelServer(panel) as server:
         (tmp_path / "tracker.toml").write_text(
             f'[database]\npath = "t.db"\n[[panels]]\nname = "sim"\nurl = "{server.url}"\n'
-            'key_env = "SIM_KEY"\ntimeout = "2s"\n'
+            'key_env = "SIM_KEY"\ntimeout = "30s"\n'
         )
         env = {"SIM_KEY": KEY, "SMM_TRACKER_CONFIG": str(tmp_path / "tracker.toml")}
         runner = CliRunner()

@@ -27,7 +27,7 @@ path = "t.db"
 name = "main"
 url = "{url}"
 key_env = "HOSTILE_KEY"
-timeout = "2s"
+timeout = "30s"
 retries = 0
 [refill]
 enabled = false

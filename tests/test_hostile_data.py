@@ -82,7 +82,7 @@ path = "t.db"
 name = "evil"
 url = "{url}"
 key_env = "HOSTILE_KEY"
-timeout = "2s"
+timeout = "30s"
 retries = 0
 [balance]
 low = 10
@@ -90,7 +90,7 @@ low = 10
 enabled = false
 [alerts]
 webhook_url = "{webhook}"
-webhook_timeout = "2s"
+webhook_timeout = "30s"
 [logging]
 format = "json"
 level = "debug"

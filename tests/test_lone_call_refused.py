@@ -30,9 +30,9 @@ path = "t.db"
 name = "script"
 url = "{url}"
 key_env = "LONE_KEY"
-timeout = "3s"
+timeout = "30s"
 retries = 1
-retry_budget = "2s"
+retry_budget = "30s"
 max_batch = {batch}
 concurrency = 1
 [refill]

@@ -52,7 +52,7 @@ def daemon(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
     monkeypatch.setattr(process, "Tracker", Kept)
     with HostileServer(panel) as server:
-        extra = 'retries = 0\ntimeout = "2s"\n[refill]\nenabled = false'
+        extra = 'retries = 0\ntimeout = "30s"\n[refill]\nenabled = false'
         cli = cli_in(
             tmp_path, monkeypatch, sim_config(server.url, panel=extra), env={"SIM_KEY": KEY}
         )
