@@ -44,12 +44,11 @@ def _run(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_a_reorder_abandoned_mid_record_names_its_new_order(tmp_path):
     panel = SimulatedPanel(key=KEY, seed=7)
     with PanelServer(panel) as server:
-        # A stop's bound: the panel's timeout and the database's busy_timeout, 2 s.
+        # Calls expected to answer: a deadline a loaded machine keeps.
         config = sim_config(
-            server.url, database='busy_timeout = "1s"', panel='timeout = "1s"', json_logs=True
+            server.url, database='busy_timeout = "1s"', panel='timeout = "30s"', json_logs=True
         )
-        config += AUTOMATION
-        (tmp_path / "tracker.toml").write_text(config)
+        (tmp_path / "tracker.toml").write_text(config + AUTOMATION)
         add = ["add", "--service", "1", "--link", "https://x.example/p", "--quantity", "1000"]
         placed = _run(tmp_path, "-m", "tracker", *add)
         assert placed.returncode == 0, placed.stderr
@@ -58,6 +57,11 @@ def test_a_reorder_abandoned_mid_record_names_its_new_order(tmp_path):
         seen_open = _run(tmp_path, "-m", "tracker", "run", "--once", "--all")
         assert seen_open.returncode == 0, seen_open.stderr
         panel.pin(parent, "Partial")  # the next poll sees it end: re-ordered
+        # The cut run's stop bound: the panel's timeout and the database's
+        # busy_timeout, 6 s (its poll and re-order still answer well within 5 s).
+        (tmp_path / "tracker.toml").write_text(
+            config.replace('timeout = "30s"', 'timeout = "5s"') + AUTOMATION
+        )
         done = _run(tmp_path, "-c", CUT_AT_RECORD, "run", "--once", "--all")
         adds = panel.calls["add"]
     assert done.returncode == 143, done.stderr
