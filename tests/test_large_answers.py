@@ -116,7 +116,8 @@ def test_a_services_refresh_past_its_deadline_is_one_line_and_the_catalogue_stay
 ):
     answers = {"services": json_reply([{"service": 1, "name": "Followers", "rate": "0.9"}])}
     with HostileServer(lambda form: answers.get(form.get("action", ""), Reply(b"{}"))) as server:
-        config = sim_config(server.url, panel='timeout = "1s"\nretries = 0')
+        # 5 s: the first refresh answers within it on a loaded machine.
+        config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
         cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
         assert cli("services", "--refresh").exit_code == 0
         answers["services"] = Reply(_listing())

@@ -20,15 +20,16 @@ from tracker.sim.server import PanelServer, SimulatedPanel
 @pytest.fixture
 def late(tmp_path, monkeypatch):
     """Yield (panel, clock, cli): a panel refunding ended orders 30 min after
-    their end, whose "slow" answers outlast the config's 1 s timeout; refill
+    their end, whose "slow" answers outlast the config's 5 s timeout (its other
+    calls, answered at once, a deadline a loaded machine keeps); refill
     rounds on (the default)."""
     clock = Clock()
     script = quirks_from(["late_refund=1800"])
     panel = SimulatedPanel(
-        key=KEY, seed=5, speed=60.0, clock=clock, script=script, slow_seconds=2.5
+        key=KEY, seed=5, speed=60.0, clock=clock, script=script, slow_seconds=10.0
     )
     server = PanelServer(panel).start()
-    config = sim_config(server.url, panel='timeout = "1s"\nretries = 0')
+    config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
     cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
     yield panel, clock, cli
     server.stop()
@@ -39,7 +40,7 @@ def test_a_late_checks_failed_call_holds_no_refill_round(late):
     canceled(panel, cli, 3)
     hours_later(clock, 1.5)
     # No open order: the late checks' call is the poll's only one; it times
-    # out a second after the run's balance call answered.
+    # out 5 s after the run's balance call answered.
     panel.inject("slow", count=1, action="status")
     run = cli("run", "--once")
     assert run.exit_code == 0, run.output
