@@ -95,7 +95,7 @@ def test_status_job_gives_up_this_cycle_and_catches_up_on_the_next(world):
     config = config_from_dict(
         {
             "database": {"path": "t.db", "busy_timeout": "300ms"},
-            "panels": [{"name": "sim", "url": url, "key_env": "K", "timeout": "2s"}],
+            "panels": [{"name": "sim", "url": url, "key_env": "K", "timeout": "30s"}],
         },
         base_dir=tmp_path,
         env={"K": KEY},
