@@ -304,13 +304,15 @@ def test_a_failing_webhook_does_not_hold_up_the_notify_targets(monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     hook, target = Receiver(hold=True), Receiver()
     hook_url = f"http://127.0.0.1:{hook.server.server_address[1]}/hook"
+    # The webhook's deadline, 30 s, outlasts the wait for the target: the
+    # target's message reached while the webhook's first try is still held.
     sink = WebhookSink(
-        hook_url, timeout=2.0, budget=30.0, notify=[NotifyTarget(target.url, 0, timeout=5.0)]
+        hook_url, timeout=30.0, budget=30.0, notify=[NotifyTarget(target.url, 0, timeout=20.0)]
     )
     try:
         sink.send(Alert("balance_low", "sim: balance 1.00 USD is below 5.00", panel="sim"))
-        assert target.arrived.wait(1.5)  # not after the webhook's tries
-        assert hook.arrived.wait(5) and sink.failed == 0  # the POST still on the wire
+        assert target.arrived.wait(20)  # not after the webhook's tries
+        assert hook.arrived.wait(20) and sink.failed == 0  # the POST still on the wire
         assert [b["title"] for b in target.bodies] == ["smm-tracker: balance_low"]
         hook.release.set()
         assert sink.flush(30)
