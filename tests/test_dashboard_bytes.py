@@ -7,12 +7,12 @@ in an error). The file keeps what it holds."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from dashboard_pages import page as dashboard_page
 
 from tracker.clock import iso, utcnow
 from tracker.store.orders import Store
@@ -45,24 +45,6 @@ def _database(path: Path) -> Path:
     return path
 
 
-def _get(path: Path, address: str) -> str:
-    """A page as `smm-tracker dashboard` serves it: every plugin of its own."""
-    pytest.importorskip("datasette")
-    from datasette.app import Datasette
-    from datasette.plugins import pm
-
-    from tracker.cli.dashboard import register_plugins
-
-    added = register_plugins()
-    try:
-        answer = asyncio.run(Datasette([str(path)]).client.get(f"/{path.stem}/{address}"))
-    finally:
-        for plugin in added:
-            pm.unregister(plugin)
-    assert answer.status_code == 200, answer.text[-3000:]
-    return answer.text
-
-
 @pytest.mark.parametrize(
     ("column", "view"), [("currency", "order_overview"), ("status", "stuck_orders")]
 )
@@ -71,7 +53,7 @@ def test_a_views_page_shows_a_cell_of_bytes_without_a_download_link(tmp_path, co
     with sqlite3.connect(path) as conn:
         conn.execute(f"UPDATE orders SET {column} = CAST({column} AS BLOB) WHERE order_id = 2")
     conn.close()
-    rows = _get(path, view).split("<tbody>")[-1]  # was a 500: "No item with that key"
+    rows = dashboard_page(path, view).split("<tbody>")[-1]  # was a 500: "No item with that key"
     assert "&lt;Binary: " in rows and "blob-download" not in rows, rows
 
 
@@ -89,5 +71,5 @@ def test_a_page_of_rows_whose_panel_is_bytes_shows_their_order_ids(tmp_path, tab
     with sqlite3.connect(path) as conn:
         conn.execute(f"UPDATE {table} SET panel = CAST(panel AS BLOB) WHERE order_id = 2")
     conn.close()
-    rows = _get(path, page).split("<tbody>")[-1]  # was a 500 (the plugin's link)
+    rows = dashboard_page(path, page).split("<tbody>")[-1]  # was a 500 (the plugin's link)
     assert 'href="/t/orders/main,1"' in rows  # the others still link to their order

@@ -7,13 +7,13 @@ alone (it gave "Infinity" or "NaN")."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from dashboard_pages import page
 from test_dashboard_no_service import query
 
 from tracker.cli.datasette_money import ExactTotal, money_text
@@ -48,27 +48,11 @@ def _database(path: Path) -> Path:
 
 
 def _rows(tmp_path: Path, table: str) -> str:
-    """The rows of a table or view page, as Datasette serves it with the
-    dashboard's money plugin."""
-    pytest.importorskip("datasette")
-    from datasette.app import Datasette
-    from datasette.plugins import pm
-
-    from tracker.cli import datasette_money
-
+    """The rows of a table or view page, as the dashboard serves it."""
     db = tmp_path / "t.db"
     if not db.exists():
         _database(db)
-    registered = pm.is_registered(datasette_money)
-    if not registered:
-        pm.register(datasette_money, name="smm-tracker-money")
-    try:
-        answer = asyncio.run(Datasette([str(db)]).client.get(f"/t/{table}"))
-    finally:
-        if not registered:
-            pm.unregister(datasette_money)
-    assert answer.status_code == 200, answer.text
-    return answer.text.split("<tbody>")[-1]
+    return page(db, table).split("<tbody>")[-1]
 
 
 @pytest.mark.parametrize("table", ["orders", "transitions", "order_overview"])

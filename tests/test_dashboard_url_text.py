@@ -10,39 +10,23 @@ row pages and SQL queries alike. Its own links (an order's page) stay.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import sqlite3
 from pathlib import Path
 
 import pytest
+from dashboard_pages import page
 
 EVIL = "https://evil.example/login?next=<b>"
 
 
 def _page(tmp_path: Path, path: str, **params: str) -> str:
-    pytest.importorskip("datasette")
-    from datasette.app import Datasette
-    from datasette.plugins import pm
-
-    from tracker.cli import datasette_links
-
     db = tmp_path / "t.db"
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE refills (panel TEXT, order_id INTEGER, status TEXT, error TEXT)")
         conn.execute("INSERT INTO refills VALUES ('sim', 7, ?, ?)", [EVIL, " " + EVIL + " "])
     conn.close()
-    registered = pm.is_registered(datasette_links)
-    if not registered:
-        pm.register(datasette_links, name="smm-tracker-links")
-    try:
-        datasette = Datasette([str(db)])
-        answer = asyncio.run(datasette.client.get(path, params=params))
-    finally:
-        if not registered:
-            pm.unregister(datasette_links)
-    assert answer.status_code == 200, answer.text
-    return answer.text
+    return page(db, path, params)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ keep what they hold."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import sqlite3
@@ -17,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from dashboard_pages import page
 from sqlite_utils import Database
 from test_dashboard_cards import card
 from test_views_currency_case import view
@@ -78,31 +78,11 @@ def test_the_dashboards_cards_over_the_views_read_a_currency_stored_as_bytes(
     assert rows
 
 
-def _page(path: Path, address: str) -> str:
-    """A page of the database as Datasette serves it with the dashboard's plugin."""
-    pytest.importorskip("datasette")
-    from datasette.app import Datasette
-    from datasette.plugins import pm
-
-    from tracker.cli import datasette_money
-
-    registered = pm.is_registered(datasette_money)
-    if not registered:
-        pm.register(datasette_money, name="smm-tracker-money")
-    try:
-        answer = asyncio.run(Datasette([str(path)]).client.get(f"/{path.stem}/{address}"))
-    finally:
-        if not registered:
-            pm.unregister(datasette_money)
-    assert answer.status_code == 200, answer.text[-2000:]
-    return answer.text
-
-
 @pytest.mark.parametrize("view_name", ["service_scorecard", "daily_activity"])
 def test_the_view_pages_and_their_csv_read_a_currency_stored_as_bytes(tmp_path, view_name):
     path = _db(tmp_path / "t.db", BYTES_CURRENCY)
-    assert "10.00" in _page(path, view_name)  # the page: was an error
-    rows = list(csv.DictReader(io.StringIO(_page(path, f"{view_name}.csv"))))
+    assert "10.00" in page(path, view_name)  # the page: was an error
+    rows = list(csv.DictReader(io.StringIO(page(path, f"{view_name}.csv"))))
     assert sorted((r["panel"], r["spend"], r["currency"]) for r in rows) == [
         ("p", "10.0", "USD"),
         ("q", "1.5", ""),
@@ -124,7 +104,7 @@ def test_a_spend_beyond_what_a_real_holds_is_null_never_infinity(tmp_path):
     assert view(path, "service_scorecard") == expected  # view() reads the JSON
     assert sorted(view(path, "daily_activity")) == sorted(expected)
     for view_name in ("service_scorecard", "daily_activity"):
-        exported = _page(path, f"{view_name}.csv")
+        exported = page(path, f"{view_name}.csv")
         assert "inf" not in exported.lower(), exported  # a spreadsheet imported "inf"
 
 
