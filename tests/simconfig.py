@@ -107,6 +107,27 @@ def sim_config(
     return "\n".join(line for line in lines if line) + "\n"
 
 
+@contextmanager
+def terminal_sim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, **config: str
+) -> Iterator[Any]:
+    """A simulated panel (seed 4, an hour a second) keyed ``key`` in
+    $SIM_KEY, ``tmp_path`` the working directory holding its config
+    (tracker.toml: :func:`sim_config` with ``retries = 0`` and ``config``'s
+    other lines), and a terminal 80 columns wide; yield the panel."""
+    from tracker.sim.server import PanelServer, SimulatedPanel
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", key)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    sim = SimulatedPanel(key=key, seed=4, speed=3600.0)
+    with PanelServer(sim) as server:
+        text = sim_config(server.url, panel="retries = 0", **config)
+        (tmp_path / "tracker.toml").write_text(text)
+        yield sim
+
+
 def cli_in(
     directory: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from simconfig import sim_config
+from simconfig import terminal_sim
 
 from tracker.cli import screen as screen_module
 from tracker.cli.main import main
-from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.sim.server import SimulatedPanel
 
 KEY = "newcomer-key-Hq7Tz2Lm4Pw9"
 NOT_CHECKED = "not checked on the panel yet, so their status is blank"
@@ -25,14 +25,7 @@ CHECKS = "smm-tracker run --once checks them now; the daemon (smm-tracker run) w
 
 @pytest.fixture
 def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatedPanel]:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SIM_KEY", KEY)
-    monkeypatch.setenv("COLUMNS", "80")
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    sim = SimulatedPanel(key=KEY, seed=4, speed=3600.0)
-    with PanelServer(sim) as server:
-        config = sim_config(server.url, panel="retries = 0", schedule='status_every = "2m"')
-        (tmp_path / "tracker.toml").write_text(config)
+    with terminal_sim(tmp_path, monkeypatch, KEY, schedule='status_every = "2m"') as sim:
         yield sim
 
 

@@ -32,12 +32,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from logcapture import fresh_logs  # noqa: F401  (fixture)
-from simconfig import SOURCE, sim_config
+from simconfig import SOURCE, terminal_sim
 
 from tracker.cli import screen as screen_module
 from tracker.cli.cells import on_screen
 from tracker.cli.main import main
-from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.sim.server import SimulatedPanel
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 
@@ -51,13 +51,7 @@ START = re.compile(r"^\d\d:\d\d:\d\d (info|warning|error) +(\S+)")
 def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatedPanel]:
     """A simulated panel with orders that end Partial at the second run, a
     config for it, and the terminal 80 columns wide."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SIM_KEY", KEY)
-    monkeypatch.setenv("COLUMNS", "80")
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    sim = SimulatedPanel(key=KEY, seed=4, speed=3600.0)
-    with PanelServer(sim) as server:
-        (tmp_path / "tracker.toml").write_text(sim_config(server.url, panel="retries = 0"))
+    with terminal_sim(tmp_path, monkeypatch, KEY) as sim:
         yield sim
 
 
