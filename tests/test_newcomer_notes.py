@@ -7,6 +7,7 @@ read it), on a terminal wrapped at its words, piped one line."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from simconfig import terminal_sim
 
 from tracker.cli import screen as screen_module
 from tracker.cli.main import main
+from tracker.service.lock import DatabaseLock
 from tracker.sim.server import SimulatedPanel
 
 KEY = "newcomer-key-Hq7Tz2Lm4Pw9"
@@ -57,6 +59,30 @@ def test_orders_right_after_track_says_they_are_not_checked_yet_and_what_checks(
     cli(mp, "run", "--once")
     checked = cli(mp, "orders", terminal=True)
     assert NOT_CHECKED not in _said(checked) and "not checked" not in checked.stderr
+
+
+def test_with_a_daemon_running_the_note_says_it_checks_them_not_run_once(panel, mp, tmp_path):
+    # `run --once` is refused while the daemon holds the database: not suggested then.
+    ids = [str(order) for order in panel.seed_orders(2, status="In progress")]
+    cli(mp, "track", *ids)
+    with DatabaseLock(tmp_path / "t.db"):  # the daemon (smm-tracker run) running on t.db
+        (note,) = cli(mp, "orders").stderr.splitlines()
+        refused = CliRunner().invoke(main, ["run", "--once"])
+    assert refused.exit_code != 0 and "daemon" in refused.output  # as the note now says
+    assert note == (
+        f"(orders {ids[1]}, {ids[0]} {NOT_CHECKED}: the daemon running on this database "
+        f"(pid {os.getpid()}) checks them within schedule.status_every (2m))"
+    )
+    assert "run --once" not in note
+    with DatabaseLock(tmp_path / "t.db", once=True):  # cron's run --once, still going
+        (note,) = cli(mp, "orders").stderr.splitlines()
+    assert note.endswith(
+        f"{NOT_CHECKED}: smm-tracker run --once checks them once the one running now "
+        f"(pid {os.getpid()}) ends; the daemon (smm-tracker run) within "
+        "schedule.status_every (2m))"
+    )
+    (note,) = cli(mp, "orders").stderr.splitlines()  # nothing runs: as before
+    assert f"{NOT_CHECKED}: {CHECKS} schedule.status_every (2m))" in note
 
 
 def test_one_order_not_checked_is_said_in_the_singular(panel, mp):
