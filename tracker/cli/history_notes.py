@@ -129,6 +129,15 @@ def _charge(shown: str | None, order: dict[str, Any], changes: list[dict[str, An
     now = order["charge"]
     then = changes[-1]["charge"] if changes else None
     # A charge stored as infinity (0.1.0 kept a panel's "1e400" so) is none.
+    if charge_or_none(now) is None and (was_shown := charge_or_none(then)) is not None:
+        # The table's last figure is no charge now: `orders` shows "-" (text,
+        # bytes, infinity, a hand edit's NULL), `report` counts it unknown.
+        named = changes[-1].get("currency") or shown
+        cur = f" {safe_text(currency_shown(named))}" if named else ""
+        return [
+            f"charge now - ({was_shown}{cur} at its last status change; the order's charge"
+            " stored now is no figure: orders shows -, report counts it as unknown)"
+        ]
     if (
         charge_or_none(now) is None
         or charge_or_none(then) is None
