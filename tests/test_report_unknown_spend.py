@@ -80,8 +80,50 @@ def test_report_on_a_terminal_says_an_unknown_spend(tmp_path, monkeypatch):
         for at, line in enumerate(lines)
         if " service " in line
     }
-    assert "SPEND USD" in lines[1], shown  # one currency: said in the header
-    assert figures["10"][-1] == "-", shown  # was 0.00
-    assert figures["20"][-4:] == ["2.50", "+", "1", "unknown"], shown  # was 2.50
-    assert figures["40"][-1] == "1.00", shown
+    # Service 30's currency unknown: no "SPEND USD" over it, each spend its own (ux163).
+    assert lines[1].split()[-1] == "SPEND", shown
+    assert figures["10"][-2:] == ["-", "USD"], shown  # was 0.00
+    assert figures["20"][-5:] == ["2.50", "USD", "+", "1", "unknown"], shown  # was 2.50
+    assert figures["40"][-2:] == ["1.00", "USD"], shown
+    assert figures["30"][-2:] == ["0%", "-"], shown  # no currency: none said
     assert "0.00" not in shown and "inf" not in shown.lower()
+
+
+def _terminal(tmp_path, monkeypatch, orders) -> tuple[list[str], dict[str, list[str]]]:
+    """`report` on an 80-column terminal: its lines, and each service's figures."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    shown, _ = run(["report", "--database", str(_database(tmp_path, orders))], monkeypatch, True)
+    lines = shown.splitlines()
+    return lines, {
+        line.split()[2].rstrip(":"): lines[at + 1].split()
+        for at, line in enumerate(lines)
+        if " service " in line
+    }
+
+
+def test_report_names_no_currency_in_its_header_over_a_spend_whose_currency_is_unknown(
+    tmp_path, monkeypatch
+):
+    # Service 60's charge came with no currency: "SPEND USD" over its 2.00 read as dollars.
+    orders = [(7, 40, 1.0, "USD"), (10, 60, 2.0, None)]
+    lines, figures = _terminal(tmp_path, monkeypatch, orders)
+    assert lines[1].split()[-1] == "SPEND", lines  # was SPEND USD
+    assert figures["40"][-2:] == ["1.00", "USD"], lines  # its currency in its cell
+    assert figures["60"][-2:] == ["0%", "2.00"], lines  # none said: none written
+    piped, _ = run(["report", "--database", str(tmp_path / "t.db")], monkeypatch, False)
+    assert _lines(piped)["60"].endswith(" 2.00") and _lines(piped)["40"].endswith(" 1.00 USD")
+    told = json.loads(
+        CliRunner().invoke(main, ["report", "--json", "--database", str(tmp_path / "t.db")]).stdout
+    )["services"]
+    assert {(s["service"], s["spend"], s["currency"]) for s in told} == {
+        (40, 1.0, "USD"),
+        (60, 2.0, None),
+    }
+
+
+def test_report_keeps_one_currency_in_its_header_over_nothing_spent(tmp_path, monkeypatch):
+    # A service never charged (no currency given either) spent 0.00 in any currency.
+    lines, figures = _terminal(tmp_path, monkeypatch, [(7, 40, 1.0, "USD"), (11, 70, None, None)])
+    assert lines[1].split()[-2:] == ["SPEND", "USD"], lines
+    assert figures["40"][-1] == "1.00" and figures["70"][-1] == "0.00", lines

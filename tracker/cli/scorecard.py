@@ -56,7 +56,9 @@ def scorecard_text(rows: Sequence[dict[str, Any]], screen: Screen) -> str:
     on a screen too narrow for the figures even so (under ~71 columns), each
     service's figures are words under its name ("done 81%  partial 10%"),
     wrapped: the table folded a row over several lines and ``report`` failed."""
-    mixed = any(len(row["spends"]) > 1 for row in rows)
+    # One currency said in the header only when every spend is in it: a
+    # spend whose currency no answer gave under "SPEND USD" read as dollars.
+    mixed = any(len(row["spends"]) > 1 for row in rows) or not all(map(_currency_said, rows))
     figures = [_figures(row, mixed) for row in rows]
     beside = screen._replace(width=max(screen.width - len(INDENT), 1))  # the figures' room
     for heads in (HEADERS, [SHORT_HEADERS.get(h, h) for h in HEADERS]):
@@ -111,12 +113,21 @@ def _figures(row: dict[str, Any], mixed: bool) -> dict[str, Any]:
     header when one currency is every row's ("SPEND USD"). When a row's spend
     is in two currencies (``mixed``), every spend keeps its currency ("12.30
     USD", "1.50 USD") under a plain SPEND: a header saying USD above a cell
-    holding EUR told the wrong currency; each currency's spend after the
+    holding EUR told the wrong currency (so too when a row's currency is
+    unknown: :func:`_currency_said`); each currency's spend after the
     first ("4.00 EUR") is in ``more_spends``, for a line of its own."""
     if mixed:
         first, *more = row["spends"]
         return {**row, "spend": first, "currency": None, "more_spends": more}
     return {**row, "spend": row["spend_figure"], "more_spends": []}
+
+
+def _currency_said(row: dict[str, Any]) -> bool:
+    """Whether a row's spend may stand under a header naming one currency
+    ("SPEND USD"): its currency known, or nothing spent (0.00 is 0.00 in
+    any). Else ("2.00", or "-": unknown) every spend keeps its currency in
+    its cell under a plain SPEND, this one none, as piped."""
+    return row["currency"] is not None or row["spend_figure"] == "0.00"
 
 
 def _named(row: dict[str, Any], width: int) -> list[str]:
