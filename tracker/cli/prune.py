@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from contextlib import suppress
 from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ from tracker.rules.counts import counted
 from tracker.rules.prune import Cutoffs, cutoffs, too_recent
 
 if TYPE_CHECKING:
+    from tracker.config.model import Config
     from tracker.store.connection import Connection
 
 # The file does not shrink: SQLite reuses its free pages for new rows. No
@@ -129,6 +131,8 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
         found = count(store, names, cut, panel, plans)
         if not any(found.values()):
             click.echo("nothing to delete")
+            if not dry_run:
+                _forget_left(store, config, panel)
             if free_bytes(store):  # a prune before left it: still to give back
                 _free(store, config.database.path)
             return
@@ -158,7 +162,19 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
         raise
     click.echo("deleted:")
     _show(done, screen)
+    _forget_left(store, config, panel)
     _free(store, config.database.path)
+
+
+def _forget_left(store: Connection, config: Config, panel: str | None) -> None:
+    """A prune of every panel with its config: the last-run URL rows of the
+    panels it no longer names and no order is left of go (bookkeeping, not
+    counted: :func:`tracker.store.prune.forget_run_urls`)."""
+    from tracker.store.prune import forget_run_urls
+
+    if panel is None and config.path is not None:
+        with suppress(StoreError):  # busy: the next prune's to do, nothing said of it
+            forget_run_urls(store, [p.name for p in config.panels])
 
 
 def _free(store: Connection, path: Path) -> None:

@@ -23,6 +23,7 @@ warning, ``prune_failed``, and the next day's run tries again: no alert.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,7 +38,7 @@ from tracker.jobs.base import Job
 from tracker.rules.prune import cutoffs
 from tracker.rules.prune_notes import DAEMON
 from tracker.store.orders import Store
-from tracker.store.prune import Plans, count, prune, zero
+from tracker.store.prune import Plans, count, forget_run_urls, prune, zero
 from tracker.store.prune_runs import PruneRun
 from tracker.store.readings import panels_in_database
 from tracker.store.refill_reach import longest_refill_window
@@ -100,6 +101,15 @@ class AutoPrune:
         finally:
             conn.set_progress_handler(None, STEPS)
 
+    def forget_left(self, store: Store) -> None:
+        """As ``prune`` of every panel does: the last-run URL rows of the
+        panels the config no longer names and no order is left of deleted
+        (:func:`tracker.store.prune.forget_run_urls`); a busy database
+        leaves them for the next day's run. Not under ``run --panel``."""
+        if self.panel is None:
+            with contextlib.suppress(StoreError):
+                forget_run_urls(store, [p.name for p in self.config.panels])
+
     def run(self) -> bool:
         """Prune once; return False when it failed (said in one warning)."""
         older_than = self.config.database.prune_older_than
@@ -133,6 +143,7 @@ class AutoPrune:
                 found = count(store, names, cut, self.panel, plans)
             if not any(found.values()):
                 log.debug("prune_nothing", older_than=older_than, cutoff=iso(cut.records))
+                self.forget_left(store)
                 return True
             if self.stop_event.is_set():  # a stop while it counted: nothing deleted
                 raise StopRequested(LEFT)
@@ -144,6 +155,7 @@ class AutoPrune:
         except StopRequested:
             log.info("prune_stopped", deleted=done, older_than=older_than, cutoff=iso(cut.records))
             raise
+        self.forget_left(store)
         seconds = round(time.monotonic() - started, 2)
         log.info(
             "prune_done", deleted=done, seconds=seconds, older_than=older_than,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from tracker.clock import iso
@@ -26,6 +26,7 @@ from tracker.store.connection import Connection
 from tracker.store.late_checks import forget_marks
 from tracker.store.prune_runs import PruneRun
 from tracker.store.prune_sql import ALERTS, BALANCES, LINKS, MARKS, ORDER_TABLES, PRUNABLE, SHOWN
+from tracker.store.run_counts import RUN_URL
 from tracker.store.sql import placeholders
 from tracker.store.told_marks import forget_orders
 
@@ -211,3 +212,22 @@ def _orders_batch(run: PruneRun, panel: str, batch: list[list[int]], cut: Cutoff
         forget_orders(db.conn, panel, ids)  # and the lines told of them once (told_marks)
         run.stage(db, counts)
     return counts
+
+
+def forget_run_urls(store: Connection, configured: Collection[str]) -> int:
+    """Delete the ``run_url#<digest>`` rows of ``alert_state`` (the URL a
+    panel's last run ran at, :mod:`tracker.store.run_counts`) of the panels
+    the config no longer names (``configured``: its panels' names) and the
+    database holds no order of: nothing runs at them nor reads them, and
+    the row stayed forever. A configured panel's is kept (its next run
+    tells a move by it); so is one with orders left (the config left it
+    out, maybe for a while: `orders` names it). Bookkeeping, not counted
+    in what prune says it deleted; one transaction. Return how many went."""
+    names = sorted(configured)
+    with store.write("prune") as db:
+        gone = db.execute(
+            f"DELETE FROM alert_state WHERE kind GLOB ? AND panel NOT IN ({placeholders(names)}) "
+            "AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.panel = alert_state.panel)",
+            [f"{RUN_URL}#*", *names],
+        )
+    return gone.rowcount
