@@ -1,9 +1,10 @@
 """The services dashboard's charts over a reseller's many services: the
 first 20 as the scorecard table ranks them, and a note saying how many the
 table lists. Over 200 services (a busy reseller's month) the outcomes chart
-was 6,000 px tall under a 10,000-px table, and past 166 services its six
-rows a service ran past the 1,000 rows Datasette returns: the last services'
-"open" and "other" bars were silently missing."""
+was 6,000 px tall under a 10,000-px table, and its five or six rows a
+service (past 200 services, or 167 with an "other" bar each) ran past the
+1,000 rows Datasette returns: the last services' "open" and "other" bars
+were silently missing."""
 
 from __future__ import annotations
 
