@@ -38,11 +38,8 @@ def drawn_services(rows: list[dict]) -> list[str]:
 @pytest.mark.parametrize(
     ("chart", "note"),
     [
-        ("outcomes", "the first 20 of 25 services (the table above lists them all)"),
-        (
-            "completion",
-            "the first 20 of 25 services with an order Completed; the table above lists all",
-        ),
+        ("outcomes", "first 20 of 25 services; the table has all"),
+        ("completion", "first 20 of 25 services with one Completed"),
     ],
 )
 def test_a_chart_draws_the_first_20_services_of_the_table_and_says_so(tmp_path, chart, note):
