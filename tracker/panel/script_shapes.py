@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from tracker.panel import values
+from tracker.panel.bare import has_words, is_status_word
 from tracker.panel.ids import key_id, named_id, written_id
 from tracker.panel.json_decoder import WrittenFloat
 
@@ -95,6 +96,8 @@ def error_inside(action: str, data: Any, asked: Collection[str] = ()) -> Any:
     if type(data) is not dict or len(data) != 1:
         return data
     [(key, inner)] = data.items()
+    if action == "status" and key.strip().lower() == "orders":
+        return _refused_orders(data, inner)
     if type(inner) is not dict or "error" not in inner or key in asked:
         return data
     if any(c.isdigit() for c in key) or key_id(key) is not None:
@@ -104,6 +107,22 @@ def error_inside(action: str, data: Any, asked: Collection[str] = ()) -> Any:
     if named == "error" or named in fields or not fields.isdisjoint(inner):
         return data
     return inner
+
+
+def _refused_orders(data: dict[str, Any], inner: Any) -> Any:
+    """Given a status answer of one key, "orders" (the field a multi call
+    asks by), return what it holds when that is a refusal of the whole call:
+    an error object holding no order's field nor ID (``{"orders": {"error":
+    "Incorrect API key"}}``), or the panel's words alone (``{"orders":
+    "Incorrect API key"}``, then read as a bare string is: bare.py); else
+    ``data``: orders keyed by ID, a drip-feed's children (a list, or IDs
+    written as text), a status word (whose?) stay the answer they are."""
+    if type(inner) is dict and "error" in inner:
+        fields = _FIELDS["status"]
+        return data if any(k in fields or key_id(k) is not None for k in inner) else inner
+    if type(inner) is str and any(c.isalpha() for c in inner) and has_words(inner):
+        return data if is_status_word(inner) else inner
+    return data
 
 
 def placed_row(data: Any) -> Any:
