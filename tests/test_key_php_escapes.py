@@ -3,7 +3,9 @@ holding ``&<>"'`` (the key is whatever the user put in key_env):
 htmlspecialchars() twice or thrice (``&amp;amp;``, ``&amp;#039;``),
 addslashes() once or twice (``\\'``, ``\\\\\\'``: magic quotes then
 addslashes), htmlspecialchars() of addslashes(), urlencode() of
-htmlspecialchars(), a quote doubled as SQL and CSV write one; and the key
+htmlspecialchars(), a quote doubled as SQL and CSV write one, base64 of
+htmlspecialchars() (ENT_QUOTES or ENT_COMPAT), escapeshellarg()'s ``'\\''``
+for a quote, strip_tags() taking ``<9Pw>`` out of it; and the key
 cut short (a VARCHAR(16) column, ``substr()``: its first or last 16
 characters or more), for that key and one of letters and digits. Through a
 hostile panel on loopback and the real CLI: in a status answer (`run
@@ -12,7 +14,9 @@ hostile panel on loopback and the real CLI: in a status answer (`run
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import sqlite3
 from collections.abc import Callable
 from urllib.parse import quote_plus
@@ -29,11 +33,16 @@ KEY = "Zq7&Kx<9Pw>Lm\"Rt'4Vb8Nc3HsJ2"  # 28 characters: & < > " ' among them
 PLAIN_KEY = "k3Y9aB7xQ2mN5pR8tV1wZ4cE6gH0jL3s"  # 32 letters and digits
 
 
-def htmlspecialchars(text: str) -> str:
-    """PHP's htmlspecialchars() with ENT_QUOTES (8.1's default): ' as &#039;."""
+def htmlspecialchars(text: str, quote: str = "&#039;") -> str:
+    """PHP's htmlspecialchars() with ENT_QUOTES (8.1's default): ' as &#039;
+    (``quote="'"``: ENT_COMPAT, the default before, leaves it)."""
     for char, entity in [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")]:
         text = text.replace(char, entity)
-    return text.replace("'", "&#039;")
+    return text.replace("'", quote)
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
 def addslashes(text: str) -> str:
@@ -54,6 +63,10 @@ ESCAPED: dict[str, Callable[[str], str]] = {
     "urlencode of htmlspecialchars": lambda key: quote_plus(htmlspecialchars(key)),
     "quotes doubled (SQL)": lambda key: key.replace("'", "''"),
     "quotes doubled (CSV)": lambda key: key.replace('"', '""'),
+    "base64 of htmlspecialchars": lambda key: b64(htmlspecialchars(key)),
+    "base64 of htmlspecialchars, ENT_COMPAT": lambda key: b64(htmlspecialchars(key, "'")),
+    "escapeshellarg (inside its quotes)": lambda key: key.replace("'", "'\\''"),
+    "strip_tags": lambda key: re.sub(r"<[^>]*>", "", key),
 }
 CUT: dict[str, Callable[[str], str]] = {
     "first 16": lambda key: key[:16],
@@ -117,3 +130,15 @@ def test_the_key_cut_short_of_16_and_other_text_are_kept():
         assert scrub(f"echo {text} end", [PLAIN_KEY]) == f"echo {text} end"
     url = "https://hooks.example.com/services/T000/B000/XXXXXXXX"
     assert scrub(f"see {url[:30]} and {url[-20:]}", [url]) == f"see {url[:30]} and {url[-20:]}"
+
+
+def test_what_strip_tags_leaves_of_a_key_is_blanked_only_as_a_token():
+    # Left short, or a word: ordinary text may hold it.
+    for key, left in [
+        ("<script>alert</script>x1", "alertx1"),
+        ("password<b>words</b>", "password"),
+    ]:
+        assert scrub(f"echo {left} end", [key]) == f"echo {left} end"
+    # A tag at its end, or one left open, taken out: the rest of a token.
+    assert scrub("echo Ab3dE9xZq7L2 end", ["Ab3dE9xZq7L2<br>"]) == "echo *** end"
+    assert scrub("echo Ab3dE9xZq7L2 end", ["Ab3dE9xZq7L2<x9Pw"]) == "echo *** end"

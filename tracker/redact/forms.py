@@ -133,6 +133,44 @@ def rot13_forms(secret: str) -> set[str]:
     return forms(codecs.encode(secret, "rot13"))
 
 
+# What PHP's htmlspecialchars() writes for each character it changes but
+# the quote: &#039; with ENT_QUOTES (8.1's default), left with ENT_COMPAT
+# (the default before); htmlentities() of an ASCII key writes the same.
+_HTML = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"))
+# What strip_tags() takes out: a "<" not before a blank, to its ">" or the end.
+_TAG = re.compile(r"<(?!\s)[^>]*>?")
+_PHP_CHANGED = re.compile("[&<>\"']")  # what htmlspecialchars(), strip_tags()... change
+
+
+def php_echoed(secret: str) -> set[str]:
+    """Given a secret, return the texts a PHP panel writes it as through
+    escapeshellarg() (a quote as ``'\\''``, inside its quotes) and
+    strip_tags() (``<9Pw>`` taken out: for what is left that reads as a
+    token, 8 characters or more), in their text forms; none for a key of
+    letters and digits (nothing to search for more)."""
+    found: set[str] = set()
+    if "'" in secret:  # and as read once addslashes()'s \' is decoded: '''
+        found |= forms(secret.replace("'", "'\\''")) | forms(secret.replace("'", "'''"))
+    stripped = _TAG.sub("", secret) if "<" in secret else secret
+    if stripped != secret and len(stripped) >= _MIN_CUT and _TOKEN.search(stripped):
+        found |= forms(stripped)
+    return found
+
+
+def html_base64(secret: str) -> set[str]:
+    """Given a secret holding a character htmlspecialchars() changes, return
+    base64 of it so escaped (' as ``&#039;``, and left as it was), as
+    :func:`base64_plain` writes it: a panel's ``base64_encode()`` of the
+    key it escaped for its page; none for a key of letters and digits."""
+    if not any(char in secret for char in "&<>\"'"):
+        return set()
+    escaped = secret
+    for char, entity in _HTML:
+        escaped = escaped.replace(char, entity)
+    texts = {escaped, escaped.replace("'", "&#039;")} - {secret}
+    return {form.lower() for text in texts for form in base64_plain(text)}
+
+
 def decimal_forms(secret: str) -> set[str]:
     """Given a secret of :data:`_MIN_JOINED` characters or more that reads as
     a token, return its bytes as a decimal list (``107,51,121``, and with a
@@ -224,6 +262,11 @@ def _plans(
     middle = {spell(form.lower()) for form in forms(secret[1:-1])} if cut else set()
     if short:  # searched first: its first (last) characters but the first (last) one
         middle |= {spell(secret[1:_MIN_SHORT].lower()), spell(secret[-_MIN_SHORT:-1].lower())}
+    # A key holding what PHP escapes or strips: its runs of 8 or more
+    # characters PHP leaves as they are, searched first (php_echoed()'s
+    # forms, and the key's, only where one is: two searches, not eight).
+    if cut and _PHP_CHANGED.search(secret):
+        middle |= {spell(run.lower()) for run in _PHP_CHANGED.split(secret) if len(run) >= _MIN_CUT}
     whole = search_plan(words, markers, middle - words)
     # Spelt out with one separator between its characters: a token alone.
     spaced = spell(secret).lower() if cut else None
@@ -240,8 +283,9 @@ def forms_of(secret: str) -> Forms:
     """Every form of a secret, worked out once (a panel's key is scrubbed from
     every answer)."""
     text = forms(secret) | misread(secret) | shifted(secret) | reversed_forms(secret)
-    text |= rot13_forms(secret) | decimal_forms(secret)
+    text |= rot13_forms(secret) | decimal_forms(secret) | php_echoed(secret)
     coded = {form.lower() for form in base64_forms(secret)} | byte_forms(secret)
+    coded |= html_base64(secret)
     coded |= {form.lower() for form in base64_twice(secret)}
     coded |= base32_forms(secret) | grouped(secret)
     for cut in but_one_end(secret):  # URL-encoded, escaped, hex, base64...: as the key
