@@ -302,7 +302,10 @@ NOT_NUMBERS = ["1_000", "1_0.5", "١٢", "١٢,٥", "１２", "1,٠٠٠", "0.٢�
 def test_a_status_number_in_other_digits_or_with_underscores_is_unreadable(field, text):
     read = parse.parse_order_status(1, {"status": "Partial", field: text})
     assert getattr(read, field) is None  # as "abc" is
-    assert read == parse.parse_order_status(1, {"status": "Partial", field: "abc"})
+    abc = parse.parse_order_status(1, {"status": "Partial", field: "abc"})
+    assert read._replace(unread_remains=None) == abc._replace(unread_remains=None)
+    # An unreadable remains is said as sent (remains_unreadable), as "abc" is.
+    assert read.unread_remains == (text if field == "remains" else None)
 
 
 @pytest.mark.parametrize("text", NOT_NUMBERS)

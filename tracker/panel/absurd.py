@@ -1,6 +1,7 @@
 """Numbers an answer holds that no parser reads (1e999999999, 16 digits in a
 row, an infinity, NaN): looked for in the raw body without decoding it, then named
-field by field for the one warning a panel, action and field get. Pure."""
+field by field for the one warning a panel, action and field get; and a
+count read as none said as the panel sent it (:func:`unread_count`). Pure."""
 
 from __future__ import annotations
 
@@ -57,3 +58,13 @@ def absurd_numbers(answer: Any) -> list[tuple[str, str]]:
                 text = raw if isinstance(raw, str | Decimal) else repr(raw)
                 found.append((name, short(text, 60)))
     return found
+
+
+def unread_count(value: Any) -> str | None:
+    """Given a count field no int was read from (``remains``: "N/A", "4.5",
+    "1.234", an object), return it as the panel sent it, short, for the one
+    line an order gets; None when it said nothing (left out, null, blank)
+    or is an absurd number (told by field: :func:`absurd_numbers`)."""
+    if value is None or (type(value) is str and not value.strip()) or is_absurd(value):
+        return None
+    return short(value, 40)

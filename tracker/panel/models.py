@@ -37,6 +37,11 @@ class OrderStatus(NamedTuple):
     # (field, values as given, short), neither believed (``charge`` and
     # ``currency`` None): said once per order and values by the client.
     twice: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # A remains no count is read from ("N/A", "4.5", an object), as the panel
+    # sent it, short (``remains`` is then None: the stored one kept): said
+    # once per order by the client. Never for one left out, null or blank,
+    # nor an absurd number (told as ``absurd_number``).
+    unread_remains: str | None = None
 
 
 class Service(NamedTuple):

@@ -17,6 +17,7 @@ from typing import Any
 
 from tracker.errors import BadAnswerError
 from tracker.panel import values
+from tracker.panel.absurd import unread_count
 from tracker.panel.amounts import bare_amount
 from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     decode_document,
@@ -127,6 +128,8 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
             for name, value in given
             if isinstance(value, Twice)
         )
+    left = item.get("remains")
+    remains = to_int(left)
     return OrderStatus(
         order_id=order_id,
         status=status,
@@ -134,12 +137,13 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
         known_status=known,
         charge=charge,
         start_count=to_int(item.get("start_count")),
-        remains=to_int(item.get("remains")),
+        remains=remains,
         currency=values.to_currency(money),
         runs=to_int(item.get("runs")),
         child_orders=child_ids,
         negative_charge=negative,
         twice=twice,
+        unread_remains=unread_count(left) if remains is None else None,
     )
 
 

@@ -109,6 +109,7 @@ def plain_status(order_id: int, item: Any) -> OrderStatus | None:
         None,
         None,
         (),  # a charge or currency given twice is no str: read in full
+        None,  # a remains read (or left out)
     )
     return _made(OrderStatus, said)
 

@@ -297,6 +297,13 @@ class StatusCalls(Witnessed[P]):
                 order=item.order_id,
                 charge=item.negative_charge,
             )
+        if item.unread_remains is not None:  # read as none, the stored one kept: said once
+            self.tell_quirk(
+                "remains_unreadable",
+                f"remains_unread:{item.order_id}",
+                order=item.order_id,
+                remains=item.unread_remains,
+            )
         for name, said in item.twice:  # given twice, differently: neither believed
             key, order = f"{name}_twice:{item.order_id}:{'|'.join(said)}", item.order_id
             if name == "charge":

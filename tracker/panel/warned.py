@@ -19,7 +19,13 @@ from collections.abc import Iterable, Iterator
 # many of their keys (about 100 bytes each), not one per order for ever.
 MAX_ORDER_KEYS = 4096
 # The keys of one order or of values a panel wrote, by their start.
-PER_ORDER = ("remains_odd:", "charge_negative:", "charge_twice:", "currency_twice:")
+PER_ORDER = (
+    "remains_odd:",
+    "remains_unread:",
+    "charge_negative:",
+    "charge_twice:",
+    "currency_twice:",
+)
 # Kept once an order's key was forgotten (a kind key: a reload's client takes it over).
 MANY = "order_quirks_many"
 

@@ -4,6 +4,7 @@ A panel's quirks (``panel_prints_notices``: PHP notices around its JSON;
 ``absurd_number``: a number no parser reads; ``remains_not_a_delivery_figure``;
 ``balance_currency_twice``: a balance answer's ``currency`` given two ways;
 ``charge_negative_dropped``: a status answer's negative charge;
+``remains_unreadable``: a status answer's remains no count is read from;
 ``status_charge_twice``, ``status_currency_twice``: a status item's given
 two ways; ``status_answer_with_error_code``: statuses answered with a 4xx;
 ``answer_with_error_code``: refills' statuses, refill IDs or cancels so,
@@ -32,6 +33,7 @@ ABSURD_NUMBER = "absurd_number"
 REMAINS_ODD = "remains_not_a_delivery_figure"
 CURRENCY_TWICE = "balance_currency_twice"
 CHARGE_NEGATIVE = "charge_negative_dropped"  # said by panel/status_calls.py
+REMAINS_UNREADABLE = "remains_unreadable"  # said by panel/status_calls.py
 # A status item's ``charge`` or ``currency`` given twice, differently: both
 # said by panel/status_calls.py.
 STATUS_CHARGE_TWICE = "status_charge_twice"
@@ -50,6 +52,7 @@ QUIRKS = (
     REMAINS_ODD,
     CURRENCY_TWICE,
     CHARGE_NEGATIVE,
+    REMAINS_UNREADABLE,
     STATUS_CHARGE_TWICE,
     STATUS_CURRENCY_TWICE,
     STATUS_WITH_ERROR_CODE,
