@@ -47,6 +47,18 @@ _SPACES = re.compile(r"[\s_-]+")
 MAX_STATUS = 100
 
 
+def _unescaped(raw: str) -> str:
+    """Given a status as sent, return it with its HTML entities read
+    ("In&nbsp;progress", "Partial&#32;": a script filling its answer from
+    its page's labels), as they are in a text without "&"; the unknown's
+    text stays as sent. Once per spelling (the callers are cached)."""
+    if "&" not in raw:
+        return raw
+    import html  # here: its entity table is no start's (a status with "&" is rare)
+
+    return html.unescape(raw)
+
+
 def _unknown(raw: str) -> str:
     text = raw.strip()
     return text if len(text) <= MAX_STATUS else text[: MAX_STATUS - 1] + "…"
@@ -108,7 +120,7 @@ def normalize_order_status(raw: str) -> tuple[str, bool]:
     the spelling is not recognised; the status is then the raw text,
     stripped, so the user sees exactly what the panel said.
     """
-    read = compatible(raw)
+    read = compatible(_unescaped(raw))
     found = ORDER_SPELLINGS.get(_key(read))
     if found is None:
         with_reason = _read_reason(read)
@@ -252,7 +264,7 @@ def normalize_refill_status(raw: str) -> tuple[str, bool]:
     """Given a refill status as a panel spelled it, return (status, known): a
     known spelling, or one followed by the panel's reason (see _leading_status),
     also in its compatibility form (:func:`compatible`)."""
-    read = compatible(raw)
+    read = compatible(_unescaped(raw))
     found = REFILL_SPELLINGS.get(_key(read))
     if found is None:
         leading = _leading_status().match(read)
