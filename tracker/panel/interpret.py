@@ -28,7 +28,7 @@ from tracker.panel.cloudflare import server_error
 from tracker.panel.encoding import as_utf8
 from tracker.panel.form import asked_ids, asked_texts
 from tracker.panel.notices import Document
-from tracker.panel.script_shapes import error_inside
+from tracker.panel.script_shapes import error_inside, error_said
 from tracker.panel.settings import P
 from tracker.panel.unserved import page_error, unrefused
 from tracker.panel.values import short
@@ -117,6 +117,8 @@ class Interpreting(Generic[P]):
         data = read = document.data
         if type(data) is dict and len(data) == 1:  # {"data": {"error": ...}}: as {"error": ...}
             data = read = error_inside(action, data, _asked_refills(action, response))
+        elif idempotent and type(data) is dict and 1 < len(data) <= 4:  # {"status": "error", ...}
+            data = read = error_said(data)
         if took and absurd.may_hold_absurd(body):
             self._warn_absurd(action, data)
         if took and idempotent:  # a bare "Invalid API key": the panel's words (bare.py)

@@ -1,7 +1,8 @@
 """Answer shapes panel scripts write around the usual one, read through: a
 status answer about many orders wrapped in one key (``{"orders": {...}}``,
 ``{"data": [...]}``), the other calls' answers so wrapped (:func:`wrapped`:
-``{"data": {"refill": 55}}``), ``add`` answered the list of its one row
+``{"data": {"refill": 55}}``), a refusal as JSON APIs write one
+(:func:`error_said`), ``add`` answered the list of its one row
 (PDO's ``fetchAll()``, ``[{"order": 77}]``); and an ``add`` answer said
 back as the panel wrote its numbers. Pure; used by the parsers and the
 client at one look per answer (no cost per item on a well-formed answer)."""
@@ -13,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from tracker.panel import values
-from tracker.panel.bare import has_words, is_status_word
+from tracker.panel.bare import has_words, is_error_word, is_status_word
 from tracker.panel.ids import key_id, named_id, written_id
 from tracker.panel.json_decoder import WrittenFloat
 
@@ -123,6 +124,33 @@ def _refused_orders(data: dict[str, Any], inner: Any) -> Any:
     if type(inner) is str and any(c.isalpha() for c in inner) and has_words(inner):
         return data if is_status_word(inner) else inner
     return data
+
+
+# A refusal as JSON APIs write one: these keys alone, its words in one of
+# _WORDS, its status an error word or its success false.
+_REFUSAL_KEYS = frozenset({"status", "success", "message", "msg", "code"})
+_WORDS = ("message", "msg")
+
+
+def error_said(data: Any) -> Any:
+    """Given a whole answer to a call that only reads, return ``{"error":
+    <its words>}`` when it is a refusal as JSON APIs write one: ``{"status":
+    "error", "message": "Invalid API key"}`` (Error/Fail/Failed, ``msg``, a
+    ``code`` beside), ``{"success": false, "message": ...}``, and nothing
+    else (no order's field: ``{"status": "Error", "remains": "5"}`` is an
+    order's); else ``data``. Read at the transport, so it is judged as the
+    same refusal as ``{"error": ...}``: never an order's Failed status."""
+    if type(data) is not dict or not 1 < len(data) <= 4 or not _REFUSAL_KEYS.issuperset(data):
+        return data
+    words = next((data[name] for name in _WORDS if name in data), None)
+    if type(words) is not str or not words.strip():
+        return data
+    status, success = data.get("status"), data.get("success", False)
+    if "status" in data and not (type(status) is str and is_error_word(status)):
+        return data
+    if success is not False or ("status" not in data and "success" not in data):
+        return data
+    return {"error": words.strip()}
 
 
 def placed_row(data: Any) -> Any:
