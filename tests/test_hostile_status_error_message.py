@@ -92,3 +92,19 @@ def test_only_an_answer_of_status_and_words_alone_is_read_so():
     ]
     for answer in kept:
         assert error_said(answer) is answer, answer
+
+
+def test_a_refill_status_of_error_with_words_stays_the_refills(tmp_path, monkeypatch):
+    # refill_status's plain answer is a status alone: words beside an Error
+    # may be the refill's own (it failed), never read as the call's refusal.
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (_, replies, cli):
+        replies["status"] = json_reply({"5": {**GOING, "status": "Completed", "remains": "0"}})
+        replies["refill"] = json_reply({"refill": "77"})
+        assert cli("track", "5").exit_code == 0
+        assert cli("refill", "5").exit_code == 0
+        replies["refill_status"] = json_reply({"status": "Error", "message": "Link changed"})
+        run = cli("run", "--once", "--all")
+    assert "Traceback" not in run.output
+    assert ("auth_failed",) not in _rows(tmp_path, "SELECT kind FROM alerts")
+    refills = _rows(tmp_path, "SELECT refill_id, status, error FROM refills")
+    assert refills == [("77", "Failed", None)]  # the refill's Error, as before

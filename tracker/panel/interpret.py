@@ -117,8 +117,8 @@ class Interpreting(Generic[P]):
         data = read = document.data
         if type(data) is dict and len(data) == 1:  # {"data": {"error": ...}}: as {"error": ...}
             data = read = error_inside(action, data, _asked_refills(action, response))
-        elif idempotent and type(data) is dict and 1 < len(data) <= 4:  # {"status": "error", ...}
-            data = read = error_said(data)
+        elif action in _SAID and type(data) is dict and 1 < len(data) <= 4:
+            data = read = error_said(data)  # {"status": "error", "message": ...}: as {"error": ...}
         if took and absurd.may_hold_absurd(body):
             self._warn_absurd(action, data)
         if took and idempotent:  # a bare "Invalid API key": the panel's words (bare.py)
@@ -257,6 +257,12 @@ class Interpreting(Generic[P]):
         for name, raw in absurd.absurd_numbers(answer):
             key = f"absurd:{action}:{name}"
             self.tell_quirk("absurd_number", key, action=action, field=name, raw=raw)
+
+
+# The reads a refusal as JSON APIs write one is read for (error_said); not
+# refill_status, whose plain answer is a status alone: {"status": "Error",
+# "message": ...} may be the refill's.
+_SAID = frozenset({"status", "balance", "services"})
 
 
 def _by_id(data: Any) -> bool:
