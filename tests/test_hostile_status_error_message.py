@@ -1,7 +1,9 @@
 """A whole-answer refusal written as JSON APIs write one, ``{"status":
 "error", "message": "Invalid API key"}`` (``"fail"``, ``"msg"``,
-``{"success": false, "message": ...}``), to a call that only reads: judged
-exactly as the same refusal as ``{"error": ...}``. To a status call about
+``{"success": false, "message": ...}``), to a call that only reads, and an
+error flag with its words beside it (``{"error": true, "message": ...}``,
+to any call): judged exactly as the same refusal as ``{"error": ...}``. The
+flag's was the words "true", the order's error. To a status call about
 one order (asked alone after a multi answer left it out) it was that
 order's status, stored as Failed; to a multi call a failed poll ("answered
 none of the asked IDs"), no ``auth_failed``. An answer holding an order's
@@ -24,6 +26,12 @@ WORDED = [
     {"status": "error", "message": "Invalid API key"},
     {"status": "fail", "msg": "Invalid API key"},
     {"success": False, "message": "Invalid API key"},
+]
+# An error flag, its words beside it.
+FLAGGED = [
+    {"error": True, "message": "Invalid API key"},
+    {"error": 1, "msg": "Invalid API key"},
+    {"error": "true", "message": "Invalid API key", "code": 401},
 ]
 
 
@@ -62,7 +70,11 @@ def _refused(directory: Any, monkeypatch: Any, answer: Any, alone: bool) -> Any:
 
 
 @pytest.mark.parametrize("alone", [False, True], ids=["multi", "alone"])
-@pytest.mark.parametrize("answer", WORDED, ids=["status-error", "status-fail", "success-false"])
+@pytest.mark.parametrize(
+    "answer",
+    WORDED + FLAGGED,
+    ids=["status-error", "status-fail", "success-false", "error-true", "error-1", "error-text"],
+)
 def test_a_refusal_in_status_and_message_is_judged_as_the_plain_one(
     tmp_path, monkeypatch, answer, alone
 ):
@@ -108,3 +120,15 @@ def test_a_refill_status_of_error_with_words_stays_the_refills(tmp_path, monkeyp
     assert ("auth_failed",) not in _rows(tmp_path, "SELECT kind FROM alerts")
     refills = _rows(tmp_path, "SELECT refill_id, status, error FROM refills")
     assert refills == [("77", "Failed", None)]  # the refill's Error, as before
+
+
+def test_an_error_flag_is_said_in_the_words_beside_it():
+    from tracker.panel.refusals import error_text
+
+    for answer in FLAGGED:
+        assert error_text(answer) == "Invalid API key", answer
+    # No words beside, or a text of its own: as before.
+    assert error_text({"error": True}) == "true"
+    assert error_text({"error": "Incorrect order ID", "message": "x"}) == "Incorrect order ID"
+    assert error_text({"error": True, "message": " "}) == "true"
+    assert error_text({"error": False, "message": "Invalid API key"}) is None

@@ -55,10 +55,21 @@ def error_text(value: Any) -> str | None:
     """Given an answer item, return the panel's error text (its words) if the
     item is an error. An ``error`` holding no error is none: null, false, 0,
     an empty list or object (``json_encode`` of no errors collected), blank
-    text, or PHP's text for false and null ("0", "false", "null")."""
+    text, or PHP's text for false and null ("0", "false", "null"). One that
+    only says there is one (true, 1, "true") is said in the ``message`` or
+    ``msg`` beside it, when there are words there."""
     if isinstance(value, dict) and "error" in value and not _no_error(value["error"]):
-        return error_words(value["error"])
+        error = value["error"]
+        if error is True or error == 1 or (type(error) is str and error.strip() in _FLAGS):
+            # {"error": true, "message": "Invalid API key"}: a flag, its words beside.
+            beside = next((value[k] for k in ("message", "msg") if k in value), None)
+            if type(beside) is str and beside.strip():
+                return short(beside.strip())
+        return error_words(error)
     return None
+
+
+_FLAGS = frozenset(("1", "true", "True", "TRUE"))  # an error field saying only "yes"
 
 
 _NO_ERROR_TEXT = frozenset(("", "0", "false", "null"))
