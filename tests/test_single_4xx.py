@@ -101,7 +101,6 @@ def test_an_order_left_out_and_asked_alone_is_stored_from_a_4xx(panel, tmp_path)
     "body",
     [
         {"status": "Error"},
-        {"status": "error", "message": "Invalid ID"},
         {"status": "Failed"},
         {"status": "Stuck somewhere"},
         {"status": ""},
@@ -115,6 +114,22 @@ def test_error_words_or_unknown_words_with_a_4xx_stay_a_broken_answer(body):
         with pytest.raises(BadAnswerError, match="HTTP 400"):
             make_client(FakePanel(answer(400, body)), [], retries=0).status(1001)
     assert not [e for e in logs if e["event"].endswith("answer_with_error_code")]
+
+
+def test_a_refusal_in_status_and_message_with_a_4xx_is_judged_as_its_error():
+    # {"status": "error", "message": ...} is a refusal as JSON APIs write one
+    # (script_shapes.error_said): to status, judged as {"error": ...} with
+    # the same code; to refill_status (a status alone is its plain answer)
+    # a broken answer, as before.
+    def outcome(body: dict[str, Any]) -> tuple[type, str]:
+        with pytest.raises(Exception) as raised:
+            make_client(FakePanel(answer(400, body)), [], retries=0).status(1001)
+        return type(raised.value), str(raised.value)
+
+    words = {"status": "error", "message": "Invalid ID"}
+    assert outcome(words) == outcome({"error": "Invalid ID"})
+    with pytest.raises(BadAnswerError, match="HTTP 400"):
+        make_client(FakePanel(answer(400, words)), [], retries=0).refill_status("71")
 
 
 def test_a_status_beside_an_error_with_a_4xx_is_the_error_as_before():
