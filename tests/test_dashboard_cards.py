@@ -436,7 +436,10 @@ def test_the_overview_legends_sit_below_and_keep_the_end_of_a_long_name():
     # end, a 53-character panel's "(EUR)" was lost.
     charts = BOARDS["overview"]["charts"]
     colors = [
-        *(layer["encoding"]["color"] for layer in charts["balance"]["display"]["layer"][:2]),
+        *(
+            layer["encoding"]["color"]
+            for layer in charts["balance"]["display"]["spec"]["layer"][:2]
+        ),
         charts["status"]["display"]["layer"][0]["encoding"]["color"],
     ]
     daily = charts["daily"]["display"]["layer"][0]["encoding"]["color"]

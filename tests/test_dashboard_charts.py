@@ -114,14 +114,21 @@ def test_two_panels_with_the_same_low_share_one_rule_named_after_both(tmp_path):
 
 def test_a_panel_in_two_currencies_names_its_threshold_once(tmp_path):
     # Two lines, "main (RUB)" then "main (USD)", one threshold: one rule, in
-    # grey (whose line's colour?), named once.
-    db = balances_db(tmp_path / "t.db", [("main", "RUB", 300), ("main", "USD", 1)])
+    # grey (whose line's colour?), named once. In one currency's plot:
+    db = balances_db(tmp_path / "t.db", [("main", "usd", 300), ("main", "USD", 1)])
     boards = build_metadata("t", {"main": 10.0})["plugins"]["datasette-dashboards"]
     assert thresholds(card(db, "overview", "balance", boards=boards)) == {(10.0, "low: main", 2)}
+    # In two currencies' plots (each its own line): one rule in each, the line's colour.
+    db = balances_db(tmp_path / "u.db", [("main", "RUB", 300), ("main", "USD", 1)])
+    rows = card(db, "overview", "balance", boards=boards)
+    assert {(r["plot"], r["low_label"], r["low_lines"]) for r in rows} == {
+        ("balance (RUB)", "low: main", 1),
+        ("balance (USD)", "low: main", 1),
+    }
 
 
 def test_the_balance_chart_draws_a_rule_and_a_label_per_threshold():
-    layers = BOARDS["overview"]["charts"]["balance"]["display"]["layer"]
+    layers = BOARDS["overview"]["charts"]["balance"]["display"]["spec"]["layer"]
     drawn = [layer for layer in layers if layer["encoding"].get("y", {}).get("field") == "low"]
     assert {layer["mark"]["type"] for layer in drawn} == {"rule", "text"}
     for layer in drawn:
@@ -139,7 +146,7 @@ def test_the_balance_time_axis_leaves_a_gap_between_its_labels():
     # On a phone (390 px) a week's day labels were all drawn, touching:
     # "30 Nov01 Dec02 Dec03 Dec". labelOverlap alone drops only labels that
     # overlap; a separation drops those closer than it too (every other day).
-    layers = BOARDS["overview"]["charts"]["balance"]["display"]["layer"]
+    layers = BOARDS["overview"]["charts"]["balance"]["display"]["spec"]["layer"]
     [line] = [layer for layer in layers if layer["mark"]["type"] == "line"]
     axis = line["encoding"]["x"]["axis"]
     assert axis["labelOverlap"] is True
@@ -221,13 +228,13 @@ def test_close_thresholds_are_named_at_opposite_ends_of_the_chart(tmp_path):
     # against the axis's figures).
     db = balances_db(
         tmp_path / "t.db",
-        [("main", "USD", 1), ("backup", "USD", 1), ("eu", "EUR", 1), ("ru", "RUB", 1)],
+        [("main", "USD", 1), ("backup", "USD", 1), ("eu", "USD", 1), ("ru", "USD", 1)],
     )
     lows = {"main": 10.0, "backup": 12.0, "eu": 13.0, "ru": 60.0}
     boards = build_metadata("t", lows)["plugins"]["datasette-dashboards"]
     rows = card(db, "overview", "balance", boards=boards)
     assert sides(rows) == {10.0: 0, 12.0: 1, 13.0: 2, 60.0: 0}
-    layers = boards["overview"]["charts"]["balance"]["display"]["layer"]
+    layers = boards["overview"]["charts"]["balance"]["display"]["spec"]["layer"]
     texts = [
         layer for layer in layers if layer["encoding"].get("text", {}).get("field") == "low_label"
     ]
@@ -236,6 +243,33 @@ def test_close_thresholds_are_named_at_opposite_ends_of_the_chart(tmp_path):
         "datum.note == null && datum.low != null && datum.low_side == 0": "right",
         "datum.note == null && datum.low != null && datum.low_side == 1": "left",
         "datum.note == null && datum.low != null && datum.low_side == 2": "center",
+    }
+
+
+def test_thresholds_are_close_or_not_within_their_own_currencys_plot(tmp_path):
+    # Dollars of 100 to 500 beside roubles up to 45,000 on one axis: lows of
+    # 100 and 140 (10% of the dollars' range apart) read as close, named at
+    # opposite ends. Each currency is its own plot now, its range its own.
+    now = utcnow().replace(microsecond=0)
+    checks = [
+        (panel, (now - timedelta(hours=h)).isoformat(), b)
+        for panel, b0 in (("main", 500.0), ("backup", 480.0), ("ru", 45000.0))
+        for h, b in ((3, b0), (2, b0 * 0.6), (1, b0 * 0.25))
+    ]
+    db = _balances(tmp_path / "t.db", checks)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE balances SET currency = 'RUB' WHERE panel = 'ru'")
+    conn.close()
+    lows = {"main": 140.0, "backup": 100.0, "ru": 10000.0}
+    boards = build_metadata("t", lows)["plugins"]["datasette-dashboards"]
+    rows = card(db, "overview", "balance", boards=boards)
+    assert sides(rows) == {100.0: 0, 140.0: 0, 10000.0: 0}
+    plots = {r["series"]: r["plot"] for r in rows}
+    assert plots == {
+        "main (USD)": "balance (USD)",
+        "backup (USD)": "balance (USD)",
+        "ru (RUB)": "balance (RUB)",
     }
 
 

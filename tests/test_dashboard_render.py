@@ -51,8 +51,24 @@ let input = "";
 process.stdin.on("data", (d) => (input += d)).on("end", async () => {
   const { display, rows } = JSON.parse(input);
   const spec = { width: 400, data: { values: rows, format: { type: "json" } }, ...display };
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: "none" });
+  const compiled = vl.compile(spec).spec;
+  // vega-embed's patch from the spec's usermeta (RFC 6902 add and replace).
+  for (const op of (display.usermeta?.embedOptions?.patch || [])) {
+    const keys = op.path.split("/").slice(1);
+    const at = keys.slice(0, -1).reduce((node, key) => node[key], compiled);
+    const last = keys[keys.length - 1];
+    if (last === "-") at.push(op.value); else at[last] = op.value;
+  }
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   await view.runAsync();
+  if ((compiled.signals || []).some((signal) => signal.name === "child_width")) {
+    const plot = view.signal("child_width");
+    // A chart of plots as wide as their card (the balance chart): no card
+    // here, so its width is set for its plot to be spec.width wide, as
+    // another chart's plot is.
+    const around = Number((await view.toSVG()).match(/<svg[^>]* width="([\\d.]+)"/)[1]) - plot;
+    await view.signal("width", spec.width + around).runAsync();
+  }
   process.stdout.write(await view.toSVG());
 });
 """
@@ -146,7 +162,7 @@ def test_close_thresholds_names_share_a_phones_plot_a_lone_one_has_it_all(tmp_pa
     # unreadable. Each now has half of it, cut with "…"; the lone low of
     # 30,000 keeps the whole width.
     long = "eu-reseller-wholesale-likes.example.com"
-    db = balances_db(tmp_path / "t.db", [("main", "USD", 1), (long, "EUR", 1), ("ru", "RUB", 1)])
+    db = balances_db(tmp_path / "t.db", [("main", "USD", 1), (long, "USD", 1), ("ru", "USD", 1)])
     conn = sqlite3.connect(db)
     with conn:
         conn.execute("UPDATE balances SET balance = 35000 WHERE panel = 'ru'")
@@ -162,6 +178,49 @@ def test_close_thresholds_names_share_a_phones_plot_a_lone_one_has_it_all(tmp_pa
     [right] = [name for name in names if name.startswith("low: eu-")]
     assert right.endswith("…") and len(right) <= 16, names  # 115 px of 10-px text
     assert sorted(n for n in names if n != right) == ["low: main", "low: ru"]
+
+
+def test_each_currency_is_its_own_plot_with_its_own_axis(tmp_path):
+    # Two USD panels about 500 beside a RUB panel about 40,000 were drawn on
+    # one y axis: the dollars a flat line along its bottom, unreadable. Each
+    # currency has its own plot, one under the other, its axis titled with it.
+    now = utcnow().replace(microsecond=0)
+    checks = [
+        (panel, (now - timedelta(hours=h)).isoformat(), b)
+        for panel, b0 in (("main", 500.0), ("backup", 480.0), ("ru", 45000.0))
+        for h, b in ((3, b0), (2, b0 * 0.6), (1, b0 * 0.25))
+    ]
+    db = _balances(tmp_path / "t.db", checks)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE balances SET currency = 'RUB' WHERE panel = 'ru'")
+    conn.close()
+    boards = build_metadata("t", {"main": 140.0, "ru": 10000.0})["plugins"]["datasette-dashboards"]
+    rows = card(db, "overview", "balance", boards=boards)
+    svg = _drawn(tmp_path, boards["overview"]["charts"]["balance"]["display"], rows)
+    axes = [g for g in svg.iter(f"{SVG}g") if g.get("aria-label", "").startswith("Y-axis")]
+    ticks = sorted(
+        [float(label.replace(",", "")) for label in _texts(axis, "role-axis-label")]
+        for axis in axes
+    )
+    assert len(ticks) == 2, ticks
+    dollars, roubles = ticks
+    assert max(dollars) <= 600 and min(dollars) >= 100  # the dollars' own range
+    assert max(roubles) >= 40000
+    assert sorted(_texts(svg, "role-row-header")) == ["balance (RUB)", "balance (USD)"]
+    names = [t.text for t in svg.iter(f"{SVG}text") if (t.text or "").startswith("low: ")]
+    assert sorted(names) == ["low: main", "low: ru"]  # each in its plot
+    # One currency: one plot titled "balance", as ever.
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("DELETE FROM balances WHERE panel = 'ru'")
+    conn.close()
+    rows = card(db, "overview", "balance", boards=boards)
+    svg = _drawn(tmp_path, boards["overview"]["charts"]["balance"]["display"], rows)
+    assert (
+        len([g for g in svg.iter(f"{SVG}g") if g.get("aria-label", "").startswith("Y-axis")]) == 1
+    )
+    assert _texts(svg, "role-row-header") == ["balance"]
 
 
 def _low_names(svg: ElementTree.Element) -> dict[str, tuple[str | None, float, float]]:
