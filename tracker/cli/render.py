@@ -11,7 +11,7 @@ from typing import Any
 
 from tracker.cli.cells import on_screen
 from tracker.cli.screen import Columns, Layout, Screen, short_time
-from tracker.cli.table_fit import shown
+from tracker.cli.table_fit import shown, unsaid
 from tracker.cli.words import in_words
 from tracker.panel.statuses import normalize_order_status, status_reason
 from tracker.redact.layout import INVISIBLE
@@ -244,9 +244,10 @@ def layout_of(rows: Iterable[dict[str, Any]], columns: Sequence[str], spec: Colu
         filled.update(c for c in columns if c not in filled and _cell(row.get(c)) != "-")
         for unit, seen in units.items():
             if len(seen) < 2:  # two already: said in every row
-                seen.add(_cell(row.get(unit)))
-                seen.discard("-")
-    one = {unit: seen.pop() for unit, seen in units.items() if len(seen) == 1}
+                cell = _cell(row.get(unit))
+                if cell != "-" or unsaid(cell, _cell(row.get(spec.units[unit]))):
+                    seen.add(cell)  # "-" beside a figure: no unit said once
+    one = {unit: seen.pop() for unit, seen in units.items() if len(seen) == 1 and "-" not in seen}
     # The free text is kept: put under its row in a chunk, it costs no width,
     # and an error a row gained after this read is shown, not left out.
     kept = [c for c in columns if c in filled or (filled and c == spec.wrap)]

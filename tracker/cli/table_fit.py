@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from tracker.cli.cells import on_screen, squeeze, wrap_text
 from tracker.cli.screen import (
@@ -76,7 +77,7 @@ def shown(
         at, to = names.index(unit), names.index(of)
         units = {r[at] for r in cells} - {EMPTY} if whole else {(said or {}).get(unit, EMPTY)}
         units.discard(EMPTY)
-        if len(units) != 1:
+        if len(units) != 1 or whole and any(unsaid(r[at], r[to]) for r in cells):
             continue
         one = units.pop()
         heads[to] += " " + one
@@ -94,6 +95,21 @@ def shown(
         last += [(fold, NARROWEST_FOLD) for fold in folds]
         _fit(screen.width, table, (folds, last), text, (not whole, headed), spec.narrowest)
     return table
+
+
+def unsaid(unit: str, figure: str) -> bool:
+    """Whether a row's ``figure`` (a charge, a rate) keeps a header from
+    naming one unit ("CHARGE USD"): it has none ("-": the panel gave no
+    currency) and is something, not "-" nor zero (0.00 is 0.00 in any
+    currency, as `report` keeps "SPEND USD" over it). The header named USD
+    over a 2.00 whose currency no answer gave; now each row's own is shown,
+    as in two currencies, this one none."""
+    if unit != EMPTY or figure == EMPTY:
+        return False
+    try:
+        return not Decimal(figure).is_zero()
+    except (InvalidOperation, ValueError):
+        return True
 
 
 def _fit(
