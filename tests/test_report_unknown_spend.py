@@ -108,7 +108,8 @@ def test_report_names_no_currency_in_its_header_over_a_spend_whose_currency_is_u
     # Service 60's charge came with no currency: "SPEND USD" over its 2.00 read as dollars.
     orders = [(7, 40, 1.0, "USD"), (10, 60, 2.0, None)]
     lines, figures = _terminal(tmp_path, monkeypatch, orders)
-    assert lines[1].split()[-1] == "SPEND", lines  # was SPEND USD
+    head = next(line for line in lines if line.startswith("  DONE "))  # under the ranking's words
+    assert head.split()[-1] == "SPEND", lines  # was SPEND USD
     assert figures["40"][-2:] == ["1.00", "USD"], lines  # its currency in its cell
     assert figures["60"][-2:] == ["0%", "2.00"], lines  # none said: none written
     piped, _ = run(["report", "--database", str(tmp_path / "t.db")], monkeypatch, False)
@@ -127,3 +128,25 @@ def test_report_keeps_one_currency_in_its_header_over_nothing_spent(tmp_path, mo
     lines, figures = _terminal(tmp_path, monkeypatch, [(7, 40, 1.0, "USD"), (11, 70, None, None)])
     assert lines[1].split()[-2:] == ["SPEND", "USD"], lines
     assert figures["40"][-1] == "1.00" and figures["70"][-1] == "0.00", lines
+
+
+def test_report_ranks_spends_in_no_currency_after_those_in_the_one_known(tmp_path, monkeypatch):
+    # One currency known beside spends in none: 2.00 (unsaid) ranked above
+    # 1.00 USD by the bare number; now the USD ones first, highest first,
+    # then those in no currency said, then those that spent nothing.
+    orders = [(7, 40, 1.0, "USD"), (10, 60, 2.0, None), (12, 80, 0.5, "USD"), (11, 70, None, None)]
+    lines, figures = _terminal(tmp_path, monkeypatch, orders)
+    assert list(figures) == ["40", "80", "60", "70"], lines  # was 60, 40, 80, 70
+    said = " ".join(" ".join(lines[:2]).split())  # wrapped at 80 columns
+    assert said.endswith("highest spend first in USD, then those in no currency said"), lines
+    piped, _ = run(["report", "--database", str(tmp_path / "t.db")], monkeypatch, False)
+    assert list(_lines(piped)) == ["40", "80", "60", "70"], piped
+    assert piped.splitlines()[0].endswith(
+        "highest spend first in USD, then those in no currency said"
+    )
+    one, _ = run(
+        ["report", "--panel", "p", "--database", str(tmp_path / "t.db")], monkeypatch, False
+    )
+    assert one.splitlines()[0].endswith(
+        ", highest spend first in USD, then those in no currency said"
+    )

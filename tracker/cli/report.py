@@ -186,7 +186,8 @@ def report(
     are asked/accepted/completed; REFILLED is the share of Completed orders
     that needed a refill; SPEND is one figure per currency, never a sum of two
     ("12.30 USD, 4.00 EUR"). Services spending in several currencies are
-    ranked a currency at a time, A to Z, highest spend first in each.
+    ranked a currency at a time, A to Z, highest spend first in each; so are
+    those in one beside spends in no currency said (these after it).
     """
     window = since_seconds(since)
     path, name = database_path(ctx, database, panel)
@@ -220,6 +221,8 @@ def report(
         head = f"orders first seen since {since_at} ({since_text(since)}){where}"
         named = [safe_text(currency) for currency in currencies]  # "RUB, then USD"
         ranked = f" in each currency: {', '.join(named[:-1])}, then {named[-1]}" if named else ""
+        if len(named) == 1:  # one, beside spends in none said: those after it
+            ranked = f" in {named[0]}, then those in no currency said"
         # One write: `report | head -1` ends 0, as a listing that fits the pipe does.
         click.echo(
             fitted(f"{head}, highest spend first{ranked}", screen)

@@ -114,13 +114,20 @@ def ranked_currencies(rows: list[dict[str, Any]]) -> list[str]:
     currency, highest spend first, as the view ranks them; in several, never
     a rouble's spend above a dollar's by the bare number: the rows of each
     currency together, the currencies A to Z, highest spend first in each
-    (a row in several by its largest figure), those with no spend last.
-    Return the currencies so ranked, as labelled (fewer than two: none)."""
+    (a row in several by its largest figure), those with no spend last. So
+    too one currency beside spends in none the panel said: 2.00 (unsaid) sat
+    above 1.00 USD by the bare number; now after the USD ones. Return the
+    currencies so ranked, as labelled (only one, and none beside it: none)."""
     labels: dict[str, str] = {}
+    unsaid = False  # a spend whose currency no answer gave
     for row in rows:
-        if row["spend_by_currency"] and (label := row["spend_by_currency"][0]["currency"]):
+        if not row["spend_by_currency"]:
+            continue
+        if label := row["spend_by_currency"][0]["currency"]:
             labels.setdefault(str(currency_key(label)), label)
-    if len(labels) < 2:
+        else:
+            unsaid = True
+    if len(labels) + unsaid < 2:
         return []
 
     def rank(row: dict[str, Any]) -> tuple[bool, str, float]:
