@@ -1,10 +1,11 @@
 """A header names one currency ("CHARGE USD", "RATE USD", "COST USD") only
 when every row shown is in it: `orders`, `history`, `services` and
 `automation` on a terminal said CHARGE USD over a 2.00 whose currency the
-panel never gave, as `report` said SPEND USD (ux163). Then each row's own
-currency is in the CUR column, as with two currencies, this one's "-"; a
-row charged nothing (0.00 is 0.00 in any) keeps the one header. Piped, the
-columns as ever. Offline, on prepared databases, through the real CLI."""
+panel never gave, as `report` said SPEND USD (ux163). Then each figure says
+its own currency in its cell under a plain header ("1.00 USD"), this one
+none ("2.00"), as `report` says a spend; a row charged nothing (0.00 is
+0.00 in any) keeps the one header. Piped, the columns as ever. Offline, on
+prepared databases, through the real CLI."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from test_panels_in_two_currencies import CONFIG, listed, reordered
 from tracker.cli import screen as screen_module
 from tracker.cli.orders import ORDER_SCREEN
 from tracker.cli.render import layout_of
+from tracker.cli.table_fit import IN_CELLS
 from tracker.clock import iso, utcnow
 from tracker.store.orders import Store
 
@@ -48,9 +50,9 @@ def test_orders_name_no_currency_over_a_charge_whose_currency_is_unknown(
 ):
     _orders(tmp_path, 2.0)
     head, *lines = shown(cli, monkeypatch, True, "orders")
-    assert head.split()[3:5] == ["CHARGE", "CUR"], head  # was CHARGE USD over 2.00
-    rows = {line.split()[1]: line.split()[3:5] for line in lines}
-    assert rows == {"1": ["1.00", "USD"], "2": ["2.00", "-"]}, lines
+    assert head.split()[3:] == ["CHARGE"], head  # was CHARGE USD over 2.00
+    rows = {line.split()[1]: line.split()[3:] for line in lines}
+    assert rows == {"1": ["1.00", "USD"], "2": ["2.00"]}, lines
     head, *lines = shown(cli, monkeypatch, False, "orders")  # piped: as ever
     assert head.split()[5:7] == ["CHARGE", "CUR"], head
     assert {line.split()[1]: line.split()[5:7] for line in lines}["2"] == ["2.00", "-"]
@@ -67,7 +69,7 @@ def test_a_long_listing_laid_out_first_says_no_unit_over_a_figure_with_none():
     # orders past one chunk lay out the whole listing first (layout_of).
     rows = [{"charge": 1.0, "currency": "USD"}, {"charge": 2.0, "currency": None}]
     columns = ["charge", "currency"]
-    assert layout_of(rows, columns, ORDER_SCREEN).units == {}  # was {"currency": "USD"}
+    assert layout_of(rows, columns, ORDER_SCREEN).units == {"currency": IN_CELLS}  # was USD
     rows[1]["charge"] = 0.0
     assert layout_of(rows, columns, ORDER_SCREEN).units == {"currency": "USD"}
 
@@ -89,8 +91,9 @@ def test_history_names_no_currency_over_a_change_charged_in_none(tmp_path, cli, 
             )
     lines = shown(cli, monkeypatch, True, "history", "5", "--panel", "alpha")
     head = next(line.split() for line in lines if line.startswith("AT "))
-    assert head[-2:] == ["CHARGE", "CUR"], lines  # was CHARGE USD over 0.50
-    assert [line.split()[-2:] for line in lines if "Partial" in line] == [["0.50", "-"]], lines
+    assert head[-1] == "CHARGE", lines  # was CHARGE USD over 0.50
+    assert [line.split()[-1] for line in lines if "Partial" in line] == ["0.50"], lines
+    assert [line.split()[-2:] for line in lines if "In progress" in line] == [["1.50", "USD"]]
 
 
 def test_services_name_no_currency_over_a_rate_whose_currency_is_unknown(
@@ -106,11 +109,11 @@ def test_services_name_no_currency_over_a_rate_whose_currency_is_unknown(
         )
     store.close()
     lines = shown(cli, monkeypatch, True, "services")
-    assert lines[0].split()[4:6] == ["RATE", "CUR"], lines  # was RATE USD over 15.00
+    assert lines[0].split()[4:6] == ["RATE", "MIN"], lines  # was RATE USD over 15.00
     rows = {
         line.split()[0]: line.split()[4:6] for line in lines if line.startswith(("alpha", "rub"))
     }
-    assert rows == {"alpha": ["0.90", "USD"], "rub": ["15.00", "-"]}, lines
+    assert rows == {"alpha": ["0.90", "USD"], "rub": ["15.00", "100"]}, lines
 
 
 def test_automation_names_no_currency_over_a_cost_whose_currency_is_unknown(
@@ -124,6 +127,6 @@ def test_automation_names_no_currency_over_a_cost_whose_currency_is_unknown(
     store.close()
     lines = shown(cli, monkeypatch, True, "automation")
     head = next(line.split() for line in lines if line.startswith("AT "))
-    assert head[6:9] == ["QTY", "COST", "CUR"], lines  # was COST USD over rub's 0.60
+    assert head[6:9] == ["QTY", "COST", "STATUS"], lines  # was COST USD over rub's 0.60
     rows = {line.split()[1]: line.split()[6:8] for line in lines if " reorder " in line}
-    assert rows == {"alpha": ["0.60", "USD"], "rub": ["0.60", "-"]}, lines
+    assert rows == {"alpha": ["0.60", "USD"], "rub": ["0.60", "Placed"]}, lines

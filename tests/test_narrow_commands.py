@@ -146,5 +146,10 @@ def test_a_table_too_wide_for_the_screen_is_its_rows_in_words():
     second = words(text[text.index(f"panel {PANEL}") :])
     assert "charge 0.27819 checked 15:44 UTC" in second  # no currency: none said, nor "-"
     assert f"error {ERROR}" in second and "eta" not in second  # the whole error; no ETA: left out
-    wide = table(rows, ORDER_COLUMNS, ORDER_HEADERS, screen=Screen(NOW, 80), spec=ORDER_SCREEN)
-    assert wide.startswith("PANEL") and widest(wide) <= 80  # wide enough: the table, as before
+    # Wide enough: the table, as before; at 90 columns since each charge says
+    # its currency in its cell, 0.27819 USD beside 0.27819 whose none is known
+    # (a plain CHARGE, no CHARGE USD over both: ux167).
+    wide = table(rows, ORDER_COLUMNS, ORDER_HEADERS, screen=Screen(NOW, 90), spec=ORDER_SCREEN)
+    assert wide.startswith("PANEL") and widest(wide) <= 90
+    assert wide.split()[:6] == ["PANEL", "ORDER", "STATUS", "DELIVERED", "REMAINS", "CHARGE"]
+    assert " 0.27819 USD " in wide and " 0.27819 " in wide.splitlines()[3]

@@ -11,7 +11,7 @@ from typing import Any
 
 from tracker.cli.cells import on_screen
 from tracker.cli.screen import Columns, Layout, Screen, short_time
-from tracker.cli.table_fit import shown, unsaid
+from tracker.cli.table_fit import IN_CELLS, shown, unsaid
 from tracker.cli.words import in_words
 from tracker.panel.statuses import normalize_order_status, status_reason
 from tracker.redact.layout import INVISIBLE
@@ -237,17 +237,29 @@ def filled_columns(
 def layout_of(rows: Iterable[dict[str, Any]], columns: Sequence[str], spec: Columns) -> Layout:
     """Given every row of a listing (streamed, none kept), return what each
     of its chunks shows on a terminal: the columns not "-" in every row, and
-    each ``spec.units`` column's unit when it is the same in every row."""
+    each ``spec.units`` column's unit when it is the same in every row
+    (:data:`~tracker.cli.table_fit.IN_CELLS` when a figure beside it has
+    none: then each cell says its own)."""
     filled: set[str] = set()
     units: dict[str, set[str]] = {unit: set() for unit in spec.units if unit in columns}
+    bare: set[str] = set()  # the units a figure has none of: said in each cell (IN_CELLS)
     for row in rows:
         filled.update(c for c in columns if c not in filled and _cell(row.get(c)) != "-")
         for unit, seen in units.items():
             if len(seen) < 2:  # two already: said in every row
-                cell = _cell(row.get(unit))
-                if cell != "-" or unsaid(cell, _cell(row.get(spec.units[unit]))):
-                    seen.add(cell)  # "-" beside a figure: no unit said once
-    one = {unit: seen.pop() for unit, seen in units.items() if len(seen) == 1 and "-" not in seen}
+                seen.add(cell := _cell(row.get(unit)))
+                seen.discard("-")
+                if (
+                    cell == "-"
+                    and unit not in bare
+                    and unsaid(cell, _cell(row.get(spec.units[unit])))
+                ):
+                    bare.add(unit)
+    one = {
+        unit: IN_CELLS if unit in bare else seen.pop()
+        for unit, seen in units.items()
+        if len(seen) == 1
+    }
     # The free text is kept: put under its row in a chunk, it costs no width,
     # and an error a row gained after this read is shown, not left out.
     kept = [c for c in columns if c in filled or (filled and c == spec.wrap)]

@@ -22,6 +22,11 @@ from tracker.cli.screen import (
     short_time,
 )
 
+# A listing's unit said in each figure's cell ("1.00 USD", "2.00" with none),
+# under a plain header: one unit, but a figure beside it with none (unsaid).
+# No cell holds it: a table's cells are escaped.
+IN_CELLS = "\x00in cells"
+
 
 @dataclass
 class Shown:
@@ -77,10 +82,16 @@ def shown(
         at, to = names.index(unit), names.index(of)
         units = {r[at] for r in cells} - {EMPTY} if whole else {(said or {}).get(unit, EMPTY)}
         units.discard(EMPTY)
-        if len(units) != 1 or whole and any(unsaid(r[at], r[to]) for r in cells):
+        if len(units) != 1:
             continue
         one = units.pop()
-        heads[to] += " " + one
+        # A figure with no unit beside ones in it ("2.00" by "1.00 USD"): each
+        # says its own in its cell under a plain header, this one none, as
+        # `report` says a spend; it stood under "CHARGE USD", read as dollars.
+        if one == IN_CELLS or whole and any(unsaid(r[at], r[to]) for r in cells):
+            one = IN_CELLS
+        else:
+            heads[to] += " " + one
         for row in cells:  # another, in a row read after the listing was laid out: said there
             if row[at] not in (EMPTY, one):
                 row[to] += " " + row[at]
@@ -101,9 +112,8 @@ def unsaid(unit: str, figure: str) -> bool:
     """Whether a row's ``figure`` (a charge, a rate) keeps a header from
     naming one unit ("CHARGE USD"): it has none ("-": the panel gave no
     currency) and is something, not "-" nor zero (0.00 is 0.00 in any
-    currency, as `report` keeps "SPEND USD" over it). The header named USD
-    over a 2.00 whose currency no answer gave; now each row's own is shown,
-    as in two currencies, this one none."""
+    currency, as `report` keeps "SPEND USD" over it). Then each figure says
+    its own unit in its cell (:data:`IN_CELLS`), this one none."""
     if unit != EMPTY or figure == EMPTY:
         return False
     try:
