@@ -250,17 +250,7 @@ def test_thresholds_are_close_or_not_within_their_own_currencys_plot(tmp_path):
     # Dollars of 100 to 500 beside roubles up to 45,000 on one axis: lows of
     # 100 and 140 (10% of the dollars' range apart) read as close, named at
     # opposite ends. Each currency is its own plot now, its range its own.
-    now = utcnow().replace(microsecond=0)
-    checks = [
-        (panel, (now - timedelta(hours=h)).isoformat(), b)
-        for panel, b0 in (("main", 500.0), ("backup", 480.0), ("ru", 45000.0))
-        for h, b in ((3, b0), (2, b0 * 0.6), (1, b0 * 0.25))
-    ]
-    db = _balances(tmp_path / "t.db", checks)
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("UPDATE balances SET currency = 'RUB' WHERE panel = 'ru'")
-    conn.close()
+    db = dollars_beside_roubles(tmp_path / "t.db")
     lows = {"main": 140.0, "backup": 100.0, "ru": 10000.0}
     boards = build_metadata("t", lows)["plugins"]["datasette-dashboards"]
     rows = card(db, "overview", "balance", boards=boards)
@@ -271,6 +261,23 @@ def test_thresholds_are_close_or_not_within_their_own_currencys_plot(tmp_path):
         "backup (USD)": "balance (USD)",
         "ru (RUB)": "balance (RUB)",
     }
+
+
+def dollars_beside_roubles(path: Path) -> Path:
+    """Two USD panels falling from about 500 beside a RUB one from 45,000,
+    three checks each in the last hours: one axis drew the dollars flat."""
+    now = utcnow().replace(microsecond=0)
+    checks = [
+        (panel, (now - timedelta(hours=h)).isoformat(), b)
+        for panel, b0 in (("main", 500.0), ("backup", 480.0), ("ru", 45000.0))
+        for h, b in ((3, b0), (2, b0 * 0.6), (1, b0 * 0.25))
+    ]
+    db = _balances(path, checks)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE balances SET currency = 'RUB' WHERE panel = 'ru'")
+    conn.close()
+    return db
 
 
 def _balances(path: Path, rows: list[tuple[str, str, float]]) -> Path:

@@ -24,7 +24,13 @@ from xml.etree import ElementTree
 
 import pytest
 from test_dashboard_cards import BOARDS, card, orders_db
-from test_dashboard_charts import HOUR, _balances, balances_db, completed_after
+from test_dashboard_charts import (
+    HOUR,
+    _balances,
+    balances_db,
+    completed_after,
+    dollars_beside_roubles,
+)
 
 from tracker.cli.dashboard import build_metadata
 from tracker.clock import utcnow
@@ -184,17 +190,7 @@ def test_each_currency_is_its_own_plot_with_its_own_axis(tmp_path):
     # Two USD panels about 500 beside a RUB panel about 40,000 were drawn on
     # one y axis: the dollars a flat line along its bottom, unreadable. Each
     # currency has its own plot, one under the other, its axis titled with it.
-    now = utcnow().replace(microsecond=0)
-    checks = [
-        (panel, (now - timedelta(hours=h)).isoformat(), b)
-        for panel, b0 in (("main", 500.0), ("backup", 480.0), ("ru", 45000.0))
-        for h, b in ((3, b0), (2, b0 * 0.6), (1, b0 * 0.25))
-    ]
-    db = _balances(tmp_path / "t.db", checks)
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("UPDATE balances SET currency = 'RUB' WHERE panel = 'ru'")
-    conn.close()
+    db = dollars_beside_roubles(tmp_path / "t.db")
     boards = build_metadata("t", {"main": 140.0, "ru": 10000.0})["plugins"]["datasette-dashboards"]
     rows = card(db, "overview", "balance", boards=boards)
     svg = _drawn(tmp_path, boards["overview"]["charts"]["balance"]["display"], rows)
