@@ -97,7 +97,12 @@ def _refill_refused(tmp_path: Any, monkeypatch: Any, wrapper: str | None, words:
     "words",
     ["Refill not found", "Service is under maintenance", "Refill is disabled for this service"],
 )
-def test_a_wrapped_refill_status_refusal_keeps_its_http_code(tmp_path, monkeypatch, words):
+def test_a_wrapped_refill_status_refusal_keeps_its_http_code(
+    tmp_path, monkeypatch, quick_backoff, words
+):
+    # quick_backoff: "Service is under maintenance" is a busy panel's words,
+    # retried until the call's budget is spent (~35 s of 1-2 s doubling
+    # backoffs for the four runs); the point here is what is told and kept.
     plain = _refill_refused(tmp_path / "plain", monkeypatch, None, words)
     wrapped = _refill_refused(tmp_path / "wrapped", monkeypatch, "data", words)
     assert wrapped == plain
