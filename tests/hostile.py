@@ -8,7 +8,9 @@ answer itself, for the misbehaving ones: :func:`drip`, :func:`flood`).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -64,12 +66,18 @@ class JoinedServer(QuietServer):
     for: a handler still dripping or sleeping outlived its test, and a later
     test counting threads or capturing log lines saw it. A handler's waits
     go through ``closing`` (:func:`stopped`), set at :meth:`stop`, which then
-    joins every handler's thread, ``JOIN`` seconds at most in all."""
+    joins every handler's thread, ``JOIN`` seconds at most in all. A handler
+    waiting for the next request on a kept-alive connection (a client never
+    closed) is ended at :meth:`stop` by shutting its socket for reading (it
+    reads the end of the connection), as a stopped server's would be: each
+    such stop waited out the whole ``JOIN``. What it is writing it still
+    writes."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler]):
         super().__init__(handler)
         self.closing = threading.Event()
         self.handlers: list[threading.Thread] = []
+        self._connections: dict[threading.Thread, socket.socket] = {}
         self._thread = threading.Thread(
             target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -79,6 +87,8 @@ class JoinedServer(QuietServer):
             target=self.process_request_thread, args=(request, client_address), daemon=True
         )
         self.handlers = [t for t in self.handlers if t.is_alive()] + [thread]
+        self._connections = {t: c for t, c in self._connections.items() if t.is_alive()}
+        self._connections[thread] = request
         thread.start()
 
     def start(self) -> None:
@@ -88,6 +98,10 @@ class JoinedServer(QuietServer):
         self.closing.set()
         self.shutdown()
         self.server_close()
+        for thread, connection in list(self._connections.items()):
+            if thread.is_alive():
+                with contextlib.suppress(OSError):  # closed by its handler meanwhile
+                    connection.shutdown(socket.SHUT_RD)
         end = time.monotonic() + JOIN
         self._thread.join(JOIN)  # serve_forever's, returned: its thread's end
         for thread in self.handlers:
