@@ -75,6 +75,7 @@ def test_add_answered_two_different_documents_is_outcome_unknown(panel, tmp_path
     assert [f["action"] for f in server.requests] == ["add"]  # sent once
 
 
+@pytest.mark.usefixtures("quick_backoff")  # what is stored, not the retries' 1-2 s waits
 def test_status_answered_two_different_documents_fails_the_call_not_an_order(panel, tmp_path):
     server, replies, cli = panel
     other = {"7": {"status": "Canceled", "remains": "100"}, "8": "Completed"}
