@@ -197,6 +197,7 @@ def warnings(cli, *args: str) -> list[str]:
     return [x for x in cli(*args, "doctor").stdout.splitlines() if x.startswith("warn ")]
 
 
+@pytest.mark.usefixtures("quick_backoff")  # the refused panels' retries: not the point
 def test_doctor_warns_of_one_low_and_one_cap_for_panels_in_two_currencies(
     tmp_path, monkeypatch, store
 ):
@@ -224,6 +225,7 @@ def test_doctor_warns_of_one_low_and_one_cap_for_panels_in_two_currencies(
     assert [x.split(":")[0] for x in warnings(cli, "--config", "usd.toml")] == ["warn balance.low"]
 
 
+@pytest.mark.usefixtures("quick_backoff")  # the refused panels' retries: not the point
 def test_doctor_says_nothing_of_panels_in_one_currency_or_not_known(tmp_path, monkeypatch, store):
     cli = cli_in(tmp_path, monkeypatch, DOCTOR_CONFIG, env={"SMM_TEST_KEY": "k" * 16})
     now = utcnow().replace(microsecond=0)
