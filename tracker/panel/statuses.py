@@ -47,11 +47,29 @@ _SPACES = re.compile(r"[\s_-]+")
 MAX_STATUS = 100
 
 
+# An HTML tag: "<b>", "</span>", '<span class="badge">'.
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+
+
+def _untagged(raw: str) -> str:
+    """Given a status holding "<", return the words inside when the whole
+    value is tags around words ("<b>In progress</b>", '<span
+    class="badge">Completed</span>'); else ``raw`` as sent."""
+    text = raw.strip()
+    if not (text.startswith("<") and text.endswith(">")):
+        return raw
+    words = _TAG.sub(" ", text)
+    return words if "<" not in words and ">" not in words and words.strip() else raw
+
+
 def _unescaped(raw: str) -> str:
-    """Given a status as sent, return it with its HTML entities read
-    ("In&nbsp;progress", "Partial&#32;": a script filling its answer from
-    its page's labels), as they are in a text without "&"; the unknown's
-    text stays as sent. Once per spelling (the callers are cached)."""
+    """Given a status as sent, return it with its HTML tags taken off
+    (:func:`_untagged`) and its HTML entities read ("In&nbsp;progress",
+    "Partial&#32;": a script filling its answer from its page's labels), as
+    they are in a text without "&"; the unknown's text stays as sent. Once
+    per spelling (the callers are cached)."""
+    if "<" in raw:
+        raw = _untagged(raw)
     if "&" not in raw:
         return raw
     import html  # here: its entity table is no start's (a status with "&" is rare)
