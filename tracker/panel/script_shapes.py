@@ -97,32 +97,49 @@ def error_inside(action: str, data: Any, asked: Collection[str] = ()) -> Any:
     if type(data) is not dict or len(data) != 1:
         return data
     [(key, inner)] = data.items()
-    if action == "status" and key.strip().lower() == "orders":
-        return _refused_orders(data, inner)
-    if type(inner) is not dict or "error" not in inner or key in asked:
-        return data
-    if any(c.isdigit() for c in key) or key_id(key) is not None:
+    named = key.strip().lower()
+    if action in _BY_ORDERS and named == "orders":
+        return _refused_orders(action, data, inner)
+    if key in asked or any(c.isdigit() for c in key) or key_id(key) is not None:
         return data
     fields = _FIELDS.get(action, frozenset())
-    named = key.strip().lower()
-    if named == "error" or named in fields or not fields.isdisjoint(inner):
+    if named == "error" or named in fields:
+        return data
+    if type(inner) is str and action in _BY_ORDERS:  # {"data": "Incorrect API key"}
+        return _words(action, data, inner)
+    if type(inner) is not dict or "error" not in inner or not fields.isdisjoint(inner):
         return data
     return inner
 
 
-def _refused_orders(data: dict[str, Any], inner: Any) -> Any:
-    """Given a status answer of one key, "orders" (the field a multi call
-    asks by), return what it holds when that is a refusal of the whole call:
-    an error object holding no order's field nor ID (``{"orders": {"error":
-    "Incorrect API key"}}``), or the panel's words alone (``{"orders":
-    "Incorrect API key"}``, then read as a bare string is: bare.py); else
-    ``data``: orders keyed by ID, a drip-feed's children (a list, or IDs
-    written as text), a status word (whose?) stay the answer they are."""
+# The calls that may ask by "orders" (many orders at once): a refusal under
+# "orders", or the panel's words alone under a wrapper, read through.
+_BY_ORDERS = frozenset({"status", "refill", "cancel"})
+
+
+def _words(action: str, data: Any, inner: str) -> Any:
+    """Return ``inner`` when it is the panel's words alone (then read as a
+    bare string is: bare.py), not a status word (whose?) nor IDs written as
+    text; else ``data``."""
+    if any(c.isalpha() for c in inner) and has_words(inner):
+        return data if is_status_word(inner, action) else inner
+    return data
+
+
+def _refused_orders(action: str, data: dict[str, Any], inner: Any) -> Any:
+    """Given a status, refill or cancel answer of one key, "orders" (the
+    field a multi call asks by), return what it holds when that is a refusal
+    of the whole call: an error object holding no order's field nor ID
+    (``{"orders": {"error": "Incorrect API key"}}``), or the panel's words
+    alone (``{"orders": "Incorrect API key"}``, then read as a bare string
+    is: bare.py); else ``data``: orders keyed by ID, a drip-feed's children
+    (a list, or IDs written as text), a status word (whose?) stay the
+    answer they are."""
     if type(inner) is dict and "error" in inner:
-        fields = _FIELDS["status"]
+        fields = _FIELDS[action]
         return data if any(k in fields or key_id(k) is not None for k in inner) else inner
-    if type(inner) is str and any(c.isalpha() for c in inner) and has_words(inner):
-        return data if is_status_word(inner) else inner
+    if type(inner) is str:
+        return _words(action, data, inner)
     return data
 
 
