@@ -72,15 +72,33 @@ def test_a_refusal_in_windows_1251_under_its_charset_reads_in_cyrillic(panel, tm
     assert [f["action"] for f in server.requests] == ["add"]
 
 
-def test_cyrillic_in_windows_1251_without_a_charset_keeps_every_byte(panel, tmp_path):
+def test_cyrillic_in_windows_1251_without_a_charset_reads_in_cyrillic(panel, tmp_path):
+    # A Russian panel's script sends no charset: its bytes decide. Read as
+    # Windows-1252 its words were "Íåâåðíûé ID çàêàçà", its status unknown
+    # and garbled; read as Windows-1251 (they spell Cyrillic words) as it wrote them.
     _server, replies, cli = panel
     words = "Неверный ID заказа".encode("cp1251")  # "wrong order ID"
-    replies["status"] = raw('{"7": {"error": "', words, '"}, "8": "Completed"}')
+    status = "Выполняется".encode("cp1251")  # "in progress": no word the tracker knows
+    replies["status"] = raw(
+        '{"7": {"error": "', words, '"}, "8": {"status": "', status, '", "remains": "5"}}'
+    )
+    assert cli("track", "7", "8").exit_code == 0
+    run = cli("run", "--once", "--all")
+    assert run.exit_code == 0, run.output
+    [(_, _, _, error), (_, _, raw_status, _)] = _orders(tmp_path)
+    assert error == "Неверный ID заказа"
+    assert raw_status == "Выполняется"
+    assert "Выполняется" in run.output  # the unknown status, as the panel wrote it
+
+
+def test_latin_text_without_a_charset_stays_windows_1252(panel, tmp_path):
+    _server, replies, cli = panel
+    replies["status"] = raw(
+        '{"7": {"error": "Commande annul', b"\xe9", "e ", b"\xc0", ' voir"}, "8": "Completed"}'
+    )
     assert cli("track", "7", "8").exit_code == 0
     assert cli("run", "--once", "--all").exit_code == 0
-    [(_, _, _, error), _] = _orders(tmp_path)
-    assert error == words.decode("cp1252")  # no byte lost: the panel's words can be recovered
-    assert error.encode("cp1252") == words
+    assert _orders(tmp_path)[0][3] == "Commande annulée À voir"
 
 
 def test_utf8_beside_a_stray_windows_1252_byte_stays_utf8(panel, tmp_path):

@@ -8,7 +8,9 @@ order left open, an ``unknown_status`` alert), the panel's words lost.
 
 :func:`readable` leaves UTF-8 as it is; only a body that is not UTF-8 is
 read a byte a character: by the charset its Content-Type names when that is
-one byte a character (``windows-1251``, ``iso-8859-5``, ``koi8-r``...), else
+one byte a character (``windows-1251``, ``iso-8859-5``, ``koi8-r``...); with
+no charset named, as Windows-1251 when its bytes so read spell Cyrillic words
+and nothing else beyond ASCII (a Russian panel's script sends none); else
 each byte that is not UTF-8 as Windows-1252, the UTF-8 around it kept. A
 byte the charset leaves undefined (0x81 in Windows-1252) is read as Latin-1
 reads it (a C1 control, shown escaped on a terminal). Nothing fails the
@@ -62,6 +64,8 @@ def readable(body: bytes, content_type: str | None = None) -> bytes:
     else:
         return body
     named = _one_byte_charset(content_type)
+    if named is None and content_type_names_no_charset(content_type):
+        named = "cp1251" if _cyrillic(body) else None
     if named is not None:
         return codecs.charmap_decode(body, "strict", _table(named))[0].encode("utf-8")
     # Every byte UTF-8 refused as a lone surrogate, then each made its
@@ -69,6 +73,34 @@ def readable(body: bytes, content_type: str | None = None) -> bytes:
     # Python call a byte: 1.7 s of CPU for 10 MB).
     text = body.decode("utf-8", "surrogateescape").translate(_unescaped())
     return text.encode("utf-8")
+
+
+# A run of letters; one of Cyrillic letters only; any UTF-8 character that is
+# not ASCII (a byte UTF-8 refused reads as U+DC80 to U+DCFF).
+_LETTERS = re.compile(r"[^\W\d_]+")
+_CYRILLIC = re.compile(r"[\u0410-\u044fЁёІіЇїЄєҐґ]+")  # Russian's, Ukrainian's
+_UTF8_TEXT = re.compile(r"[^\x00-\x7f\udc80-\udcff]")
+
+
+def content_type_names_no_charset(content_type: str | None) -> bool:
+    """Whether ``content_type`` names no charset at all (absent, or none said)."""
+    return content_type is None or _CHARSET.search(content_type[:200]) is None
+
+
+def _cyrillic(body: bytes) -> bool:
+    """Whether a body that is not UTF-8, sent with no charset, is Windows-1251
+    (a Russian panel's script): none of it is UTF-8 beyond ASCII, and read as
+    Windows-1251 each run of letters holding one beyond ASCII is Russian or
+    Ukrainian letters only (not Ђ: a row of euro signs), one of three or
+    more ("Íåâåðíûé" is "Неверный"); Latin-1 words ("annulée": "annulщe")
+    mix. Only for such a body: no cost to others."""
+    if _UTF8_TEXT.search(body.decode("utf-8", "surrogateescape")):
+        return False
+    read = codecs.charmap_decode(body, "strict", _table("cp1251"))[0]
+    words = [word for word in _LETTERS.findall(read) if not word.isascii()]
+    if not any(len(word) >= 3 for word in words):
+        return False
+    return all(_CYRILLIC.fullmatch(word) for word in words)
 
 
 def _one_byte_charset(content_type: str | None) -> str | None:
