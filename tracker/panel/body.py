@@ -55,17 +55,46 @@ def decode_document(body: bytes, *, as_written: bool = False) -> Document:
     except DocumentsDiffer:
         raise
     except BadAnswerError:
-        if looks_like_html(body):
+        loose = _loose(body, as_written)
+        if loose is not None:
+            document = loose
+        elif looks_like_html(body):
             raise BadAnswerError(f"answered an HTML page, not JSON: {html_title(body)}") from None
-        raise BadAnswerError(
-            f"answered invalid JSON: {short(body[:120].decode('utf-8', 'replace'), 120)}"
-        ) from None
+        else:
+            raise BadAnswerError(
+                f"answered invalid JSON: {short(body[:120].decode('utf-8', 'replace'), 120)}"
+            ) from None
     if b"\\" in body and _surrogates()[0].search(body):  # rare: in the raw bytes, in C
         try:
             return Document(_without_lone_surrogates(document.data), document.noise)
         except RecursionError:
             raise BadAnswerError("answered JSON nested too deep to read") from None
     return document
+
+
+# JSONP: the whole body one call of a JavaScript name ("callback({...});").
+_JSONP = re.compile(rb"\s*[A-Za-z_$][\w$.]{0,80}\s*\((.*)\)\s*;?\s*", re.DOTALL)
+# A string (kept as it is), or a comma with only blanks before "}" or "]".
+_TRAILING = re.compile(rb'("(?:[^"\\]|\\.)*")|,(\s*[}\]])', re.DOTALL)
+
+
+def _loose(body: bytes, as_written: bool) -> Document | None:
+    """Given a body holding no JSON document, return the object or array it
+    plainly is when written loosely: a trailing comma (``{"status":
+    "Completed",}``; one, before a closing bracket, outside a string) or
+    JSONP's call around it (``callback({...});``); else None (the clear
+    failure stands). Only for a failing answer: no cost to a well-formed one."""
+    called = _JSONP.fullmatch(body)
+    text = called.group(1) if called else body
+    if b"," in text:
+        text = _TRAILING.sub(lambda m: m.group(1) or m.group(2), text)
+    if text is body or text == body:
+        return None
+    try:
+        document = find_json(text, as_written=as_written)
+    except BadAnswerError:
+        return None
+    return document if isinstance(document.data, dict | list) else None
 
 
 # Objects and arrays allowed per byte of an answer (and at least DENSE_FLOOR):
