@@ -111,6 +111,20 @@ def named_id(value: Any) -> int | None:
     return key_id(value) or NOT_AN_ID
 
 
+def listed_id(item: Any) -> int | None:
+    """Given an item of a multi-status answer's list, return the order ID it
+    names (:func:`named_id`): by its ``order`` field, else by ``id`` or
+    ``order_id`` (scripts listing their rows) when those name one ID; two
+    that differ name no asked order (:data:`NOT_AN_ID`: which?)."""
+    if type(item) is not dict:
+        return None
+    said = named_id(item.get("order"))
+    if said is not None or ("id" not in item and "order_id" not in item):
+        return said
+    ids = {named_id(item.get("id")), named_id(item.get("order_id"))} - {None}
+    return ids.pop() if len(ids) == 1 else (NOT_AN_ID if ids else None)
+
+
 def id_shown(value: Any) -> str:
     """Given a key or ID field, return it for a message: the ID (78) when it is
     one, else as sent, quoted ('78.0')."""

@@ -23,7 +23,7 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     decode_document,
     decode_json,
 )
-from tracker.panel.ids import key_id, named_id, written_id
+from tracker.panel.ids import key_id, listed_id, named_id, written_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import OrderStatus
 from tracker.panel.not_found import says_order_not_found
@@ -189,8 +189,8 @@ def _claims(data: dict[str, Any] | list[Any]) -> Iterable[tuple[int | None, int 
             # ambiguous if its ``order`` names one.
             yield named_id(key), _named_order(item), item
     else:
-        for item in data:
-            yield None, _named_order(item), item
+        for item in data:  # its "order", else its "id" or "order_id"
+            yield None, listed_id(item), item
 
 
 def parse_status_multi(

@@ -20,7 +20,7 @@ from typing import Any
 
 from tracker.errors import BadAnswerError, MisfiledAnswerError, PanelError
 from tracker.panel.bare import as_error, is_status_word
-from tracker.panel.ids import id_shown
+from tracker.panel.ids import id_shown, key_id
 from tracker.panel.models import OrderStatus
 from tracker.panel.parse import (
     _bare,
@@ -98,3 +98,19 @@ def _bare_answer(order_id: int, text: str) -> OrderStatus:
     if said is text:  # no words: nobody's
         raise BadAnswerError(f"expected an object for status, got {came_back(text)}")
     return parse_status_single(order_id, said)
+
+
+def one_order_shaped(data: Any) -> str | None:
+    """Given the answer to ``orders=``, return what it said when it is shaped
+    as one order's answer to ``order=`` (``{"status": "Completed",
+    "remains": "0"}``: no key an order's ID, no error; the panel read one ID
+    or none, whose status that is cannot be told); else None. One look at
+    the top level: any other answer costs nothing more."""
+    if type(data) is not dict or "status" not in data or "error" in data:
+        return None
+    status = data["status"]
+    if type(status) is not str or not any(c.isalpha() for c in status):
+        return None  # {"status": 100, ...}: a clone's success code
+    if any(key_id(key) is not None for key in data):
+        return None
+    return f"answered one order's status to orders=, whose is unknown: {short(data, 80)}"

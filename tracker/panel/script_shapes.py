@@ -15,7 +15,7 @@ from typing import Any
 
 from tracker.panel import values
 from tracker.panel.bare import has_words, is_error_word, is_status_word
-from tracker.panel.ids import key_id, named_id, written_id
+from tracker.panel.ids import key_id, listed_id, named_id, written_id
 from tracker.panel.json_decoder import WrittenFloat
 
 
@@ -24,7 +24,7 @@ def _names(wanted: set[int], data: dict[str, Any] | list[Any]) -> bool:
     item whose ``order`` names one."""
     if type(data) is dict:
         return any(named_id(key) in wanted for key in data)
-    return any(type(i) is dict and named_id(i.get("order")) in wanted for i in data)
+    return any(listed_id(i) in wanted for i in data)
 
 
 def unwrapped(wanted: set[int], data: Any) -> Any:
