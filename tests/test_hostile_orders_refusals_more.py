@@ -123,6 +123,7 @@ def test_only_words_under_a_wrapper_are_read_through():
         ("status", {"status": "Invalid API key"}),  # the action's own field
         ("status", {"data": "12,13"}),
         ("status", {"R1": "Invalid API key"}),
+        ("refill", {"message": "Unauthenticated."}),  # words read with their HTTP code
         ("refill", {"refill": "Invalid API key"}),
         ("refill", {"orders": {"error": "x", "refill": 5}}),
         ("add", {"data": "Invalid API key"}),

@@ -105,13 +105,16 @@ def error_inside(action: str, data: Any, asked: Collection[str] = ()) -> Any:
     fields = _FIELDS.get(action, frozenset())
     if named == "error" or named in fields:
         return data
-    if type(inner) is str and action in _BY_ORDERS:  # {"data": "Incorrect API key"}
-        return _words(action, data, inner)
+    if type(inner) is str:  # {"data": "Incorrect API key"}
+        return _words(action, data, inner) if named in _HOLDERS and action in _BY_ORDERS else data
     if type(inner) is not dict or "error" not in inner or not fields.isdisjoint(inner):
         return data
     return inner
 
 
+# The wrapper keys whose text alone is the panel's words ({"message": ...}
+# is read as words elsewhere: plain_words, with its HTTP code).
+_HOLDERS = frozenset({"data", "result", "response", "payload"})
 # The calls that may ask by "orders" (many orders at once): a refusal under
 # "orders", or the panel's words alone under a wrapper, read through.
 _BY_ORDERS = frozenset({"status", "refill", "cancel"})
