@@ -11,9 +11,9 @@ from decimal import Decimal
 from test_dashboard_cards import card, orders_db
 from test_dashboard_no_service import query
 
-from tracker.cli.datasette_money import ExactTotal, money_text
+from tracker.cli.datasette_money import ExactTotal, money_grouped_text, money_text
 from tracker.clock import utcnow
-from tracker.rules.money import money, ranked_currencies
+from tracker.rules.money import money, money_grouped, ranked_currencies
 from tracker.store.orders import Store
 from tracker.store.reports import scorecard
 
@@ -184,3 +184,38 @@ def test_in_one_currency_the_scorecard_ranks_by_spend_alone(tmp_path):
         tmp_path / "t.db", [("a", 1, 2.0, "USD"), ("b", 2, 7.0, "USD"), ("c", 3, 0.0, None)]
     )
     assert [r["Panel"] for r in card(db, "services", "scorecard")] == ["b", "a", "c"]
+
+
+def test_big_amounts_read_with_thousands_separators_to_the_cent(tmp_path):
+    # The busy database's Spend card read "5359206.9991 RUB": no separator,
+    # four decimals no one reads in five million. From 1,000 up, to the cent;
+    # below, every decimal, as `report` writes it (0.000002 BTC is no 0.00).
+    db = orders_db(
+        tmp_path / "t.db",
+        [("r", 1, 5359206.9991, "RUB"), ("u", 2, 173325.6742, "USD"), ("b", 3, 0.000002, "BTC")]
+        + [("m", 4, 1234.5, "EUR"), ("m", 5, 0.125, "XRP")],
+    )
+    assert card(db, "overview", "spend-30d") == [
+        {"spend": "5,359,207.00 RUB<br>173,325.67 USD<br>1,234.50 EUR<br>0.125 XRP<br>0.000002 BTC"}
+    ]
+    spends = {r["Panel"]: r["Spend"] for r in card(db, "services", "scorecard")}
+    assert spends == {
+        "r": "5,359,207.00\xa0RUB",
+        "u": "173,325.67\xa0USD",
+        "m": "1,234.50\xa0EUR<br>0.125\xa0XRP",
+        "b": "0.000002\xa0BTC",
+    }
+
+
+def test_money_grouped_rounds_to_the_cent_from_a_thousand_up_only():
+    assert money_grouped(Decimal("999.999")) == "999.999"
+    assert money_grouped(Decimal("0.000002")) == "0.000002"
+    assert money_grouped(7) == "7.00"
+    assert money_grouped(Decimal("1000")) == "1,000.00"
+    assert money_grouped(Decimal("1234.565")) == "1,234.57"
+    assert money_grouped(Decimal("-5359206.9991")) == "-5,359,207.00"
+    assert money_grouped(Decimal("999.995")) == "999.995"  # under 1,000: as report writes it
+    assert money_grouped(Decimal("3e300")) == money(Decimal("3e300"))  # no billion digits
+    assert money_grouped_text("173325.6742") == "173,325.67"
+    assert money_grouped_text(float("inf")) is None
+    assert money_grouped_text(None) is None

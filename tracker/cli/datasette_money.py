@@ -30,7 +30,7 @@ from typing import Any
 
 from datasette import hookimpl
 
-from tracker.rules.money import money
+from tracker.rules.money import money, money_grouped
 
 # The sums' arithmetic: no trap (a huge figure rounds, no error), 40 digits:
 # exact for sums of charges as panels write them.
@@ -64,6 +64,20 @@ def money_text(value: Any) -> str | None:
         return money(amount)
 
 
+def money_grouped_text(value: Any) -> str | None:
+    """SQL ``money_grouped(x)``: ``x`` as the dashboard's cards and scorecard
+    write an amount (:func:`tracker.rules.money.money_grouped`: "5,359,207.00",
+    "0.000002"); NULL, and what is no finite number, NULL, as ``money(x)``."""
+    if value is None:
+        return None
+    amount = _decimal(value)
+    if not amount.is_finite():
+        return None
+    with localcontext() as context:  # a huge figure an older row holds: no error
+        context.traps[InvalidOperation] = False
+        return money_grouped(amount)
+
+
 class ExactTotal:
     """SQL ``exact_total(x)``: the exact sum of the values that are finite
     numbers, as text ("0" over none, as ``total`` gives 0.0); NULL, infinity
@@ -81,8 +95,9 @@ class ExactTotal:
 
 
 def add_functions(conn: sqlite3.Connection) -> None:
-    """Give ``conn`` the SQL functions ``money`` and ``exact_total``."""
+    """Give ``conn`` the SQL functions ``money``, ``money_grouped`` and ``exact_total``."""
     conn.create_function("money", 1, money_text, deterministic=True)
+    conn.create_function("money_grouped", 1, money_grouped_text, deterministic=True)
     conn.create_aggregate("exact_total", 1, ExactTotal)  # type: ignore[arg-type]
 
 

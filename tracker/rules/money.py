@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 
@@ -22,6 +22,23 @@ def money(amount: Decimal | float | int) -> str:
     if isinstance(exponent, int) and exponent > -2:
         value = value.quantize(Decimal("0.01"))
     return f"{value:f}"
+
+
+# From here up an amount is read to the cent: a fraction of a cent is no part
+# of 5,359,207.00 anyone reads (it read "5359206.9991 RUB" on the dashboard).
+GROUPED_TO_CENTS = Decimal(1000)
+
+
+def money_grouped(amount: Decimal | float | int) -> str:
+    """Given an amount, return it as the dashboard's cards write it: its
+    thousands grouped by commas and, from 1,000 up, rounded to the cent
+    ("5,359,207.00" for 5359206.9991); below, as :func:`money` writes it,
+    every decimal (0.000002 is no 0.00). A huge one as :func:`money` too."""
+    shown = money(amount)
+    value = Decimal(shown)
+    if not value.is_finite() or "e" in shown or abs(value) < GROUPED_TO_CENTS:
+        return shown
+    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
 
 
 # A currency is a few characters ("USD", "₽"); a panel may send 1,000 (stored cut there).
