@@ -219,3 +219,31 @@ def test_money_grouped_rounds_to_the_cent_from_a_thousand_up_only():
     assert money_grouped_text("173325.6742") == "173,325.67"
     assert money_grouped_text(float("inf")) is None
     assert money_grouped_text(None) is None
+
+
+def test_one_currency_beside_spends_in_none_said_ranks_that_currencys_first(tmp_path):
+    # 2.00 (no currency said) sat above 1.00 USD by the bare number, where
+    # `report` ranks the USD services first, then those in no currency said,
+    # then those that spent nothing.
+    db = orders_db(
+        tmp_path / "t.db",
+        [("z", 1, 0.0, None), ("n", 2, 2.0, None), ("u1", 3, 1.0, "USD"), ("u2", 4, 0.5, "USD")],
+    )
+    store = Store(db, read_only=True)
+    try:
+        rows = scorecard(store, utcnow() - timedelta(days=30))
+    finally:
+        store.close()
+    assert ranked_currencies(rows) == ["USD"]
+    ranked = [r["panel"] for r in rows]
+    assert ranked == ["u1", "u2", "n", "z"]
+    table = card(db, "services", "scorecard")
+    assert [(r["Panel"], r["Spend"]) for r in table] == [
+        ("u1", "1.00\xa0USD"),
+        ("u2", "0.50\xa0USD"),
+        ("n", "2.00"),
+        ("z", "0.00"),
+    ]
+    for chart in ("outcomes", "completion"):  # vega-lite's y sort: by rank, lowest first
+        ranks = {r["service"].split(" · ")[0]: r["rank"] for r in card(db, "services", chart)}
+        assert sorted(ranks, key=ranks.__getitem__) == ranked, chart
