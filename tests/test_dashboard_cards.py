@@ -299,7 +299,7 @@ def test_the_30_day_cards_count_the_last_30_x_24_hours_as_the_scorecard_does(tmp
     store.close()
     db = tmp_path / "t.db"
     assert card(db, "overview", "spend-30d") == [{"spend": "2.50 USD"}]
-    assert card(db, "overview", "completed-30d") == [{"n": 1}]
+    assert card(db, "overview", "completed-30d") == [{"n": 1, "shown": "1"}]
     [row] = card(db, "services", "scorecard")
     assert (row["Orders"], row["Spend"]) == (1, "2.50\xa0USD")
 
@@ -581,3 +581,24 @@ def test_each_outcome_bar_reaches_100_percent_an_order_stopped_while_running_is_
     assert shares == {"Completed": 0.6667, "other": 0.3333}
     colour = BOARDS["services"]["charts"]["outcomes"]["display"]["layer"][0]["encoding"]["color"]
     assert "other" in colour["scale"]["domain"]  # its own colour and legend entry
+
+
+def test_a_cards_count_has_its_thousands_grouped_as_the_spend_beside_it(tmp_path):
+    # "25970" stood beside "5,358,446.40 RUB": a count shows "25,970"; `n`
+    # stays the number.
+    store = Store(tmp_path / "t.db")
+    now = utcnow()
+    store.track("p", list(range(1, 1201)), now - timedelta(hours=1))
+    store.track("p", list(range(2001, 3235)), now - timedelta(hours=1))
+    with store.write() as db:
+        db.execute(
+            "UPDATE orders SET status = 'Completed', completed_at = ? WHERE order_id > 2000",
+            [now.isoformat(timespec="seconds")],
+        )
+    store.close()
+    db = tmp_path / "t.db"
+    assert card(db, "overview", "open-orders") == [{"n": 1200, "shown": "1,200"}]
+    assert card(db, "overview", "completed-30d") == [{"n": 1234, "shown": "1,234"}]
+    assert card(db, "overview", "stuck-orders") == [{"n": 0, "shown": "0"}]
+    for name in ("open-orders", "stuck-orders", "completed-30d"):
+        assert BOARDS["overview"]["charts"][name]["display"] == {"field": "shown"}, name
