@@ -375,14 +375,16 @@ def _count_axes(spec: object) -> list[dict]:
     return found
 
 
-def test_a_count_axis_ticks_whole_numbers():
+def test_a_count_axis_ticks_whole_numbers_their_thousands_grouped():
     # Two Processing orders read 0.0, 0.5, 1.0, 1.5 along "orders": half an
-    # order is no count. Every counting axis ticks whole numbers.
+    # order is no count. Every counting axis ticks whole numbers, their
+    # thousands grouped: Orders by status read "80000" beside the balance
+    # chart's "40,000".
     charts = [chart for board in BOARDS.values() for chart in board["charts"].values()]
     axes = [axis for chart in charts for axis in _count_axes(chart)]
     assert len(axes) >= 3
     for axis in axes:
-        assert axis.get("axis", {}).get("format") == "d", axis
+        assert axis.get("axis", {}).get("format") == ",d", axis
         assert axis["axis"].get("tickMinStep") == 1, axis
 
 
