@@ -317,3 +317,16 @@ def test_a_week_of_more_checks_than_datasette_returns_is_drawn_by_the_hour(tmp_p
     checks.pop()
     points = card(_balances(tmp_path / "u.db", checks), "overview", "balance")
     assert len(points) == 1000 and points[-1]["balance"] == 100.0
+
+
+def test_a_panels_name_is_one_line_in_the_wide_scorecard_table():
+    # At 1280 px the busy database's "ru-cheap" broke at its hyphen, "ru-"
+    # over "cheap", in every row: two words it is not. On a wide screen the
+    # Panel cell keeps it on one line; below 1024 px (each service a block,
+    # its panel a line of its own) it may break where it must, as before.
+    css = files("tracker.data").joinpath("dashboard.css").read_text()
+    wide = css[css.index("@media only screen and (min-width: 1024px) {") :]
+    panel = ":is(#chart-scorecard, #chart-services) td:nth-child(1)"
+    assert f"{panel} {{\n    white-space: nowrap;" in wide
+    first = css.index("@media")
+    assert css[first : first + 50].startswith("@media only screen and (max-width: 1023px)")
