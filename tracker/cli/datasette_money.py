@@ -24,6 +24,7 @@ Imported only once Datasette is known to be installed (the ``dashboard`` extra).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from decimal import Context, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Any
@@ -54,20 +55,19 @@ def _decimal(value: Any) -> Decimal:
 def money_text(value: Any) -> str | None:
     """SQL ``money(x)``: ``x`` as the CLI writes an amount; NULL stays NULL,
     and what is no finite number (infinity, text or bytes no number) is NULL."""
-    if value is None:
-        return None
-    amount = _decimal(value)
-    if not amount.is_finite():
-        return None
-    with localcontext() as context:  # a huge figure an older row holds: no error
-        context.traps[InvalidOperation] = False
-        return money(amount)
+    return _written(value, money)
 
 
 def money_grouped_text(value: Any) -> str | None:
     """SQL ``money_grouped(x)``: ``x`` as the dashboard's cards and scorecard
     write an amount (:func:`tracker.rules.money.money_grouped`: "5,359,207.00",
     "0.000002"); NULL, and what is no finite number, NULL, as ``money(x)``."""
+    return _written(value, money_grouped)
+
+
+def _written(value: Any, write: Callable[[Decimal], str]) -> str | None:
+    """``value`` as ``write`` writes an amount; None for NULL and for what is
+    no finite number."""
     if value is None:
         return None
     amount = _decimal(value)
@@ -75,7 +75,7 @@ def money_grouped_text(value: Any) -> str | None:
         return None
     with localcontext() as context:  # a huge figure an older row holds: no error
         context.traps[InvalidOperation] = False
-        return money_grouped(amount)
+        return write(amount)
 
 
 class ExactTotal:
