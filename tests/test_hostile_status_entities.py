@@ -20,16 +20,20 @@ KEY = "hostile-key-Entities162Zq"
 GOING = {"status": "In progress", "remains": "5", "charge": "0.5"}
 
 
-def test_a_status_spelt_with_html_entities_is_the_status_it_spells(tmp_path, monkeypatch):
-    with scripted_panel(tmp_path, monkeypatch, KEY) as (_, replies, cli):
+def polled_as(tmp_path, monkeypatch, key: str, spelt: list[str]) -> tuple[list, list]:
+    """Track orders 7, 8 and 9 (In progress), then have the panel answer
+    their statuses spelt ``spelt`` (Pending, Partial and Completed as a
+    script writes them) and run `run --once`; return the orders stored
+    (ID, status, polling) and the alerts' kinds."""
+    with scripted_panel(tmp_path, monkeypatch, key) as (_, replies, cli):
         replies["status"] = json_reply({"7": GOING, "8": GOING, "9": GOING})
         assert cli("track", "7", "8", "9").exit_code == 0
         assert cli("run", "--once", "--all").exit_code == 0
+        remains = ["5", "2", "0"]
         replies["status"] = json_reply(
             {
-                "7": {"status": "Pending&nbsp;", "remains": "5"},
-                "8": {"status": "Partial&#32;", "remains": "2", "charge": "0.4"},
-                "9": {"status": "Completed&#x2e;", "remains": "0"},
+                str(oid): {"status": status, "remains": left}
+                for oid, status, left in zip((7, 8, 9), spelt, remains, strict=True)
             }
         )
         run = cli("run", "--once", "--all")
@@ -37,6 +41,12 @@ def test_a_status_spelt_with_html_entities_is_the_status_it_spells(tmp_path, mon
     with sqlite3.connect(tmp_path / "t.db") as db:
         orders = list(db.execute("SELECT order_id, status, polling FROM orders ORDER BY 1"))
         kinds = [kind for (kind,) in db.execute("SELECT kind FROM alerts")]
+    return orders, kinds
+
+
+def test_a_status_spelt_with_html_entities_is_the_status_it_spells(tmp_path, monkeypatch):
+    spelt = ["Pending&nbsp;", "Partial&#32;", "Completed&#x2e;"]
+    orders, kinds = polled_as(tmp_path, monkeypatch, KEY, spelt)
     assert orders == [(7, "Pending", 1), (8, "Partial", 0), (9, "Completed", 0)]
     assert "unknown_status" not in kinds
 

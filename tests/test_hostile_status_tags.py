@@ -8,34 +8,20 @@ Through the real CLI against a scripted panel on loopback."""
 
 from __future__ import annotations
 
-import sqlite3
-
-from hostile import json_reply
-from simconfig import scripted_panel
+from test_hostile_status_entities import polled_as
 
 from tracker.panel.statuses import normalize_order_status, normalize_refill_status
 
 KEY = "hostile-key-Tags169Zq"
-GOING = {"status": "In progress", "remains": "5", "charge": "0.5"}
 
 
 def test_a_status_in_html_tags_is_the_word_inside(tmp_path, monkeypatch):
-    with scripted_panel(tmp_path, monkeypatch, KEY) as (_, replies, cli):
-        replies["status"] = json_reply({"7": GOING, "8": GOING, "9": GOING})
-        assert cli("track", "7", "8", "9").exit_code == 0
-        assert cli("run", "--once", "--all").exit_code == 0
-        replies["status"] = json_reply(
-            {
-                "7": {"status": "<b>Pending</b>", "remains": "5"},
-                "8": {"status": '<span class="badge">Partial</span>', "remains": "2"},
-                "9": {"status": "<font color='green'><b>Completed</b></font>", "remains": "0"},
-            }
-        )
-        run = cli("run", "--once", "--all")
-    assert run.exit_code == 0, run.output
-    with sqlite3.connect(tmp_path / "t.db") as db:
-        orders = list(db.execute("SELECT order_id, status, polling FROM orders ORDER BY 1"))
-        kinds = [kind for (kind,) in db.execute("SELECT kind FROM alerts")]
+    spelt = [
+        "<b>Pending</b>",
+        '<span class="badge">Partial</span>',
+        "<font color='green'><b>Completed</b></font>",
+    ]
+    orders, kinds = polled_as(tmp_path, monkeypatch, KEY, spelt)
     assert orders == [(7, "Pending", 1), (8, "Partial", 0), (9, "Completed", 0)]
     assert "unknown_status" not in kinds
 
