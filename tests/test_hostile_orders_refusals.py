@@ -31,7 +31,7 @@ def _rows(directory: Any, sql: str) -> list[tuple[Any, ...]]:
         return list(db.execute(sql))
 
 
-def _status_refused(directory: Any, monkeypatch: Any, answer: Any) -> Any:
+def status_refused(directory: Any, monkeypatch: Any, answer: Any) -> Any:
     """Track orders 7 and 8 and poll them once (In progress), then answer
     their status with ``answer`` (balance answered) and run `run --once`;
     return its exit code, what it printed, the alerts and the orders stored."""
@@ -55,9 +55,9 @@ def _status_refused(directory: Any, monkeypatch: Any, answer: Any) -> Any:
 @pytest.mark.parametrize("wrapped", ["object", "string"])
 @pytest.mark.parametrize("words", WORDS)
 def test_a_refusal_under_orders_is_judged_as_the_plain_one(tmp_path, monkeypatch, words, wrapped):
-    plain = _status_refused(tmp_path / "plain", monkeypatch, {"error": words})
+    plain = status_refused(tmp_path / "plain", monkeypatch, {"error": words})
     inner = {"error": words} if wrapped == "object" else words
-    under = _status_refused(tmp_path / "under", monkeypatch, {"orders": inner})
+    under = status_refused(tmp_path / "under", monkeypatch, {"orders": inner})
     assert under == plain
     exit_code, said, alerts, orders = under
     assert exit_code != 0
@@ -76,7 +76,7 @@ def test_a_refusal_under_orders_is_judged_as_the_plain_one(tmp_path, monkeypatch
     ],
 )
 def test_an_answer_under_orders_is_still_read(tmp_path, monkeypatch, answer):
-    exit_code, _, alerts, orders = _status_refused(tmp_path / "read", monkeypatch, answer)
+    exit_code, _, alerts, orders = status_refused(tmp_path / "read", monkeypatch, answer)
     assert exit_code == 0
     assert orders == [(7, "Completed", 0, None), (8, "In progress", 5, None)]
     assert "auth_failed" not in [kind for kind, _, _ in alerts]

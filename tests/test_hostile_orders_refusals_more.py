@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hostile import json_reply
 from simconfig import scripted_panel
+from test_hostile_orders_refusals import status_refused
 
 KEY = "hostile-key-OrdersMore169Zq"
 GOING = {"status": "In progress", "remains": "5", "charge": "0.5", "start_count": "10"}
@@ -84,26 +85,12 @@ def test_a_multi_refill_refused_under_a_wrapper_is_the_plain_refusal(words):
         assert _refused({"data": words}).startswith("AuthError")
 
 
-def _polled(directory: Any, monkeypatch: Any, answer: Any) -> Any:
-    directory.mkdir()
-    with scripted_panel(directory, monkeypatch, KEY) as (_, replies, cli):
-        replies["status"] = json_reply({"7": GOING, "8": GOING})
-        assert cli("track", "7", "8").exit_code == 0
-        assert cli("run", "--once", "--all").exit_code == 0
-        replies["status"] = json_reply(answer)
-        run = cli("run", "--once", "--all")
-    assert "Traceback" not in run.output
-    alerts = _rows(directory, "SELECT kind, severity, message FROM alerts ORDER BY id")
-    orders = _rows(directory, "SELECT order_id, status, remains, error FROM orders ORDER BY 1")
-    return run.exit_code, _same(run.stdout), alerts, orders
-
-
 @pytest.mark.parametrize("words", WORDS)
 def test_a_status_call_refused_in_words_under_data_is_the_bare_refusal(
     tmp_path, monkeypatch, words
 ):
-    plain = _polled(tmp_path / "plain", monkeypatch, words)
-    under = _polled(tmp_path / "under", monkeypatch, {"data": words})
+    plain = status_refused(tmp_path / "plain", monkeypatch, words)
+    under = status_refused(tmp_path / "under", monkeypatch, {"data": words})
     assert under == plain
     exit_code, said, alerts, orders = under
     assert exit_code != 0
