@@ -108,3 +108,16 @@ def test_a_list_of_statuses_beside_an_error_with_a_400_is_read():
     assert result[7101].status == "In progress" and result[7101].error is None
     assert result[7102].status is None and result[7102].error == BAD
     assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize("named", ["id", "order_id"])
+def test_a_list_naming_its_orders_by_id_beside_an_error_with_a_400_is_read(named):
+    # Scripts listing their rows name the order by id or order_id (read with
+    # a 200 since hostile169); with a 400 the answer was a broken one, the
+    # whole batch failed at every poll.
+    body = [{named: 7101, **status_of(7101)}, {named: 7102, "error": BAD}]
+    fake = FakePanel(httpx.Response(400, content=json.dumps(body).encode()))
+    result = make_client(fake, [], retries=0).statuses(IDS)
+    assert result[7101].status == "In progress" and result[7101].error is None
+    assert result[7102].status is None and result[7102].error == BAD
+    assert len(fake.requests) == 1

@@ -27,6 +27,7 @@ from tracker.panel import (
 from tracker.panel.cloudflare import server_error
 from tracker.panel.encoding import as_utf8
 from tracker.panel.form import asked_ids, asked_texts
+from tracker.panel.ids import listed_id
 from tracker.panel.notices import Document
 from tracker.panel.script_shapes import error_inside, error_said
 from tracker.panel.settings import P
@@ -295,10 +296,17 @@ def _asked_refills(action: str, response: httpx.Response) -> tuple[str, ...]:
     return asked_texts(response.request.content) if action == "refill_status" else ()
 
 
+def _names_order(item: dict[str, Any]) -> bool:
+    """Whether a list item has a field naming its order (``order``, else
+    ``id`` or ``order_id`` when they name one: :func:`ids.listed_id`)."""
+    return "order" in item or listed_id(item) is not None
+
+
 def _holds_statuses(data: Any) -> bool:
     """Whether ``data`` is a multi-status answer (keyed by order IDs, or a
-    list of items each naming its ``order``) with an order's status in at
+    list of items each naming its order: ``order``, else ``id`` or
+    ``order_id``, as the parser reads them) with an order's status in at
     least one item."""
     if type(data) is list:
-        return any(type(v) is dict and "status" in v and "order" in v for v in data)
+        return any(type(v) is dict and "status" in v and _names_order(v) for v in data)
     return _by_id(data) and any(type(v) is dict and "status" in v for v in data.values())
