@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 from test_dashboard_cards import card, orders_db
 from test_dashboard_no_service import query
@@ -43,11 +45,7 @@ def test_a_tiny_total_is_not_zero_and_every_decimal_shows_as_report_writes_it(tm
         ("usd", "2.554456", "USD"),
     ]
     # As `report` writes them: its exact sums, through the CLI's money().
-    store = Store(db, read_only=True)
-    try:
-        rows = scorecard(store, utcnow() - timedelta(days=30))
-    finally:
-        store.close()
+    rows = _report_rows(db)
     assert {r["panel"]: f"{money(r['spend'])}\xa0{r['currency']}" for r in rows} == spends
 
 
@@ -158,11 +156,7 @@ def test_the_scorecard_ranks_services_a_currency_at_a_time_as_report_does(tmp_pa
         [("u1", 1, 5.0, "USD"), ("u2", 2, 3.0, "usd"), ("r1", 3, 100.0, "RUB")]
         + [("r2", 4, 4.0, "RUB"), ("n", 5, 9.0, None)],
     )
-    store = Store(db, read_only=True)
-    try:
-        rows = scorecard(store, utcnow() - timedelta(days=30))
-    finally:
-        store.close()
+    rows = _report_rows(db)
     assert ranked_currencies(rows) == ["RUB", "USD"]
     ranked = [r["panel"] for r in rows]
     assert ranked == ["r1", "r2", "u1", "u2", "n"]
@@ -174,9 +168,7 @@ def test_the_scorecard_ranks_services_a_currency_at_a_time_as_report_does(tmp_pa
         ("u2", "3.00\xa0usd"),
         ("n", "9.00"),
     ]
-    for chart in ("outcomes", "completion"):  # vega-lite's y sort: by rank, lowest first
-        ranks = {r["service"].split(" · ")[0]: r["rank"] for r in card(db, "services", chart)}
-        assert sorted(ranks, key=ranks.__getitem__) == ranked, chart
+    assert _charts_ranked(db) == {"outcomes": ranked, "completion": ranked}
 
 
 def test_in_one_currency_the_scorecard_ranks_by_spend_alone(tmp_path):
@@ -229,11 +221,7 @@ def test_one_currency_beside_spends_in_none_said_ranks_that_currencys_first(tmp_
         tmp_path / "t.db",
         [("z", 1, 0.0, None), ("n", 2, 2.0, None), ("u1", 3, 1.0, "USD"), ("u2", 4, 0.5, "USD")],
     )
-    store = Store(db, read_only=True)
-    try:
-        rows = scorecard(store, utcnow() - timedelta(days=30))
-    finally:
-        store.close()
+    rows = _report_rows(db)
     assert ranked_currencies(rows) == ["USD"]
     ranked = [r["panel"] for r in rows]
     assert ranked == ["u1", "u2", "n", "z"]
@@ -244,6 +232,23 @@ def test_one_currency_beside_spends_in_none_said_ranks_that_currencys_first(tmp_
         ("n", "2.00"),
         ("z", "0.00"),
     ]
-    for chart in ("outcomes", "completion"):  # vega-lite's y sort: by rank, lowest first
+    assert _charts_ranked(db) == {"outcomes": ranked, "completion": ranked}
+
+
+def _report_rows(db: Path) -> list[dict[str, Any]]:
+    """The last 30 days' scorecard rows as `report` reads and ranks them."""
+    store = Store(db, read_only=True)
+    try:
+        return scorecard(store, utcnow() - timedelta(days=30))
+    finally:
+        store.close()
+
+
+def _charts_ranked(db: Path) -> dict[str, list[str]]:
+    """Each services chart's panels in its ranks' order (vega-lite's y sort:
+    by rank, lowest first)."""
+    order = {}
+    for chart in ("outcomes", "completion"):
         ranks = {r["service"].split(" · ")[0]: r["rank"] for r in card(db, "services", chart)}
-        assert sorted(ranks, key=ranks.__getitem__) == ranked, chart
+        order[chart] = sorted(ranks, key=ranks.__getitem__)
+    return order
