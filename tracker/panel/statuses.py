@@ -47,16 +47,20 @@ _SPACES = re.compile(r"[\s_-]+")
 MAX_STATUS = 100
 
 
-# An HTML tag: "<b>", "</span>", '<span class="badge">'.
+# An HTML tag: "<b>", "</span>", '<span class="badge">'; a value's leading
+# words in tags closed after them ("<b>Canceled</b>: ...").
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_LEADING = re.compile(r"(?:<[A-Za-z][^<>]*>\s*)+[^<>]+</[A-Za-z][^<>]*>")
 
 
 def _untagged(raw: str) -> str:
-    """Given a status holding "<", return the words inside when the whole
-    value is tags around words ("<b>In progress</b>", '<span
-    class="badge">Completed</span>'); else ``raw`` as sent."""
+    """Given a status holding "<", return its words with the tags taken off
+    when it begins with words in tags closed after them ("<b>In
+    progress</b>", '<span class="badge">Partial</span> (refunded 120)',
+    "<b>Canceled</b>: link removed": a reason after them read as without
+    tags); else ``raw`` as sent ("<b>Completed", no tag closed)."""
     text = raw.strip()
-    if not (text.startswith("<") and text.endswith(">")):
+    if not text.startswith("<") or _LEADING.match(text) is None:
         return raw
     words = _TAG.sub(" ", text)
     return words if "<" not in words and ">" not in words and words.strip() else raw
@@ -251,7 +255,7 @@ def status_reason(raw: str | None) -> str | None:
     ("invalid link" of "Canceled: invalid link"), else None."""
     if raw is None:
         return None
-    read = compatible(raw)
+    read = compatible(_unescaped(raw))  # "<b>Canceled</b>: link removed" too
     if ORDER_SPELLINGS.get(_key(read)) is not None:
         return None
     with_reason = _read_reason(read)
