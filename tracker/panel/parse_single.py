@@ -16,6 +16,7 @@ every call that only reads), busy words the panel busy there.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from tracker.errors import BadAnswerError, MisfiledAnswerError, PanelError
@@ -33,7 +34,7 @@ from tracker.panel.parse import (
     parse_status_multi,
 )
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
-from tracker.panel.script_shapes import wrapped
+from tracker.panel.script_shapes import unwrapped, wrapped
 from tracker.panel.values import short
 
 
@@ -100,11 +101,13 @@ def _bare_answer(order_id: int, text: str) -> OrderStatus:
     return parse_status_single(order_id, said)
 
 
-def one_order_shaped(data: Any) -> str | None:
-    """Given the answer to ``orders=``, return what it said when it is shaped
-    as one order's answer to ``order=`` (``{"status": "Completed",
-    "remains": "0"}``: no key an order's ID, no error; the panel read one ID
-    or none, whose status that is cannot be told); else None. One look at
+def one_order_shaped(data: Any, asked: Iterable[int] = ()) -> str | None:
+    """Given the answer to ``orders=`` (the IDs ``asked``), return what it
+    said when it is shaped as one order's answer to ``order=``
+    (``{"status": "Completed", "remains": "0"}``: no key an order's ID, no
+    error; the panel read one ID or none, whose status that is cannot be
+    told); else None. A success envelope around the asked orders' map
+    (``{"status": "success", "data": {"7": ...}}``) is none. One look at
     the top level: any other answer costs nothing more."""
     if type(data) is not dict or "status" not in data or "error" in data:
         return None
@@ -112,5 +115,7 @@ def one_order_shaped(data: Any) -> str | None:
     if type(status) is not str or not any(c.isalpha() for c in status):
         return None  # {"status": 100, ...}: a clone's success code
     if any(key_id(key) is not None for key in data):
+        return None
+    if unwrapped(set(asked), data) is not None:  # read as that map
         return None
     return f"answered one order's status to orders=, whose is unknown: {short(data, 80)}"

@@ -15,6 +15,7 @@ from typing import Any
 
 from tracker.panel import values
 from tracker.panel.bare import has_words, is_error_word, is_status_word
+from tracker.panel.envelopes import opened
 from tracker.panel.ids import key_id, listed_id, named_id, written_id
 from tracker.panel.json_decoder import WrittenFloat
 
@@ -30,12 +31,18 @@ def _names(wanted: set[int], data: dict[str, Any] | list[Any]) -> bool:
 def unwrapped(wanted: set[int], data: Any) -> Any:
     """Given the answer to a status call about the IDs ``wanted``, return what
     its one key holds when that key could be no order's ID ("orders", "data",
-    "result"; never "125" or " 125") and holds an object keyed by, or a list
-    of items naming, an asked ID; None for any other answer."""
-    if type(data) is not dict or len(data) != 1:
+    "result"; never "125" or " 125"), or what a success envelope holds
+    (:func:`~tracker.panel.envelopes.opened`), when that is an object keyed
+    by, or a list of items naming, an asked ID; None for any other answer."""
+    if type(data) is not dict:
         return None
-    [(key, inner)] = data.items()
-    if key_id(key) is not None or type(inner) not in (dict, list):  # a Twice is no dict here
+    if len(data) != 1:
+        inner = opened(data)  # {"status": "success", "data": {...}}
+    else:
+        [(key, inner)] = data.items()
+        if key_id(key) is not None:
+            return None
+    if type(inner) not in (dict, list):  # a Twice is no dict here
         return None
     return inner if _names(wanted, inner) else None
 
@@ -71,9 +78,13 @@ def wrapped(action: str, data: Any, asked: Collection[str] = ()) -> Any:
     a key with a digit: any may be a refill's ID) and holds the action's
     plain shape (``{"data": {"refill": 55}}``, ``{"data": [{"order": 5,
     "cancel": 1}]}``); else ``data``. A top-level error inside speaks for
-    the call. One look: no cost per item of a well-formed answer."""
-    if type(data) is not dict or len(data) != 1:
+    the call. One look: no cost per item of a well-formed answer. So for
+    what a success envelope holds (:func:`~tracker.panel.envelopes.opened`)."""
+    if type(data) is not dict:
         return data
+    if len(data) != 1:
+        inner = opened(data)  # {"status": "success", "data": {"refill": 55}}
+        return inner if inner is not None and _holds(_FIELDS[action], asked, inner) else data
     [(key, inner)] = data.items()
     fields = _FIELDS[action]
     named = key.strip().lower()

@@ -167,7 +167,7 @@ class StatusCalls(Witnessed[P]):
 
     def _multi(self, order_ids: list[int]) -> dict[int, OrderStatus]:
         data = self._call("status", {"orders": ",".join(map(str, order_ids))})
-        if (one := parse_single.one_order_shaped(data)) is not None:  # nobody's: read alone
+        if (one := parse_single.one_order_shaped(data, order_ids)) is not None:  # read alone
             raise self._tag(WholeCallRefused(one), "status")
         result = self._refusable("status", parse.parse_status_multi, order_ids, data)
         # Its items' words never carry the answer's code: given apart.
