@@ -47,10 +47,15 @@ _SPACES = re.compile(r"[\s_-]+")
 MAX_STATUS = 100
 
 
-# An HTML tag: "<b>", "</span>", '<span class="badge">'; a value's leading
-# words in tags closed after them ("<b>Canceled</b>: ...").
+# An HTML tag: "<b>", "</span>", '<span class="badge">'.
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_LEADING = re.compile(r"(?:<[A-Za-z][^<>]*>\s*)+[^<>]+</[A-Za-z][^<>]*>")
+
+
+@cache
+def _leading() -> re.Pattern[str]:
+    """A value's leading words in tags closed after them ("<b>Canceled</b>: ...");
+    compiled at its first use (a status in tags is rare)."""
+    return re.compile(r"(?:<[A-Za-z][^<>]*>\s*)+[^<>]+</[A-Za-z][^<>]*>")
 
 
 def _untagged(raw: str) -> str:
@@ -60,7 +65,7 @@ def _untagged(raw: str) -> str:
     "<b>Canceled</b>: link removed": a reason after them read as without
     tags); else ``raw`` as sent ("<b>Completed", no tag closed)."""
     text = raw.strip()
-    if not text.startswith("<") or _LEADING.match(text) is None:
+    if not text.startswith("<") or _leading().match(text) is None:
         return raw
     words = _TAG.sub(" ", text)
     return words if "<" not in words and ">" not in words and words.strip() else raw
