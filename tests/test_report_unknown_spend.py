@@ -150,3 +150,20 @@ def test_report_ranks_spends_in_no_currency_after_those_in_the_one_known(tmp_pat
     assert one.splitlines()[0].endswith(
         ", highest spend first in USD, then those in no currency said"
     )
+
+
+def test_report_in_two_currencies_names_the_spends_in_none_on_its_first_line(tmp_path, monkeypatch):
+    # RUB and USD services beside one whose charges came with no currency:
+    # ranked after both, but the first line named RUB and USD alone (ux173).
+    orders = [(7, 40, 1.0, "USD"), (10, 60, 2.0, None), (12, 80, 5.0, "RUB")]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    path = _database(tmp_path, orders)
+    piped, _ = run(["report", "--database", str(path)], monkeypatch, False)
+    assert list(_lines(piped)) == ["80", "40", "60"], piped
+    assert piped.splitlines()[0].endswith(
+        ", highest spend first in each currency: RUB, then USD, then those in no currency said"
+    ), piped
+    shown, _ = run(["report", "--database", str(path)], monkeypatch, True)
+    said = " ".join(" ".join(shown.splitlines()[:2]).split())  # wrapped at 80 columns
+    assert "RUB, then USD, then those in no currency said" in said, shown

@@ -223,6 +223,8 @@ def report(
         ranked = f" in each currency: {', '.join(named[:-1])}, then {named[-1]}" if named else ""
         if len(named) == 1:  # one, beside spends in none said: those after it
             ranked = f" in {named[0]}, then those in no currency said"
+        elif named and any(_unsaid_first(row) for row in rows):  # ranked after them all
+            ranked += ", then those in no currency said"
         # One write: `report | head -1` ends 0, as a listing that fits the pipe does.
         click.echo(
             fitted(f"{head}, highest spend first{ranked}", screen)
@@ -230,6 +232,12 @@ def report(
             + _table(rows, screen, why, unknown)
         )
     pruned.note(cut, screen=notes)
+
+
+def _unsaid_first(row: dict[str, Any]) -> bool:
+    """Whether a service is ranked by a spend in no currency the panel said."""
+    figures = row["spend_by_currency"]
+    return bool(figures) and figures[0]["currency"] is None
 
 
 def _tell_bytes(first: dict[str, Any] | None, orders: int) -> None:
