@@ -200,6 +200,21 @@ def test_a_row_in_another_currency_than_the_layout_read_says_its_own():
     assert "0.27819 EUR" in text.splitlines()[-3] and text.count("EUR") == 1
 
 
+def test_a_charge_a_row_gained_with_no_currency_after_the_layout_read_is_marked():
+    """Read again after the listing was laid out, its charge come with no
+    currency: under the CHARGE USD printed once it read as dollars (ux173).
+    Its cell says it has none, "?"; piped, as ever (its CUR "-")."""
+    rows = listing()
+    rows[3] = {**rows[3], "currency": None}
+    text = chunked(rows, TERMINAL)
+    assert widest(text) <= 80, text
+    assert text.splitlines()[0].split()[5:7] == ["CHARGE", "USD"]  # the header, laid out
+    assert "  0.27819 ?  15:44" in text.splitlines()[-3], text
+    assert text.count("?") == 1 and text.splitlines()[-6].split()[-2] == "0.27819"  # dollars
+    piped = chunked(rows, None).splitlines()[-1].split()
+    assert piped[piped.index("0.27819") :][:3] == ["0.27819", "-", TODAY] and "?" not in piped
+
+
 def test_an_error_a_row_gained_after_the_layout_read_is_shown():
     """An order polled between the two reads that failed meanwhile: its error
     is shown under its row, though no row had one when the listing was laid

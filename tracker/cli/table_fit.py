@@ -26,6 +26,9 @@ from tracker.cli.screen import (
 # under a plain header: one unit, but a figure beside it with none (unsaid).
 # No cell holds it: a table's cells are escaped.
 IN_CELLS = "\x00in cells"
+# A figure with no unit in a chunk of a listing whose header, printed once,
+# names one ("CHARGE USD"): a row read after it was laid out ("2.00 ?").
+NO_UNIT = "?"
 
 
 @dataclass
@@ -95,6 +98,8 @@ def shown(
         for row in cells:  # another, in a row read after the listing was laid out: said there
             if row[at] not in (EMPTY, one):
                 row[to] += " " + row[at]
+            elif one != IN_CELLS and unsaid(row[at], row[to]):  # none, under the one printed
+                row[to] += " " + NO_UNIT
             del row[at]
         del names[at], heads[at]
     table = Shown(heads, cells)
