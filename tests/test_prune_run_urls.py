@@ -6,8 +6,9 @@ was removed from the config. A prune of every panel (the command's, not
 ``--dry-run``, and the daemon's) now deletes those of panels the config no
 longer names and the database holds no order of; a configured panel's row
 is kept, with orders or none yet, and so is one whose orders are still in
-the file (left out of the config, maybe for a while). Bookkeeping: what
-prune says it deleted is unchanged."""
+the file (left out of the config, maybe for a while). Since ux173 with the
+panel's other alert_state rows (tests/test_prune_gone_panels.py), and
+counted: prune says how many (``alert_state``)."""
 
 from __future__ import annotations
 
@@ -61,16 +62,17 @@ def test_prune_deletes_the_run_url_rows_of_panels_gone_from_config_and_database(
     assert rows(db, mark) == [(run_url_mark(URL),)]  # sim's next run: not moved
     _ran_at(db, "gone2")  # a panel removed later: the next prune, with nothing old
     result = cli("prune", "--older-than", "365d", "--yes")
-    assert result.exit_code == 0 and "nothing to delete" in result.output, result.output
+    assert result.exit_code == 0 and "nothing to delete" not in result.output, result.output
+    assert shown(result.output.split("deleted:")[1])["alert_state"] == 1  # said (ux173)
     assert _kept(db) == {"sim", "left"}
 
 
-def test_what_prune_says_it_deleted_is_unchanged(setup):  # noqa: F811
+def test_what_prune_says_it_deleted_counts_them(setup):  # noqa: F811
     cli, db = setup
     _ran_at(db, "sim", "gone")
     result = cli("prune", "--older-than", "365d", "--yes")
     assert result.exit_code == 0, result.output
-    assert shown(result.output) == EXPECTED  # the rows are bookkeeping: no count, no table
+    assert shown(result.output) == {**EXPECTED, "alert_state": 1}  # said as a table's (ux173)
     assert _kept(db) == {"sim"}
 
 

@@ -12,6 +12,7 @@ failed probe told at info, as told a year before.
 from __future__ import annotations
 
 from test_prune import EXPECTED, NOW, rows, setup, shown  # noqa: F401  (fixture)
+from test_prune_run_urls import _order_of
 
 from tracker.store.orders import Store
 from tracker.store.told_marks import told_of_panel, words_mark
@@ -22,7 +23,7 @@ MARKS = {  # (panel, line, order): kept by prune?
     ("sim", "reorder_not_sent", "9"): False,  # order 9 goes
     ("sim", "probe_failed", "3"): True,  # order 3 stays
     ("sim", "reorder_not_sent", "7"): True,  # order 7 stays
-    ("gone", "probe_failed", "1"): True,  # another panel's order 1
+    ("gone", "probe_failed", "1"): True,  # another panel's order 1 (still polled)
 }
 
 
@@ -39,6 +40,7 @@ def _marked(db) -> None:
 
 def test_prune_deletes_the_told_marks_of_the_orders_it_deletes_and_no_other(setup):  # noqa: F811
     cli, db = setup
+    _order_of(db, "gone")  # its order 1 in the file: no panel gone (whose every mark goes)
     _marked(db)
     assert len(rows(db, "SELECT kind FROM alert_state WHERE kind LIKE '%#%'")) == len(MARKS) + 1
     result = cli("prune", "--older-than", "365d", "--yes")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-from contextlib import suppress
 from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +32,9 @@ from tracker.rules.prune import Cutoffs, cutoffs, too_recent
 if TYPE_CHECKING:
     from tracker.config.model import Config
     from tracker.store.connection import Connection
+
+# The rows of panels gone from the config (forget_gone), said as a table's.
+MARKS = "alert_state"
 
 # The file does not shrink: SQLite reuses its free pages for new rows. No
 # VACUUM here: it copies the whole file, holding back the daemon's writes.
@@ -106,7 +108,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
             EXIT_USAGE,
         )
     from tracker.cli.panels import stored_panel
-    from tracker.store.prune import Plans, count, zero
+    from tracker.store.prune import Plans, count, forget_gone, gone_marks, zero
     from tracker.store.prune import prune as delete
     from tracker.store.prune_runs import PruneRun
     from tracker.store.pruned import free_bytes
@@ -129,10 +131,11 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
             click.echo(fitted(line, screen, 4))
         plans: Plans = {}
         found = count(store, names, cut, panel, plans)
+        left = _left(config, panel)  # the marks of panels gone: said when there are some
+        if left and (marks := gone_marks(store, left)):
+            found[MARKS] = marks
         if not any(found.values()):
             click.echo("nothing to delete")
-            if not dry_run:
-                _forget_left(store, config, panel)
             if free_bytes(store):  # a prune before left it: still to give back
                 _free(store, config.database.path)
             return
@@ -153,6 +156,8 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
         with held() as hold:
             stop = partial(end_if_stopped, hold)
             delete(store, names, cut, panel, done, plans=plans, run=run, on_batch=stop)
+            if MARKS in found:  # bookkeeping, after the history: not in prune_runs' counts
+                done[MARKS] = forget_gone(store, left)
             stop()  # one come in the last batch: its rows said deleted before stopping
     except (KeyboardInterrupt, StoreError) as exc:
         click.echo("deleted before stopping (whole orders; the rest is kept):")
@@ -162,19 +167,15 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
         raise
     click.echo("deleted:")
     _show(done, screen)
-    _forget_left(store, config, panel)
     _free(store, config.database.path)
 
 
-def _forget_left(store: Connection, config: Config, panel: str | None) -> None:
-    """A prune of every panel with its config: the last-run URL rows of the
-    panels it no longer names and no order is left of go (bookkeeping, not
-    counted: :func:`tracker.store.prune.forget_run_urls`)."""
-    from tracker.store.prune import forget_run_urls
-
-    if panel is None and config.path is not None:
-        with suppress(StoreError):  # busy: the next prune's to do, nothing said of it
-            forget_run_urls(store, [p.name for p in config.panels])
+def _left(config: Config, panel: str | None) -> list[str]:
+    """The panels a prune of every panel with its config keeps the
+    ``alert_state`` rows of (:func:`tracker.store.prune.forget_gone`: those
+    of any other panel no order is left of go); none under ``--panel`` or
+    without a config (``--database`` alone): nothing of them is known."""
+    return [p.name for p in config.panels] if panel is None and config.path is not None else []
 
 
 def _free(store: Connection, path: Path) -> None:

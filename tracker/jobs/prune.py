@@ -38,13 +38,14 @@ from tracker.jobs.base import Job
 from tracker.rules.prune import cutoffs
 from tracker.rules.prune_notes import DAEMON
 from tracker.store.orders import Store
-from tracker.store.prune import Plans, count, forget_run_urls, prune, zero
+from tracker.store.prune import Plans, count, forget_gone, prune, zero
 from tracker.store.prune_runs import PruneRun
 from tracker.store.readings import panels_in_database
 from tracker.store.refill_reach import longest_refill_window
 
 log = structlog.get_logger("tracker.prune")
 
+MARKS = "alert_state"  # the rows of panels gone from the config, in prune_done's deleted
 NAME = "prune"  # the job's name: `job=prune` in its log lines, its metrics label
 EVERY = 86400.0  # once a day
 LEFT = "stopping: the prune is left for its next run"  # a stop before its first batch
@@ -101,14 +102,15 @@ class AutoPrune:
         finally:
             conn.set_progress_handler(None, STEPS)
 
-    def forget_left(self, store: Store) -> None:
-        """As ``prune`` of every panel does: the last-run URL rows of the
+    def forget_left(self, store: Store) -> int:
+        """As ``prune`` of every panel does: the ``alert_state`` rows of the
         panels the config no longer names and no order is left of deleted
-        (:func:`tracker.store.prune.forget_run_urls`); a busy database
-        leaves them for the next day's run. Not under ``run --panel``."""
+        (:func:`tracker.store.prune.forget_gone`); return how many. A busy
+        database leaves them for the next day's run. Not under ``run --panel``."""
         if self.panel is None:
             with contextlib.suppress(StoreError):
-                forget_run_urls(store, [p.name for p in self.config.panels])
+                return forget_gone(store, [p.name for p in self.config.panels])
+        return 0
 
     def run(self) -> bool:
         """Prune once; return False when it failed (said in one warning)."""
@@ -141,21 +143,22 @@ class AutoPrune:
             with self.stoppable(store):
                 names = [self.panel] if self.panel else panels_in_database(store)
                 found = count(store, names, cut, self.panel, plans)
-            if not any(found.values()):
-                log.debug("prune_nothing", older_than=older_than, cutoff=iso(cut.records))
-                self.forget_left(store)
-                return True
-            if self.stop_event.is_set():  # a stop while it counted: nothing deleted
-                raise StopRequested(LEFT)
-            run = PruneRun(store, now, self.panel, older_than, cut.records, DAEMON)
-            prune(
-                store, names, cut, self.panel, done, self.on_batch,
-                pause=self.pause, plans=plans, run=run,
-            )  # fmt: skip
+            if any(found.values()):
+                if self.stop_event.is_set():  # a stop while it counted: nothing deleted
+                    raise StopRequested(LEFT)
+                run = PruneRun(store, now, self.panel, older_than, cut.records, DAEMON)
+                prune(
+                    store, names, cut, self.panel, done, self.on_batch,
+                    pause=self.pause, plans=plans, run=run,
+                )  # fmt: skip
         except StopRequested:
             log.info("prune_stopped", deleted=done, older_than=older_than, cutoff=iso(cut.records))
             raise
-        self.forget_left(store)
+        if gone := self.forget_left(store):  # said as a table's, as the command says them
+            done[MARKS] = gone
+        elif not any(found.values()):
+            log.debug("prune_nothing", older_than=older_than, cutoff=iso(cut.records))
+            return True
         seconds = round(time.monotonic() - started, 2)
         log.info(
             "prune_done", deleted=done, seconds=seconds, older_than=older_than,

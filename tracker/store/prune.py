@@ -8,7 +8,8 @@ crash or Ctrl-C between batches leaves whole orders; the daemon's writes wait
 for one batch at most. Balance checks and alerts go the same way, by rows.
 Each batch that deletes rows counts them in the run's ``prune_runs`` row in
 its own transaction (:mod:`tracker.store.prune_runs`). The queries that choose
-them: :mod:`tracker.store.prune_sql`.
+them: :mod:`tracker.store.prune_sql`. The ``alert_state`` rows of panels gone
+from the config, after them, in one transaction: :func:`forget_gone`.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from typing import Any
 from tracker.clock import iso
 from tracker.errors import StoreError
 from tracker.rules.prune import ROW_BATCH, Cutoffs, batches, families
+from tracker.store.alerts import NO_PANEL
 from tracker.store.causes import describe_db_error
 from tracker.store.connection import Connection
 from tracker.store.late_checks import forget_marks
 from tracker.store.prune_runs import PruneRun
 from tracker.store.prune_sql import ALERTS, BALANCES, LINKS, MARKS, ORDER_TABLES, PRUNABLE, SHOWN
-from tracker.store.run_counts import RUN_URL
 from tracker.store.sql import placeholders
 from tracker.store.told_marks import forget_orders
 
@@ -214,20 +215,33 @@ def _orders_batch(run: PruneRun, panel: str, batch: list[list[int]], cut: Cutoff
     return counts
 
 
-def forget_run_urls(store: Connection, configured: Collection[str]) -> int:
-    """Delete the ``run_url#<digest>`` rows of ``alert_state`` (the URL a
-    panel's last run ran at, :mod:`tracker.store.run_counts`) of the panels
-    the config no longer names (``configured``: its panels' names) and the
-    database holds no order of: nothing runs at them nor reads them, and
-    the row stayed forever. A configured panel's is kept (its next run
-    tells a move by it); so is one with orders left (the config left it
-    out, maybe for a while: `orders` names it). Bookkeeping, not counted
-    in what prune says it deleted; one transaction. Return how many went."""
+# The alert_state rows of the panels the config no longer names (``names``)
+# and the database holds no order of: their last run's URL (run_url#...), the
+# quirks and lines told once, episodes left open. Never the rows kept under
+# no panel's name (the alert targets' outages, NO_PANEL).
+_GONE = (
+    "FROM alert_state WHERE panel != ? AND panel NOT IN ({names}) "
+    "AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.panel = alert_state.panel)"
+)
+
+
+def gone_marks(store: Connection, configured: Collection[str]) -> int:
+    """Return how many rows :func:`forget_gone` would delete."""
+    names = sorted(configured)
+    sql = "SELECT count(*) " + _GONE.format(names=placeholders(names))
+    return int(_reader(store)(sql, [NO_PANEL, *names])[0][0])
+
+
+def forget_gone(store: Connection, configured: Collection[str]) -> int:
+    """Delete every ``alert_state`` row of the panels the config no longer
+    names (``configured``: its panels' names) and the database holds no
+    order of: nothing runs at them nor reads them, and the rows stayed
+    forever (the URL its last run ran at, :mod:`tracker.store.run_counts`,
+    its quirks and lines told once, an episode left open). A configured
+    panel's are kept (its next run reads them), with orders or none yet;
+    so are those of one with orders left (the config left it out, maybe for
+    a while: `orders` names it). One transaction; return how many went."""
     names = sorted(configured)
     with store.write("prune") as db:
-        gone = db.execute(
-            f"DELETE FROM alert_state WHERE kind GLOB ? AND panel NOT IN ({placeholders(names)}) "
-            "AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.panel = alert_state.panel)",
-            [f"{RUN_URL}#*", *names],
-        )
+        gone = db.execute("DELETE " + _GONE.format(names=placeholders(names)), [NO_PANEL, *names])
     return gone.rowcount
