@@ -65,7 +65,8 @@ def test_with_a_daemon_running_the_note_says_it_checks_them_not_run_once(panel, 
     # `run --once` is refused while the daemon holds the database: not suggested then.
     ids = [str(order) for order in panel.seed_orders(2, status="In progress")]
     cli(mp, "track", *ids)
-    with DatabaseLock(tmp_path / "t.db"):  # the daemon (smm-tracker run) running on t.db
+    # The daemon (smm-tracker run) running on t.db, reading this config (its lock file says).
+    with DatabaseLock(tmp_path / "t.db", config=tmp_path / "tracker.toml"):
         (note,) = cli(mp, "orders").stderr.splitlines()
         refused = CliRunner().invoke(main, ["run", "--once"])
     assert refused.exit_code != 0 and "daemon" in refused.output  # as the note now says

@@ -42,7 +42,6 @@ from tracker.cli.since import since_start, since_text
 from tracker.cli.unit_notes import refused_key_fix  # the unit files: read if it is said
 from tracker.cli.unreadable import Unreadable
 from tracker.clock import iso
-from tracker.config.durations import format_duration
 from tracker.errors import StoreError
 from tracker.store.listing import failing_calls, failing_panels, not_answering, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database
@@ -207,39 +206,24 @@ class Unchecked:
 
     def note(self, config: Config, skip: Collection[str] = ()) -> str | None:
         """Return the note on stderr (None when every order shown was checked):
-        which are not checked yet, and that ``run --once`` checks them now, the
-        daemon within ``schedule.status_every``; while a daemon holds the
-        database's lock (a ``run --once`` would be refused), that it checks
-        them within it, and while a ``run --once`` holds it, that the next
-        checks them once it ends. Only of the panels configured
-        (a database read without its config, a panel left out: nothing polls
-        them) and not in ``skip`` (their polls fail: said apart)."""
+        which are not checked yet, and what checks them (``run --once`` now,
+        the daemon within ``schedule.status_every``; a run holding the
+        database: :func:`tracker.cli.checks_note.who_checks`). Only of the
+        panels configured (a database read without its config, a panel left
+        out: nothing polls them) and not in ``skip`` (their polls fail: said apart)."""
         polled = {p.name for p in config.panels if p.name not in skip} if config.path else set()
-        count = sum(n for panel, n in self.counts.items() if panel in polled)
+        counts = {panel: n for panel, n in self.counts.items() if panel in polled}
+        count = sum(counts.values())
         if not count:
             return None
         one = count == 1
         named = [str(oid) for panel, oid in self.ids if panel in polled][: self.NAMED]
         ids = ", ".join(named) + (f" and {count - len(named)} more" if count > len(named) else "")
-        every = f"schedule.status_every ({format_duration(config.schedule.status_every)})"
-        it = "it" if one else "them"
-        checks = f"smm-tracker run --once checks {it} now; the daemon (smm-tracker run) within"
-        from tracker.service.lock_holder import ONCE
-        from tracker.service.lock_seen import holding
+        from tracker.cli.checks_note import who_checks
 
-        if (held := holding(config.database.path)) is not None:  # run --once would be refused
-            pid, command = held
-            at = f" (pid {pid})" if pid else ""
-            if command == ONCE:
-                checks = (
-                    f"smm-tracker run --once checks {it} once the one running now{at} "
-                    "ends; the daemon (smm-tracker run) within"
-                )
-            else:
-                checks = f"the daemon running on this database{at} checks {it} within"
         return safe_text(
             f"(order{'s' * (not one)} {ids} not checked on the panel yet, so "
-            f"{'its' if one else 'their'} status is blank: {checks} {every})"
+            f"{'its' if one else 'their'} status is blank: {who_checks(config, counts)})"
         )
 
 

@@ -85,7 +85,9 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
     # One daemon per database: a second `run` (even --once) stops here. A
     # start refused before its database is open (not a tracker database, a
     # disk full) leaves no lock file it made: no store_created at the next.
-    lock = DatabaseLock(config.database.path, once=once, tidy=True)
+    # Its panel and config said in the lock file: `orders` tells what checks an order.
+    alone = config.panel(panel).name if panel is not None else None
+    lock = DatabaseLock(config.database.path, once=once, tidy=True, panel=alone, config=config.path)
     with listening or nullcontext(), lock:
         if not once:
             # The daemon's own modules (metrics, systemd notify) load here:

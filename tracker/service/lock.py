@@ -13,9 +13,10 @@ The lock file is named by one path: a run through another path to the same
 file (a hard link, a bind mount) is refused by the database file's own flock,
 held beside it (``lock_holder.py``), which never disturbs SQLite's locks.
 
-The holder writes its PID and what it is (``run`` or ``run --once``) in it;
-what the others read of it, and what a run turned away is told, is
-``lock_seen.py``'s.
+The holder writes its PID and what it is (``run`` or ``run --once``) in it,
+a daemon then the panel it runs alone (``panel=NAME``; ``panel=``: every
+one) and its config file (``config=PATH``); what the others read of it,
+and what a run turned away is told, is ``lock_seen.py``'s.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from types import TracebackType
 
 from tracker.errors import StoreError, TrackerError
 from tracker.rules.state_place import place_hint
-from tracker.service.lock_holder import DAEMON, ONCE, Holder, let_go, read_holder, take
+from tracker.service.lock_holder import DAEMON, ONCE, Holder, let_go, read_holder, said_lines, take
 from tracker.service.lock_seen import lock_path, refusal
 
 
@@ -41,18 +42,30 @@ class AlreadyRunningError(TrackerError):
 
 class DatabaseLock:
     """Given a database path, hold its exclusive lock while in the ``with`` block
-    (``once``: for a ``run --once``, which the lock file then says; ``tidy``:
-    unless :meth:`opened` was called, the release deletes a lock file this
-    lock made and puts back what one there before said).
+    (``once``: for a ``run --once``, which the lock file then says; a
+    daemon's says the ``panel`` it runs alone (None: every one) and its
+    ``config`` file; ``tidy``: unless :meth:`opened` was called, the release
+    deletes a lock file this lock made and puts back what one there before
+    said).
 
     Raise AlreadyRunningError if another process holds it, TrackerError if the
     lock file cannot be created. An in-memory database needs no lock.
     """
 
-    def __init__(self, database: Path, *, once: bool = False, tidy: bool = False):
+    def __init__(
+        self,
+        database: Path,
+        *,
+        once: bool = False,
+        tidy: bool = False,
+        panel: str | None = None,
+        config: Path | None = None,
+    ):
         self.database = database
         self.path = lock_path(database)
         self.command = ONCE if once else DAEMON
+        # A daemon's lines after the command (`orders` reads them); a run --once's file as ever.
+        self.said = "" if once else said_lines(panel, config)
         self.tidy = tidy
         self.made = False  # the lock file was made by this lock
         self.used = False  # a tracker database was opened under it (:meth:`opened`)
@@ -102,7 +115,7 @@ class DatabaseLock:
             # over a hint.
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
-                os.write(fd, f"{os.getpid()}\n{self.command}\n".encode())
+                os.write(fd, f"{os.getpid()}\n{self.command}\n{self.said}".encode())
         self._fd = fd
 
     def _open(self) -> int:

@@ -182,6 +182,33 @@ def read_holder(fd: int) -> tuple[int | None, str | None]:
     return pid, command_of(pid) if pid else None
 
 
+class Said(NamedTuple):
+    """What a run's lock file says of it after its PID and command: the
+    panel it runs alone (``run --panel``; "": every panel) and the absolute
+    path of its config file; None where it says nothing (an older
+    smm-tracker's file, or none read)."""
+
+    panel: str | None = None
+    config: str | None = None
+
+
+def said_lines(panel: str | None, config: Path | None) -> str:
+    """The lines a run writes after its command: ``panel=NAME`` (``panel=``:
+    every panel) and ``config=PATH`` (absolute) when it has a config file."""
+    where = f"config={os.path.abspath(config)}\n" if config is not None else ""
+    return f"panel={panel or ''}\n{where}"
+
+
+def read_said(fd: int) -> Said:
+    """What the holder wrote after its command (:func:`said_lines`)."""
+    try:
+        lines = os.pread(fd, 4096, 0).decode("utf-8", "replace").split("\n")[2:]
+    except OSError:
+        return Said()
+    said = dict(line.partition("=")[::2] for line in lines if "=" in line)
+    return Said(said.get("panel"), said.get("config"))
+
+
 def command_of(pid: int) -> str | None:
     """``run --once`` or ``run`` as the process ``pid`` was started (Linux's
     /proc); None: not known (no /proc, gone, not a run)."""

@@ -14,8 +14,9 @@ import contextlib
 import fcntl
 import os
 from pathlib import Path
+from typing import NamedTuple
 
-from tracker.service.lock_holder import DAEMON, ONCE, holder_of, read_holder
+from tracker.service.lock_holder import DAEMON, ONCE, Said, holder_of, read_holder, read_said
 
 
 def lock_path(database: Path) -> Path:
@@ -26,6 +27,16 @@ def lock_path(database: Path) -> Path:
     return real.with_name(real.name + ".lock")
 
 
+class Seen(NamedTuple):
+    """A run holding a database, as :func:`seen` finds it: its PID, its
+    command (:data:`ONCE` or :data:`DAEMON`; None: not known) and what its
+    lock file says of it beyond (:class:`Said`: its panel and config)."""
+
+    pid: int | None
+    command: str | None
+    said: Said = Said()
+
+
 def holding(database: Path) -> tuple[int | None, str | None] | None:
     """Given a database path, return what the holder of its lock recorded
     while a ``run`` holds it: its PID and :data:`ONCE` or :data:`DAEMON`
@@ -33,6 +44,13 @@ def holding(database: Path) -> tuple[int | None, str | None] | None:
     file; the shared lock it takes to look is let go at once. A run through
     another name of the file (a hard link: its lock file beside that name)
     is found by the file's own flock (:func:`holder_of`)."""
+    found = seen(database)
+    return None if found is None else (found.pid, found.command)
+
+
+def seen(database: Path) -> Seen | None:
+    """As :func:`holding`, with what the lock file says of the run beyond
+    (nothing when found by the database file's flock alone)."""
     if str(database) == ":memory:":
         return None
     with contextlib.suppress(OSError):  # no lock file (no run by this name), or none to open
@@ -40,11 +58,11 @@ def holding(database: Path) -> tuple[int | None, str | None] | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except OSError:
-            return read_holder(fd)
+            return Seen(*read_holder(fd), read_said(fd))
         finally:
             os.close(fd)  # closing the descriptor drops a shared lock taken
     found = holder_of(database)
-    return None if found is None else (found.pid, found.command)
+    return None if found is None else Seen(found.pid, found.command)
 
 
 def refusal(database: Path, path: Path, pid: int | None, command: str | None) -> str:

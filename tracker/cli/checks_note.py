@@ -1,0 +1,71 @@
+"""What checks the orders `orders` shows that no poll has checked yet: the
+end of its note on stderr (:class:`tracker.cli.orders.Unchecked`).
+
+Nothing running: ``run --once`` now, the daemon within
+``schedule.status_every``. A ``run --once`` running: the next, once it
+ends. A daemon holding the database (a ``run --once`` refused then): it
+checks them, as its lock file says it runs (:func:`tracker.service.
+lock_seen.seen`): the panel it runs alone (``run --panel``) checked, the
+others not while it runs; ``schedule.status_every`` with its value when it
+reads the config this command read, else its own, unvalued. A lock file that
+says neither (an older smm-tracker's) says less: nothing that may be false.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from tracker.config.durations import format_duration
+
+if TYPE_CHECKING:
+    from tracker.config.model import Config
+
+EVERY = "schedule.status_every"
+
+
+def who_checks(config: Config, panels: Mapping[str, int]) -> str:
+    """Given the config and the orders not checked yet ({panel: how many},
+    of its configured panels), return what checks them: "the daemon
+    running on this database (pid 4242) checks them within
+    schedule.status_every (2m)"."""
+    from tracker.service.lock_holder import ONCE
+    from tracker.service.lock_seen import seen
+
+    it = "it" if sum(panels.values()) == 1 else "them"
+    every = f"{EVERY} ({format_duration(config.schedule.status_every)})"
+    held = seen(config.database.path)
+    if held is None:
+        return (
+            f"smm-tracker run --once checks {it} now; the daemon (smm-tracker run) within {every}"
+        )
+    at = f" (pid {held.pid})" if held.pid else ""
+    if held.command == ONCE:
+        return (
+            f"smm-tracker run --once checks {it} once the one running now{at} ends; "
+            f"the daemon (smm-tracker run) within {every}"
+        )
+    daemon = f"the daemon running on this database{at}"
+    said = held.said
+    if said.config is None or config.path is None or not _same(said.config, config.path):
+        where = f" (config {said.config})" if said.config is not None else ""
+        every = f"its own {EVERY}{where}"  # another config's value: not this one's
+    alone = said.panel
+    if alone is None:  # not said: it may run another panel alone
+        return f"{daemon} checks {it} within {every} unless it runs another panel alone"
+    if not alone or set(panels) == {alone}:
+        run = f", run --panel {alone}," if alone else ""
+        return f"{daemon}{run} checks {it} within {every}"
+    polls = f"{daemon} polls panel {alone} alone (run --panel {alone})"
+    if alone not in panels:
+        return f"{polls}: nothing checks {it} while it runs"
+    return f"{polls}: it checks those of {alone} within {every}; nothing the others while it runs"
+
+
+def _same(path: str, other: os.PathLike[str]) -> bool:
+    """Whether two paths name one file (False: either cannot be looked at)."""
+    try:
+        return os.path.samefile(path, other)
+    except OSError:
+        return False
