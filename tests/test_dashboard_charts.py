@@ -180,7 +180,8 @@ def test_the_scorecard_with_no_order_is_its_note_alone_at_any_width(tmp_path):
     # On a wide screen the note read as a row under 13 column names, 11 empty
     # ruled cells beside it. The stylesheet hides, at every width, the names
     # and the empty cells of a table whose row has an empty Orders cell: the
-    # note's row, and no service's.
+    # note's row, and no service's (nor the line under the first 20 saying
+    # how many more: its Orders cell is empty too, its table's row not alone).
     Store(tmp_path / "t.db").close()
     [note] = card(tmp_path / "t.db", "services", "scorecard")
     assert [v for v in note.values() if v != ""] == ["no orders first seen in the last 30 days"]
@@ -189,7 +190,10 @@ def test_the_scorecard_with_no_order_is_its_note_alone_at_any_width(tmp_path):
     assert all(str(v) != "" for row in card(db, "services", "scorecard") for v in row.values())
     css = files("tracker.data").joinpath("dashboard.css").read_text()
     wide = css[: css.index("@media")]  # every width, not a phone's alone
-    table = ":is(#chart-scorecard, #chart-services) table:has(td:nth-child(3):empty)"
+    table = (
+        ":is(#chart-scorecard, #chart-services)"
+        " table:has(tbody > tr:only-child > td:nth-child(3):empty)"
+    )
     assert f"{table} thead,\n{table} td:empty {{\n  display: none;\n}}" in wide
     assert f"{table} td {{\n  border: none;" in wide
 

@@ -46,6 +46,9 @@ INSTALL = (
 SETTINGS = {"sql_time_limit_ms": 10_000, "suggest_facets": False, "facet_time_limit_ms": 1_000}
 TEMPLATE_NAME = "tracker"  # the database's name as written in datasette.yml
 NO_THRESHOLDS = "VALUES (NULL, NULL)"
+# The scorecard's link to the full table, as written in datasette.yml: made the
+# served database's (its name in a URL as Datasette writes it, tilde-encoded).
+SCORECARD_LINK = f'href="/{TEMPLATE_NAME}/service_scorecard"'
 
 
 def datasette_installed() -> bool:
@@ -73,15 +76,18 @@ def build_metadata(database: str, thresholds: dict[str, float]) -> dict[str, Any
     """Given the database's name in Datasette and the panels' thresholds, return
     the metadata to serve it with."""
     import yaml  # a dependency of Datasette
+    from datasette.utils import tilde_encode
 
     data = yaml.safe_load(files("tracker.data").joinpath("datasette.yml").read_text())
+    link = f'href="/{tilde_encode(database)}/service_scorecard"'
     data["databases"] = {database: data["databases"][TEMPLATE_NAME]}
     for board in data["plugins"]["datasette-dashboards"].values():
         for item in [*board.get("filters", {}).values(), *board["charts"].values()]:
             if item.get("db") == TEMPLATE_NAME:
                 item["db"] = database
             if "query" in item:
-                item["query"] = item["query"].replace(NO_THRESHOLDS, thresholds_sql(thresholds))
+                query = item["query"].replace(NO_THRESHOLDS, thresholds_sql(thresholds))
+                item["query"] = query.replace(SCORECARD_LINK, link)
     # Inline: the page needs no route of its own to fetch it from.
     css = files("tracker.data").joinpath("dashboard.css").read_text()
     data["extra_css_urls"] = ["data:text/css;charset=utf-8," + quote(css)]

@@ -1,0 +1,70 @@
+"""The dashboard as a busy reseller sees it (200 services, a long panel
+name, spends in two currencies, python -m bench.busy_db): figures
+right-aligned, the scorecard table as long as its charts (the first 20
+services, then how many more, linked to the full view), a long panel name
+cut in the wide table, each spend whole with its currency."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib.resources import files
+
+import pytest
+from dashboard_pages import page, served
+from test_dashboard_cards import card
+from test_dashboard_many_services import drawn_services, many_services
+
+from tracker.cli.dashboard import build_metadata
+
+CSS = files("tracker.data").joinpath("dashboard.css").read_text()
+SCORECARD = ":is(#chart-scorecard, #chart-services)"
+WIDE = "@media only screen and (min-width: 1024px) {"
+
+
+def media(start: str) -> str:
+    """The text of the stylesheet's first media block opening with ``start``."""
+    return CSS[CSS.index(start) :].split("\n}\n", 1)[0]
+
+
+def ids(cells: list[str]) -> list[str]:
+    """The service IDs of scorecard Service cells, "... (#12)"."""
+    return [cell.rsplit("(#", 1)[1].rstrip(")") for cell in cells]
+
+
+def test_the_scorecard_lists_the_first_20_services_as_its_charts_then_how_many_more(tmp_path):
+    # At 200 services the table was 9,400 px tall above its charts, which
+    # draw the first 20. It lists those 20, in the charts' order, then a line.
+    db = many_services(tmp_path / "t.db")  # 25 services
+    *table, more = card(db, "services", "scorecard")
+    assert len(table) == 20
+    drawn = drawn_services(card(db, "services", "outcomes"))
+    assert ids([r["Service"] for r in table]) == [d.split(" · #")[1].split(" ")[0] for d in drawn]
+    assert more["Service"] == (
+        '5 more services (25 in all): the <a href="/t/service_scorecard">service_scorecard</a>'
+        " view lists every one"
+    )
+    assert [v for k, v in more.items() if k != "Service"] == [""] * 12
+    # The view linked to lists every service.
+    listed = json.loads(page(db, "service_scorecard.json", {"_shape": "array"}))
+    assert len(listed) == 25
+
+
+@pytest.mark.parametrize(("services", "more"), [(20, None), (21, "1 more service (21 in all)")])
+def test_the_more_line_only_past_20_services(tmp_path, services, more):
+    rows = card(many_services(tmp_path / "t.db", services), "services", "scorecard")
+    said = [r["Service"].split(":")[0] for r in rows if r["Orders"] == ""]
+    assert said == ([more] if more else [])
+    assert len(rows) == 20 + (more is not None)
+
+
+def test_the_more_line_links_to_the_served_databases_view(tmp_path):
+    # Datasette names a database in its URLs tilde-encoded: "busy reseller"
+    # is /busy+reseller/.
+    db = many_services(tmp_path / "busy reseller.2026.db")
+    boards = build_metadata(db.stem, {})["plugins"]["datasette-dashboards"]
+    more = card(db, "services", "scorecard", boards=boards)[-1]["Service"]
+    [link] = re.findall(r'href="([^"]+)"', more)
+    assert link == "/busy+reseller~2E2026/service_scorecard"
+    answer = served(db, link + ".json", {"_shape": "array"})
+    assert answer.status_code == 200 and len(answer.json()) == 25
