@@ -12,7 +12,7 @@ from importlib.resources import files
 
 import pytest
 from dashboard_pages import page, served
-from test_dashboard_cards import card
+from test_dashboard_cards import card, orders_db
 from test_dashboard_many_services import drawn_services, many_services
 
 from tracker.cli.dashboard import build_metadata
@@ -68,3 +68,25 @@ def test_the_more_line_links_to_the_served_databases_view(tmp_path):
     assert link == "/busy+reseller~2E2026/service_scorecard"
     answer = served(db, link + ".json", {"_shape": "array"})
     assert answer.status_code == 200 and len(answer.json()) == 25
+
+
+def test_a_long_panel_name_is_cut_in_the_wide_table_and_whole_in_its_title(tmp_path):
+    # A 37-character panel name widened the wide table past its card (1024
+    # px: the Spend column cut off). It is cut with an ellipsis; its title,
+    # shown on hover, holds it whole; both escaped.
+    name = 'eu-reseller-premium-"panel"<b>&.example.com'
+    db = orders_db(tmp_path / "t.db", [(name, 1, 1.0, "USD")])
+    [row] = card(db, "services", "scorecard")
+    shown = "eu-reseller-premium-&quot;panel&quot;&lt;b&gt;&amp;.example.com"
+    assert row["Panel"] == (
+        f'<span class="name" title="{shown}">{shown.replace("&quot;", chr(34))}</span>'
+    )
+    wide = media(WIDE)
+    cut = re.search(re.escape(f"{SCORECARD} td:nth-child(1) .name {{") + r"([^}]*)\}", wide)
+    assert cut, wide
+    rules = cut.group(1)
+    for declaration in ("overflow: hidden;", "text-overflow: ellipsis;", "display: inline-block;"):
+        assert declaration in rules
+    assert "max-width:" in rules
+    # What is still too wide scrolls inside its card, not past the page.
+    assert "#chart-scorecard {\n    container-type: inline-size;" in wide

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from test_dashboard_cards import card, orders_db
+from test_dashboard_cards import card, orders_db, panel_of
 from test_dashboard_no_service import query
 
 from tracker.cli.datasette_money import ExactTotal, money_grouped_text, money_text
@@ -37,7 +37,7 @@ def test_a_tiny_total_is_not_zero_and_every_decimal_shows_as_report_writes_it(tm
     # shows 2.554456.
     db = orders_db(tmp_path / "t.db", ORDERS)
     assert card(db, "overview", "spend-30d") == [{"spend": "2.554456 USD<br>0.000002 BTC"}]
-    spends = {r["Panel"]: r["Spend"] for r in card(db, "services", "scorecard")}
+    spends = {panel_of(r): r["Spend"] for r in card(db, "services", "scorecard")}
     assert spends == {"usd": "2.554456\xa0USD", "btc": "0.000002\xa0BTC"}
     rows = query(db, "spend_by_service", days="")
     assert [(r["panel"], r["spend"], r["currency"]) for r in rows] == [
@@ -161,7 +161,7 @@ def test_the_scorecard_ranks_services_a_currency_at_a_time_as_report_does(tmp_pa
     ranked = [r["panel"] for r in rows]
     assert ranked == ["r1", "r2", "u1", "u2", "n"]
     table = card(db, "services", "scorecard")
-    assert [(r["Panel"], r["Spend"]) for r in table] == [
+    assert [(panel_of(r), r["Spend"]) for r in table] == [
         ("r1", "100.00\xa0RUB"),
         ("r2", "4.00\xa0RUB"),
         ("u1", "5.00\xa0USD"),
@@ -175,7 +175,7 @@ def test_in_one_currency_the_scorecard_ranks_by_spend_alone(tmp_path):
     db = orders_db(
         tmp_path / "t.db", [("a", 1, 2.0, "USD"), ("b", 2, 7.0, "USD"), ("c", 3, 0.0, None)]
     )
-    assert [r["Panel"] for r in card(db, "services", "scorecard")] == ["b", "a", "c"]
+    assert [panel_of(r) for r in card(db, "services", "scorecard")] == ["b", "a", "c"]
 
 
 def test_big_amounts_read_with_thousands_separators_to_the_cent(tmp_path):
@@ -190,7 +190,7 @@ def test_big_amounts_read_with_thousands_separators_to_the_cent(tmp_path):
     assert card(db, "overview", "spend-30d") == [
         {"spend": "5,359,207.00 RUB<br>173,325.67 USD<br>1,234.50 EUR<br>0.125 XRP<br>0.000002 BTC"}
     ]
-    spends = {r["Panel"]: r["Spend"] for r in card(db, "services", "scorecard")}
+    spends = {panel_of(r): r["Spend"] for r in card(db, "services", "scorecard")}
     assert spends == {
         "r": "5,359,207.00\xa0RUB",
         "u": "173,325.67\xa0USD",
@@ -226,7 +226,7 @@ def test_one_currency_beside_spends_in_none_said_ranks_that_currencys_first(tmp_
     ranked = [r["panel"] for r in rows]
     assert ranked == ["u1", "u2", "n", "z"]
     table = card(db, "services", "scorecard")
-    assert [(r["Panel"], r["Spend"]) for r in table] == [
+    assert [(panel_of(r), r["Spend"]) for r in table] == [
         ("u1", "1.00\xa0USD"),
         ("u2", "0.50\xa0USD"),
         ("n", "2.00"),

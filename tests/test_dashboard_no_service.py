@@ -15,7 +15,7 @@ from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
-from test_dashboard_cards import card, connect, orders_db
+from test_dashboard_cards import card, connect, orders_db, panel_of
 
 from tracker.cli.dashboard import build_metadata
 from tracker.clock import utcnow
@@ -28,7 +28,7 @@ NOT_SYNCED = "(services not synced yet: services --refresh)"
 def test_the_scorecard_and_its_charts_say_the_service_was_not_recorded(tmp_path):
     db = orders_db(tmp_path / "t.db", [("main", 1, 2.5, "USD"), ("main", 2, 1.0, "USD")])
     [row] = card(db, "services", "scorecard")
-    assert (row["Panel"], re.sub("<[^>]+>", "", row["Service"]), row["Orders"]) == (
+    assert (panel_of(row), re.sub("<[^>]+>", "", row["Service"]), row["Orders"]) == (
         "main",
         NOT_RECORDED,
         2,
@@ -53,7 +53,7 @@ def test_a_service_whose_name_was_never_synced_says_so(tmp_path):
         db.execute("UPDATE orders SET status = 'Completed', completed_at = ?", [now.isoformat()])
     store.close()
     [row] = card(tmp_path / "t.db", "services", "scorecard")
-    assert (row["Panel"], row["Service"], row["Orders"]) == ("main", f"{NOT_SYNCED} (#12)", 1)
+    assert (panel_of(row), row["Service"], row["Orders"]) == ("main", f"{NOT_SYNCED} (#12)", 1)
     for chart in ("outcomes", "completion"):
         labels = {r["service"] for r in card(tmp_path / "t.db", "services", chart)}
         assert labels == {f"main · #12 {NOT_SYNCED}"}, chart
@@ -80,7 +80,7 @@ def test_a_service_with_no_name_says_why_as_report_does(tmp_path, listed, said):
         )
     store.close()
     [row] = card(tmp_path / "t.db", "services", "scorecard")
-    assert (row["Panel"], row["Service"]) == ("main", f"{said} (#12)")
+    assert (panel_of(row), row["Service"]) == ("main", f"{said} (#12)")
     for chart in ("outcomes", "completion"):
         labels = {r["service"] for r in card(tmp_path / "t.db", "services", chart)}
         assert labels == {f"main · #12 {said}"}, chart

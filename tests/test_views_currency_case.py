@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
-from test_dashboard_cards import card, connect, orders_db
+from test_dashboard_cards import card, connect, orders_db, panel_of
 from test_scorecard_currency import report
 
 from tracker.cli.dashboard import build_metadata
@@ -104,7 +104,7 @@ def test_the_dashboard_shows_one_figure_for_a_currency_written_in_two_cases(tmp_
     assert card(db, "overview", "spend-30d") == [{"spend": "12.80 USD<br>4.00 EUR"}]
     rows = card(db, "services", "scorecard")
     # A currency at a time, A to Z, as `report` ranks them (rules/money.py).
-    assert [(r["Panel"], r["Spend"]) for r in rows] == [
+    assert [(panel_of(r), r["Spend"]) for r in rows] == [
         ("q", "4.00\xa0EUR"),
         ("p", "12.80\xa0USD"),  # it read "10.00 USD<br>2.30 usd<br>0.50  USD"
     ]
