@@ -396,7 +396,7 @@ def test_overview_dashboard_figures(served, boards):
     assert chart_rows(base, charts["open-orders"]) == [{"n": 2, "shown": "2"}]
     assert chart_rows(base, charts["stuck-orders"]) == [{"n": 1, "shown": "1"}]
     spend = sum(Decimal(str(p.charge)) for p in known.orders)  # as `report` adds them up
-    assert chart_rows(base, charts["spend-30d"]) == [{"spend": f"{money(spend)} USD"}]
+    assert chart_rows(base, charts["spend-30d"]) == [{"spend": f"{money(spend)}\xa0USD"}]
     assert chart_rows(base, charts["completed-30d"]) == [{"n": 10.0, "shown": "10"}]
     balance = chart_rows(base, charts["balance"])
     assert [(r["balance"], r["low"]) for r in balance] == [

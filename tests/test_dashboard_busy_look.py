@@ -13,7 +13,7 @@ from importlib.resources import files
 
 import pytest
 from dashboard_pages import page, served
-from test_dashboard_cards import card, connect, orders_db
+from test_dashboard_cards import BOARDS, card, connect, orders_db
 from test_dashboard_many_services import drawn_services, many_services
 
 from bench.busy_db import build
@@ -162,3 +162,17 @@ def test_figures_are_right_aligned_on_datasettes_pages(tmp_path):
     # Datasette marks each of them so, name and cells.
     text = page(db, "service_scorecard")
     assert 'class="col-orders"' in text and '<td class="col-orders type-int">' in text
+
+
+def test_the_spend_card_keeps_each_figure_with_its_currency(tmp_path):
+    # At 1024 px (four cards a row) the card read "5,359,207.00" over "RUB"
+    # over "173,325.67" over "USD". Each figure is joined to its currency by
+    # a no-break space, a currency a line, in a font the card holds.
+    spends = [("r", 1, 5359206.9991, "RUB"), ("u", 2, 173325.6742, "USD")]
+    db = orders_db(tmp_path / "t.db", spends)
+    [row] = card(db, "overview", "spend-30d")
+    assert row["spend"].split("<br>") == ["5,359,207.00\xa0RUB", "173,325.67\xa0USD"]
+    assert " " not in row["spend"]
+    prefix = BOARDS["overview"]["charts"]["spend-30d"]["display"]["prefix"]
+    assert "font-size: min(1em, 11cqi)" in prefix  # 11% of the card's width at most
+    assert "#chart-spend-30d {\n  container-type: inline-size;\n}" in CSS

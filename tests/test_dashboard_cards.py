@@ -79,13 +79,13 @@ def test_spend_is_one_figure_per_currency_never_a_sum_of_two(tmp_path):
         [("usd", 1, 10.0, "USD"), ("usd", 2, 2.3, "USD"), ("eur", 3, 4.0, "EUR")],
     )
     # Highest first, one line each (the metric card renders the text as HTML).
-    assert card(db, "overview", "spend-30d") == [{"spend": "12.30 USD<br>4.00 EUR"}]
-    assert card(db, "overview", "spend-30d", panel="eur") == [{"spend": "4.00 EUR"}]
+    assert card(db, "overview", "spend-30d") == [{"spend": "12.30\xa0USD<br>4.00\xa0EUR"}]
+    assert card(db, "overview", "spend-30d", panel="eur") == [{"spend": "4.00\xa0EUR"}]
 
 
 def test_a_currency_the_panel_sent_is_shown_as_text_not_markup(tmp_path):
     db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "<b>X</b>")])
-    assert card(db, "overview", "spend-30d") == [{"spend": "1.00 &lt;b&gt;X&lt;/b&gt;"}]
+    assert card(db, "overview", "spend-30d") == [{"spend": "1.00\xa0&lt;b&gt;X&lt;/b&gt;"}]
 
 
 NO_ORDERS = "no orders yet"
@@ -305,7 +305,7 @@ def test_the_30_day_cards_count_the_last_30_x_24_hours_as_the_scorecard_does(tmp
             )
     store.close()
     db = tmp_path / "t.db"
-    assert card(db, "overview", "spend-30d") == [{"spend": "2.50 USD"}]
+    assert card(db, "overview", "spend-30d") == [{"spend": "2.50\xa0USD"}]
     assert card(db, "overview", "completed-30d") == [{"n": 1, "shown": "1"}]
     [row] = card(db, "services", "scorecard")
     assert (row["Orders"], row["Spend"]) == (1, "2.50\xa0USD")

@@ -36,7 +36,7 @@ def test_a_tiny_total_is_not_zero_and_every_decimal_shows_as_report_writes_it(tm
     # charged nothing), and 2.554456 USD read "2.55446 USD" where `report`
     # shows 2.554456.
     db = orders_db(tmp_path / "t.db", ORDERS)
-    assert card(db, "overview", "spend-30d") == [{"spend": "2.554456 USD<br>0.000002 BTC"}]
+    assert card(db, "overview", "spend-30d") == [{"spend": "2.554456\xa0USD<br>0.000002\xa0BTC"}]
     spends = {panel_of(r): r["Spend"] for r in card(db, "services", "scorecard")}
     assert spends == {"usd": "2.554456\xa0USD", "btc": "0.000002\xa0BTC"}
     rows = query(db, "spend_by_service", days="")
@@ -188,7 +188,10 @@ def test_big_amounts_read_with_thousands_separators_to_the_cent(tmp_path):
         + [("m", 4, 1234.5, "EUR"), ("m", 5, 0.125, "XRP")],
     )
     assert card(db, "overview", "spend-30d") == [
-        {"spend": "5,359,207.00 RUB<br>173,325.67 USD<br>1,234.50 EUR<br>0.125 XRP<br>0.000002 BTC"}
+        {
+            "spend": "5,359,207.00\xa0RUB<br>173,325.67\xa0USD<br>1,234.50\xa0EUR"
+            "<br>0.125\xa0XRP<br>0.000002\xa0BTC"
+        }
     ]
     spends = {panel_of(r): r["Spend"] for r in card(db, "services", "scorecard")}
     assert spends == {

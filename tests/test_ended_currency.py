@@ -178,7 +178,7 @@ def test_a_kept_charge_is_summed_in_its_currency_wherever_spend_is(tmp_path):
             [row] = w.store.rows(f"SELECT spend, spend_by_currency FROM {view}")
             assert (row["spend"], json.loads(row["spend_by_currency"])) == (None, both)
         [spend] = card(w.store.path, "overview", "spend-30d")
-        assert spend == {"spend": "10.00 RUB<br>2.90 USD"}
+        assert spend == {"spend": "10.00\xa0RUB<br>2.90\xa0USD"}
         [row] = card(w.store.path, "services", "scorecard")
         assert row["Spend"] == "10.00\xa0RUB<br>2.90\xa0USD"
     finally:

@@ -83,7 +83,7 @@ def test_each_currency_is_added_up_exactly_apart(tmp_path):
 def test_the_dashboard_writes_the_spend_as_report_does(tmp_path, charges, shown):
     db = _db(tmp_path, charges)
     assert f"{shown} USD" in _run("report", "--database", str(db))
-    assert card(db, "overview", "spend-30d") == [{"spend": f"{shown} USD"}]
+    assert card(db, "overview", "spend-30d") == [{"spend": f"{shown}\xa0USD"}]
     [row] = card(db, "services", "scorecard")
     assert row["Spend"] == f"{shown}\xa0USD"
     assert [(r[4], r[5]) for r in _canned(db, "spend_by_service")] == [(shown, "USD")]
@@ -96,4 +96,4 @@ def test_the_dashboard_writes_each_currency_as_report_does(tmp_path):
     )
     [row] = card(db, "services", "scorecard")
     assert row["Spend"] == "35.125\xa0RUB<br>0.954\xa0USD"
-    assert card(db, "overview", "spend-30d") == [{"spend": "35.125 RUB<br>0.954 USD"}]
+    assert card(db, "overview", "spend-30d") == [{"spend": "35.125\xa0RUB<br>0.954\xa0USD"}]

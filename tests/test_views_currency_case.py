@@ -101,7 +101,7 @@ def test_the_dashboard_shows_one_figure_for_a_currency_written_in_two_cases(tmp_
         tmp_path / "t.db",
         [("p", 1, 10.0, "USD"), ("p", 2, 2.3, "usd"), ("p", 3, 0.5, " USD"), ("q", 4, 4.0, "EUR")],
     )
-    assert card(db, "overview", "spend-30d") == [{"spend": "12.80 USD<br>4.00 EUR"}]
+    assert card(db, "overview", "spend-30d") == [{"spend": "12.80\xa0USD<br>4.00\xa0EUR"}]
     rows = card(db, "services", "scorecard")
     # A currency at a time, A to Z, as `report` ranks them (rules/money.py).
     assert [(panel_of(r), r["Spend"]) for r in rows] == [

@@ -82,7 +82,7 @@ def test_the_dashboards_cards_leave_a_charge_stored_as_infinity_out_of_spend(tmp
     # from a view: the Overview's Spend read "Infinity USD", as did the
     # Services scorecard's; as in `report`, the other charges add up.
     db = orders_db(tmp_path / "t.db", ORDERS)
-    assert card(db, "overview", "spend-30d") == [{"spend": "10.00 USD"}]
+    assert card(db, "overview", "spend-30d") == [{"spend": "10.00\xa0USD"}]
     spends = [r["Spend"] for r in card(db, "services", "scorecard")]
     assert not any("Infinity" in str(s) for s in spends), spends
     assert any("10.00" in str(s) for s in spends), spends
