@@ -240,17 +240,18 @@ def simulate(
                 fail(f"{safe_text(written)} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
             except OSError as exc:
                 fail(f"cannot write {safe_text(written)}: {exc.strerror}", EXIT_FAILED)
+        from tracker.cli.screen import fitted, stdout_screen
+
+        screen = stdout_screen()  # on a terminal, the lines of words wrapped at its width
         click.echo(f"simulated panel at {server.url}")
         click.echo(f"key: {key}")
         click.echo(f"currency: {safe_text(currency)} (its balance and charges)")
-        click.echo(f"quirks: {safe_text(', '.join(in_use(script)) or 'none')}")
-        click.echo(
-            f"orders already on it: {', '.join(map(str, seeded))} "
-            f"(new orders get IDs from {seeded[-1] + 1})"
-        )
+        click.echo(fitted(f"quirks: {safe_text(', '.join(in_use(script)) or 'none')}", screen))
+        ids = f"{', '.join(map(str, seeded))} (new orders get IDs from {seeded[-1] + 1})"
+        click.echo(fitted(f"orders already on it: {ids}", screen))
         if config_out is not None:
             # Absolute: the other shell, where the tracker runs, may be anywhere.
-            click.echo(f"config written to {safe_text(written)}; in another shell:")
+            click.echo(fitted(f"config written to {safe_text(written)}; in another shell:", screen))
             click.echo(f"  export {KEY_ENV}={shlex.quote(key)}")
             click.echo(safe_text(f"  smm-tracker --config {shlex.quote(str(written))} doctor"))
         elif random_key:  # a new key each start: the tracker's shell holds the last one
@@ -259,7 +260,7 @@ def simulate(
             click.echo("to track it from a config of your own, add:")
             click.echo(_panel_block(server.url))
         if script.drops:
-            click.echo(_drops_note(script.drops, day, config_out is not None))
+            click.echo(fitted(_drops_note(script.drops, day, config_out is not None), screen))
         click.echo("serving until Ctrl-C")
         while not stop.wait(0.5):
             pass
