@@ -18,16 +18,17 @@ from pathlib import Path
 ENDS = "serving until Ctrl-C"
 
 
-def _on_a_terminal(cwd: Path, *args: str) -> list[str]:
-    """Run ``simulate --port 0 ARGS`` with stdout on an 80-column
-    pseudo-terminal until it serves; return the lines it showed."""
+def on_a_terminal(cwd: Path, *args: str, ends: str = ENDS) -> list[str]:
+    """Run ``smm-tracker ARGS`` (a command that serves until stopped) with
+    stdout on an 80-column pseudo-terminal until it shows ``ends``; stop it
+    (SIGTERM) and return the lines it showed."""
     import pty
 
     leader, follower = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMM_")}
     env["COLUMNS"] = "80"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "simulate", "--port", "0", *args],
+        [sys.executable, "-m", "tracker", *args],
         cwd=cwd,
         env=env,
         stdout=follower,
@@ -37,7 +38,7 @@ def _on_a_terminal(cwd: Path, *args: str) -> list[str]:
     shown = b""
     deadline = time.monotonic() + 30
     try:
-        while ENDS.encode() not in shown and time.monotonic() < deadline:
+        while ends.encode() not in shown and time.monotonic() < deadline:
             ready, _, _ = select.select([leader], [], [], 0.5)
             if ready:
                 try:
@@ -49,12 +50,13 @@ def _on_a_terminal(cwd: Path, *args: str) -> list[str]:
         proc.wait(timeout=30)
         os.close(leader)
     text = shown.decode(errors="replace").replace("\r\n", "\n")
-    assert ENDS in text, text
+    assert ends in text, text
     return text.splitlines()
 
 
 def test_simulate_s_lines_fit_an_80_column_terminal_and_keep_every_word(tmp_path: Path) -> None:
-    lines = _on_a_terminal(tmp_path, "--quirk", "drops=0.2", "--config-out", "t.toml")
+    args = ("simulate", "--port", "0", "--quirk", "drops=0.2", "--config-out", "t.toml")
+    lines = on_a_terminal(tmp_path, *args)
     doctor = f"  smm-tracker --config {tmp_path / 't.toml'} doctor"
     assert doctor in lines  # the command to paste: its own line, whole, however long
     assert all(len(line) <= 80 for line in lines if line != doctor), "\n".join(lines)
@@ -70,7 +72,7 @@ def test_simulate_s_lines_fit_an_80_column_terminal_and_keep_every_word(tmp_path
 def test_without_config_out_the_drops_settings_fit_and_the_block_stays_whole(
     tmp_path: Path,
 ) -> None:
-    lines = _on_a_terminal(tmp_path, "--quirk", "drops=0.2")
+    lines = on_a_terminal(tmp_path, "simulate", "--port", "0", "--quirk", "drops=0.2")
     assert all(len(line) <= 80 for line in lines), "\n".join(lines)
     text = " ".join(line.strip() for line in lines)
     assert '[schedule] refill_every "10s"' in text

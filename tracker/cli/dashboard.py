@@ -246,5 +246,8 @@ def dashboard(ctx: Context, port: int, host: str, database: Path | None) -> None
     sock = listen(host, port)
     where = f"[{host}]" if ":" in host else host
     bound = sock.getsockname()[1]  # the real one, for --port 0 too
-    click.echo(f"dashboard of {path} at http://{where}:{bound}/-/dashboards (Ctrl-C stops)")
+    from tracker.cli.screen import fitted, stdout_screen  # on a terminal, wrapped at its words
+
+    said = f"dashboard of {path} at http://{where}:{bound}/-/dashboards (Ctrl-C stops)"
+    click.echo(fitted(said, stdout_screen()))
     serve(path, build_metadata(path.stem, thresholds), sock)
