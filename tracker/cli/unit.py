@@ -24,7 +24,8 @@ def unit(template: bool) -> None:
       smm-tracker unit | sudo tee /etc/systemd/system/smm-tracker.service
       sudo systemctl daemon-reload
     or, for a second daemon (README: "A second daemon"):
-      smm-tracker unit --template | sudo tee /etc/systemd/system/smm-tracker@.service
+      smm-tracker unit --template |
+        sudo tee /etc/systemd/system/smm-tracker@.service
     """
     name = "smm-tracker@.service" if template else "smm-tracker.service"
     click.echo(files("tracker.data").joinpath(name).read_text(), nl=False)
