@@ -145,6 +145,30 @@ def unit_database_check(
     )
 
 
+def unit_state_not_made(
+    config: Path | None, database: Path, template: bool = False
+) -> Check | None:
+    """Given the config file read, its database path (whose directory does
+    not exist) and whether the shipped template unit is installed, return a
+    warning in place of doctor's failure when that directory is the state
+    directory of the shipped unit reading the config (:func:`shipped_unit`),
+    which systemd makes at the unit's first start: doctor run by hand before
+    it (README's step 2, then 3) said only "does not exist". None otherwise."""
+    found = shipped_unit(config, template)
+    if found is None:
+        return None
+    unit, state = found
+    if database.parent not in (state, Path("/var/lib/private", state.name)):
+        return None
+    return Check(
+        WARN,
+        "database",
+        f"directory {database.parent} does not exist yet: {unit}'s StateDirectory=, made at "
+        f"its first start (sudo systemctl enable --now {unit.removesuffix('.service')}); "
+        "a run by hand before that fails",
+    )
+
+
 # The template's User=smm-tracker-%i, a dynamic user: its name must be a strict
 # one (systemd.exec, User=): letters, digits, "-" and "_", at most 31 characters.
 INSTANCE_MOST = 31 - len("smm-tracker-")  # 19

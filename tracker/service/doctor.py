@@ -42,7 +42,7 @@ from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
 from tracker.rules.refusal_doctor import held_out_checks, reach_back
 from tracker.rules.reloads import moved_database_check
-from tracker.rules.secret_files import instance_name_check, unit_database_check
+from tracker.rules.secret_files import instance_name_check, unit_database_check, unit_state_not_made
 from tracker.rules.unit_doctor import acting_calls
 from tracker.rules.unit_stop import config_dirs, search_paths
 from tracker.service.daemon_unit import daemon_manager, pid_manager, unit_running
@@ -135,7 +135,11 @@ def run_checks(
     if database is None:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
-        checks.append(database_check(database_facts(database.path)))
+        facts, template = database_facts(database.path), template_installed(search)
+        unmade = (
+            None if facts.directory_exists else unit_state_not_made(path, database.path, template)
+        )
+        checks.append(unmade or database_check(facts))  # the unit's state directory: made at start
         checks.extend(orphaned_wal_checks(database.path))  # a -wal kept aside beside it
         for pid, old in daemons_elsewhere(path, database.path, env):  # a reload could not move
             restart = daemon_restart(pid_manager(pid, env, unit_manager(search)))
