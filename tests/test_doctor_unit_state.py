@@ -8,8 +8,11 @@ warns, saying so and what starts it; any other missing directory still fails."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
+from test_unit_database_place import TEMPLATE
 
 import tracker.rules.secret_files as secret_files
 
@@ -17,10 +20,17 @@ import tracker.rules.secret_files as secret_files
 pytestmark = pytest.mark.usefixtures("quick_backoff")
 
 
-def _doctor(tmp_path, monkeypatch, database: str, where: str = "config.toml") -> list[str]:
+def _doctor(
+    tmp_path, monkeypatch, database: str, where: str = "config.toml", template: bool = False
+) -> list[str]:
     """doctor's database lines for a config at /etc/smm-tracker/WHERE (a
     temporary directory's) naming ``database``, the shipped unit's state
-    directory in the same temporary directory, not made yet."""
+    directory in the same temporary directory, not made yet; the template
+    unit installed or not (no unit of this machine read)."""
+    units = tmp_path / "units"
+    units.mkdir(exist_ok=True)
+    if template:
+        (units / "smm-tracker@.service").write_text(TEMPLATE.read_text())
     etc = tmp_path / "etc" / "smm-tracker"
     etc.mkdir(parents=True, exist_ok=True)
     state = tmp_path / "var" / "lib" / "smm-tracker"
@@ -29,7 +39,8 @@ def _doctor(tmp_path, monkeypatch, database: str, where: str = "config.toml") ->
     config = etc / where
     config.write_text(OFFLINE_CONFIG.replace('"t.db"', f'"{database.format(state=state)}"'))
     config.chmod(0o600)
-    cli = cli_in(tmp_path, monkeypatch, None, env={"SMM_TEST_KEY": TEST_KEY})
+    env = {"SMM_TEST_KEY": TEST_KEY, "SMM_TRACKER_UNIT_PATH": str(units)}
+    cli = cli_in(tmp_path, monkeypatch, None, env=env)
     result = cli("--config", str(config), "doctor")
     assert "Traceback" not in result.output
     return [line for line in result.output.splitlines() if " database: " in line]
@@ -55,4 +66,15 @@ def test_any_other_missing_directory_still_fails(tmp_path, monkeypatch):
     # The same config anywhere else is no unit's: its directory is a typo.
     assert _doctor(tmp_path, monkeypatch, "{state}/tracker.db", "other.toml") == [
         f"FAIL database: directory {state} does not exist"
+    ]
+
+
+def test_an_instances_state_directory_not_made_yet_is_said_so_too(tmp_path, monkeypatch):
+    state = "/var/lib/smm-tracker-shop2"  # the template's StateDirectory=smm-tracker-%i
+    if os.path.exists(state):
+        pytest.skip(f"{state} exists on this machine")
+    assert _doctor(tmp_path, monkeypatch, f"{state}/tracker.db", "shop2.toml", True) == [
+        f"warn database: directory {state} does not exist yet: smm-tracker@shop2.service's "
+        "StateDirectory=, made at its first start (sudo systemctl enable --now "
+        "smm-tracker@shop2); a run by hand before that fails"
     ]
