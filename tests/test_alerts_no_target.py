@@ -95,7 +95,7 @@ def test_the_daemon_gives_up_what_no_target_is_left_for(
 
 def test_run_once_gives_them_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The panel refuses every connection: no retries, the run over in a moment.
-    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG + "retries = 0\n", env=KEY)
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env=KEY)
     kept, again = _keep(tmp_path)
     cli("run", "--once")
     # Given up untried: their failures as they were (1 at the webhook, none resent).

@@ -192,9 +192,7 @@ def test_doctor_is_one_write_read_whole_by_head(directory):
     # first line, so one write shows nothing later on a terminal; its own
     # status (1: the offline panel's check fails) is kept.
     env = {**os.environ, "SMM_TEST_KEY": TEST_KEY, "PYTHONPATH": SOURCE}
-    # retries = 0: the offline panel's refused calls were retried after 1-2 s
-    # backoffs (~2 s a run) that no line of doctor's depends on.
-    (directory / "doctor.toml").write_text(OFFLINE_CONFIG + "retries = 0\n")
+    (directory / "doctor.toml").write_text(OFFLINE_CONFIG)
     doctor = ["--config", "doctor.toml", "doctor"]
     whole = subprocess.run(
         [sys.executable, "-m", "tracker", *doctor],

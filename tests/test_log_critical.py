@@ -21,9 +21,7 @@ pytestmark = pytest.mark.usefixtures("quick_backoff")  # a panel down on purpose
 
 
 def test_log_level_critical_keeps_a_panel_down_out_of_the_log(tmp_path, monkeypatch):
-    cli = cli_in(
-        tmp_path, monkeypatch, OFFLINE_CONFIG + "retries = 0\n", env={"SMM_TEST_KEY": TEST_KEY}
-    )
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
     assert cli("track", "5001").exit_code == 0
     ran = cli("--log-level", "critical", "run", "--once")
     assert ran.exit_code == 1  # every job failed: the panel is down
@@ -41,9 +39,7 @@ def env(tmp_path, monkeypatch):
 
 def test_a_daemon_stopping_itself_is_all_it_logs_at_critical(tmp_path, env):
     config = tmp_path / "tracker.toml"
-    config.write_text(
-        OFFLINE_CONFIG + 'retries = 0\n[logging]\nlevel = "critical"\nformat = "json"\n'
-    )
+    config.write_text(OFFLINE_CONFIG + '[logging]\nlevel = "critical"\nformat = "json"\n')
     daemon = Daemon(config, env)
     try:
         daemon.wait_for("READY=1")  # its jobs' first runs fail: the panel is down
