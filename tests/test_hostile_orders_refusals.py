@@ -17,6 +17,10 @@ import pytest
 from hostile import json_reply
 from simconfig import scripted_panel
 
+# "Service is under maintenance" is a busy panel's words: its calls are retried
+# (retries = 3), 10 ms apart, not after 1-2 s doubling backoffs (~17 s a test).
+pytestmark = pytest.mark.usefixtures("quick_backoff")
+
 KEY = "hostile-key-Orders162Zq"
 GOING = {"status": "In progress", "remains": "5", "charge": "0.5", "start_count": "10"}
 WORDS = [

@@ -17,6 +17,10 @@ from hostile import json_reply
 from simconfig import scripted_panel
 from test_hostile_orders_refusals import status_refused
 
+# "Service is under maintenance" is a busy panel's words: its calls are retried
+# (retries = 3), 10 ms apart, not after 1-2 s doubling backoffs (~17 s a test).
+pytestmark = pytest.mark.usefixtures("quick_backoff")
+
 KEY = "hostile-key-OrdersMore169Zq"
 GOING = {"status": "In progress", "remains": "5", "charge": "0.5", "start_count": "10"}
 DONE = {"status": "Completed", "remains": "0", "charge": "0.5", "start_count": "10"}
