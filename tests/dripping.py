@@ -2,10 +2,14 @@
 
 :class:`Dripping` stands in for :func:`tracker.panel.deadline.exchange`, so a
 panel client or the webhook sink built with its ``sleep`` and ``clock`` sees
-every attempt run to its whole-call deadline and be cut there.
+every attempt run to its whole-call deadline and be cut there; :func:`silent`
+cuts so one action's calls to a real server, the others answered.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -33,3 +37,25 @@ class Dripping:
 
     def clock(self) -> float:
         return self.now
+
+
+def silent(
+    monkeypatch: pytest.MonkeyPatch, action: str, when: Callable[[], bool] = lambda: True
+) -> list[float]:
+    """Make each call of ``action`` made while ``when()`` (a real one on
+    loopback: the other calls go to their server as before) end as a
+    dripping answer cut at its whole-call deadline ends, DeadlineExceeded,
+    at once instead of after that deadline's seconds. Return the deadlines
+    the calls so cut were given."""
+    real, cut = deadline.exchange, []
+    asked = f"action={action}".encode()
+
+    def exchange(*args: Any, seconds: float, **kwargs: Any) -> httpx.Response:
+        content = kwargs.get("content")
+        if isinstance(content, bytes) and asked in content.split(b"&") and when():
+            cut.append(seconds)
+            raise deadline.DeadlineExceeded(f"no complete answer within {seconds:g}s")
+        return real(*args, seconds=seconds, **kwargs)
+
+    monkeypatch.setattr(deadline, "exchange", exchange)
+    return cut

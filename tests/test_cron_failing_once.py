@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile import HostileServer, drip, json_reply, text_reply
+from dripping import silent
+from hostile import HostileServer, json_reply, text_reply
 from simconfig import cli_in, sim_config
 
 pytestmark = pytest.mark.usefixtures("quick_backoff")  # what is told, not the wait
@@ -174,7 +175,8 @@ def test_a_refusal_whose_witness_is_silent_is_told_by_the_first_balance_run_alon
 ) -> None:
     # balance refused in words, the services call asked what they mean (and
     # the catalogue's) dripping past its deadline, retried once: the panel's
-    # silence.
+    # silence. Each such call ends as a drip cut at its deadline does, at
+    # once (dripping.silent): 1 s deadlines waited out made it 8 s.
     works = {"now": True}
 
     def respond(form: dict[str, str]) -> Any:
@@ -183,16 +185,16 @@ def test_a_refusal_whose_witness_is_silent_is_told_by_the_first_balance_run_alon
             refused = {"error": "Incorrect request"}
             return json_reply({"balance": "5", "currency": "USD"} if works["now"] else refused)
         if action == "services":
-            return json_reply(SERVICES) if works["now"] else drip(every=0.1)
+            return json_reply(SERVICES)  # while works["now"]: else cut unanswered
         if action == "status":
             ids = form.get("orders", form.get("order", "")).split(",")
             return json_reply({i: {"status": "In progress", "remains": "5"} for i in ids})
         return json_reply({"error": "No such action"})
 
+    cut = silent(monkeypatch, "services", when=lambda: not works["now"])
     with HostileServer(respond) as server:
         events = ("panel_retry", "balance_failed", "services_failed")
-        # A deadline of 1 s: the dripping answer's failure is the test's.
-        run = _runs(tmp_path, monkeypatch, server.url, *events, retries=1, timeout="1s")
+        run = _runs(tmp_path, monkeypatch, server.url, *events, retries=1)
         assert run() == (0, [])
         works["now"] = False
         # Told: the panel's silence, the catalogue's failure, and a call
@@ -205,6 +207,8 @@ def test_a_refusal_whose_witness_is_silent_is_told_by_the_first_balance_run_alon
         assert run() == (0, [])  # both jobs ran: their runs of failures end
         works["now"] = False
         assert sorted_run(run) == silence  # silent again: a new run, told
+    # Cut: in each of the 4 silent runs, the witness and the catalogue's call, each tried twice.
+    assert len(cut) == 4 * 2 * 2
 
 
 def sorted_run(run: Run) -> tuple[int, list[str]]:
