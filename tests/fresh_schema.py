@@ -16,6 +16,8 @@ marked ``real_migrations`` (none needs it yet)."""
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -55,3 +57,23 @@ def _apply(db: Database, *args: Any, **kwargs: Any) -> None:
 
 
 migrations.apply = _apply  # type: ignore[method-assign]
+
+
+_closed_fresh: list[Path] = []
+
+
+def fresh_file(path: Path) -> None:
+    """Make ``path`` a database file as a Store opening it new and closing it
+    leaves it (no -wal, no -shm beside it), copied from one made so once per
+    process: for property tests wanting a new database per example, whose
+    open, schema and close took ~50 ms an example, the copy ~1 ms."""
+    from tracker.store.orders import Store
+
+    if not _closed_fresh:
+        folder = Path(tempfile.mkdtemp(prefix="fresh-schema-"))
+        atexit.register(shutil.rmtree, folder, True)
+        Store(folder / "fresh.db").close()
+        _closed_fresh.append(folder / "fresh.db")
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(_closed_fresh[0], path)

@@ -15,6 +15,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
+from fresh_schema import fresh_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -92,8 +93,7 @@ def _stored(
     """Track the orders (the first with ``rows``' status, polling and
     completed_at when given), store each round as one poll; return what each
     poll handed back (transitions, lost, odd, repriced)."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    fresh_file(path)  # a new database each time, copied
     store = Store(path)
     told: list[Any] = []
     try:
