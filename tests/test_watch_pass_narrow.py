@@ -8,11 +8,14 @@ before), the quick judgement given the same fields of each."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from unittest.mock import patch
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_quick_stalls import T0, configs, moments, stored
@@ -158,34 +161,36 @@ def _pass(store: Store, found, config, meds, now, blind, *, full_read: bool) -> 
     return counts, alerts.raised, watched, store.tuples("SELECT * FROM watch_basis")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """One database for a property test's examples, each of which fills it
+    afresh (_fill): opened and closed once, not once an example (~20 ms)."""
+    store = Store(tmp_path / "t.db")
+    yield store
+    store.close()
+
+
+SHARED = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]  # the store: _fill
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=SHARED)
 @given(found=orders, config=configs(), meds=medians, now=nows, blind=st.booleans())
 def test_the_pass_stores_and_alerts_what_reading_in_full_does(
-    tmp_path_factory, found, config, meds, now, blind
+    store, found, config, meds, now, blind
 ):
-    store = Store(tmp_path_factory.getbasetemp() / "narrow.db")
-    try:
-        narrow = _pass(store, found, config, meds, now, blind, full_read=False)
-        full = _pass(store, found, config, meds, now, blind, full_read=True)
-        assert narrow == full
-    finally:
-        store.close()
+    narrow = _pass(store, found, config, meds, now, blind, full_read=False)
+    full = _pass(store, found, config, meds, now, blind, full_read=True)
+    assert narrow == full
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=SHARED)
 @given(found=orders, meds=medians, due=st.none() | nows)
-def test_due_orders_read_what_open_orders_read(tmp_path_factory, found, meds, due):
-    store = Store(tmp_path_factory.getbasetemp() / "due.db")
-    try:
-        _fill(store, found, meds)
-        for after, limit in ((0, 50), (2, 3)):
-            fast = due_orders(store, "main", after=after, limit=limit, medians=meds, due=due)
-            full = open_orders(store, "main", after=after, limit=limit, medians=meds, due=due)
-            assert fast == [
-                ChangedRow._make(getattr(r, f) for f in ChangedRow._fields) for r in full
-            ]
-    finally:
-        store.close()
+def test_due_orders_read_what_open_orders_read(store, found, meds, due):
+    _fill(store, found, meds)
+    for after, limit in ((0, 50), (2, 3)):
+        fast = due_orders(store, "main", after=after, limit=limit, medians=meds, due=due)
+        full = open_orders(store, "main", after=after, limit=limit, medians=meds, due=due)
+        assert fast == [ChangedRow._make(getattr(r, f) for f in ChangedRow._fields) for r in full]
 
 
 def _in_progress(last_change: datetime, watch: dict[str, Any] | None) -> dict[str, Any]:
