@@ -81,33 +81,30 @@ medians = st.dictionaries(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(orders, medians)
-def test_changed_orders_read_what_open_orders_read(tmp_path, found, known):
-    store = Store(tmp_path / "t.db")
-    try:
-        with store.write() as db:
-            db.execute("DELETE FROM order_watch")
-            db.execute("DELETE FROM orders")
-            for order_id, (status, left, service, last, polled, watch) in enumerate(found, 1):
+def test_changed_orders_read_what_open_orders_read(examples_store, found, known):
+    store = examples_store  # cleared below
+    with store.write() as db:
+        db.execute("DELETE FROM order_watch")
+        db.execute("DELETE FROM orders")
+        for order_id, (status, left, service, last, polled, watch) in enumerate(found, 1):
+            db.execute(
+                "INSERT INTO orders (panel, order_id, status, polling, remains, service, "
+                "quantity, created_at, updated_at, last_change_at) "
+                "VALUES ('main', ?, ?, ?, ?, ?, 1000, ?, ?, ?)",
+                [order_id, status, int(polled), left, service, iso(NOW), iso(NOW), last],
+            )
+            if watch is not None:
+                same = [status, left, last, service, known.get(service or 0)]
                 db.execute(
-                    "INSERT INTO orders (panel, order_id, status, polling, remains, service, "
-                    "quantity, created_at, updated_at, last_change_at) "
-                    "VALUES ('main', ?, ?, ?, ?, ?, 1000, ?, ?, ?)",
-                    [order_id, status, int(polled), left, service, iso(NOW), iso(NOW), last],
+                    "INSERT INTO order_watch (panel, order_id, updated_at, recheck_at, "
+                    "judged_status, judged_remains, judged_change_at, judged_service, "
+                    "judged_median) VALUES ('main', ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [order_id, iso(NOW), last, *(same if watch else ["x", 1, "y", 9, 0.5])],
                 )
-                if watch is not None:
-                    same = [status, left, last, service, known.get(service or 0)]
-                    db.execute(
-                        "INSERT INTO order_watch (panel, order_id, updated_at, recheck_at, "
-                        "judged_status, judged_remains, judged_change_at, judged_service, "
-                        "judged_median) VALUES ('main', ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [order_id, iso(NOW), last, *(same if watch else ["x", 1, "y", 9, 0.5])],
-                    )
-        ids = list(range(1, len(found) + 1))
-        fast = changed_orders(store, "main", ids, known)
-        full = open_orders(store, "main", after=0, limit=len(ids), medians=known, among=ids)
-        assert fast == [ChangedRow._make(getattr(r, f) for f in ChangedRow._fields) for r in full]
-    finally:
-        store.close()
+    ids = list(range(1, len(found) + 1))
+    fast = changed_orders(store, "main", ids, known)
+    full = open_orders(store, "main", after=0, limit=len(ids), medians=known, among=ids)
+    assert fast == [ChangedRow._make(getattr(r, f) for f in ChangedRow._fields) for r in full]
 
 
 def test_no_orders_asked_reads_none(tmp_path):
@@ -136,23 +133,20 @@ SHARED = ["it's", "a\x00b", "12", iso(NOW), "", "Processing", b"it's", 12, 1.5, 
         max_size=30,
     )
 )
-def test_texts_met_again_in_a_read_are_keyed_as_sqlite_quotes_them(tmp_path, found):
-    store = Store(tmp_path / "t.db")
-    try:
-        with store.write() as db:
-            db.execute("DELETE FROM orders")
-            for order_id, (status, left, last, service) in enumerate(found, 1):
-                db.execute(
-                    "INSERT INTO orders (panel, order_id, status, polling, remains, service, "
-                    "quantity, created_at, updated_at, last_change_at) "
-                    "VALUES ('main', ?, ?, 1, ?, ?, 1000, ?, ?, ?)",
-                    [order_id, status, left, service, iso(NOW), iso(NOW), last],
-                )
-        ids = list(range(1, len(found) + 1))
-        full = open_orders(store, "main", after=0, limit=len(ids), among=ids)
-        keys = [r.judge_key for r in full]
-        assert [r.judge_key for r in changed_orders(store, "main", ids, {})] == keys
-        pass_read = due_orders(store, "main", after=0, limit=len(ids), medians={}, due=NOW)
-        assert [r.judge_key for r in pass_read] == keys
-    finally:
-        store.close()
+def test_texts_met_again_in_a_read_are_keyed_as_sqlite_quotes_them(examples_store, found):
+    store = examples_store  # its orders cleared below (its watch rows: none written)
+    with store.write() as db:
+        db.execute("DELETE FROM orders")
+        for order_id, (status, left, last, service) in enumerate(found, 1):
+            db.execute(
+                "INSERT INTO orders (panel, order_id, status, polling, remains, service, "
+                "quantity, created_at, updated_at, last_change_at) "
+                "VALUES ('main', ?, ?, 1, ?, ?, 1000, ?, ?, ?)",
+                [order_id, status, left, service, iso(NOW), iso(NOW), last],
+            )
+    ids = list(range(1, len(found) + 1))
+    full = open_orders(store, "main", after=0, limit=len(ids), among=ids)
+    keys = [r.judge_key for r in full]
+    assert [r.judge_key for r in changed_orders(store, "main", ids, {})] == keys
+    pass_read = due_orders(store, "main", after=0, limit=len(ids), medians={}, due=NOW)
+    assert [r.judge_key for r in pass_read] == keys

@@ -8,14 +8,11 @@ before), the quick judgement given the same fields of each."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from unittest.mock import patch
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_quick_stalls import T0, configs, moments, stored
@@ -161,23 +158,15 @@ def _pass(store: Store, found, config, meds, now, blind, *, full_read: bool) -> 
     return counts, alerts.raised, watched, store.tuples("SELECT * FROM watch_basis")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """One database for a property test's examples, each of which fills it
-    afresh (_fill): opened and closed once, not once an example (~20 ms)."""
-    store = Store(tmp_path / "t.db")
-    yield store
-    store.close()
-
-
-SHARED = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]  # the store: _fill
+SHARED = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]  # examples_store: _fill
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=SHARED)
 @given(found=orders, config=configs(), meds=medians, now=nows, blind=st.booleans())
 def test_the_pass_stores_and_alerts_what_reading_in_full_does(
-    store, found, config, meds, now, blind
+    examples_store, found, config, meds, now, blind
 ):
+    store = examples_store
     narrow = _pass(store, found, config, meds, now, blind, full_read=False)
     full = _pass(store, found, config, meds, now, blind, full_read=True)
     assert narrow == full
@@ -185,7 +174,8 @@ def test_the_pass_stores_and_alerts_what_reading_in_full_does(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=SHARED)
 @given(found=orders, meds=medians, due=st.none() | nows)
-def test_due_orders_read_what_open_orders_read(store, found, meds, due):
+def test_due_orders_read_what_open_orders_read(examples_store, found, meds, due):
+    store = examples_store
     _fill(store, found, meds)
     for after, limit in ((0, 50), (2, 3)):
         fast = due_orders(store, "main", after=after, limit=limit, medians=meds, due=due)

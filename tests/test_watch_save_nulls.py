@@ -73,20 +73,17 @@ def _plain(store: Store, rows: list[tuple[Any, ...]]) -> None:
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(states, states)
-def test_saved_watch_rows_are_what_the_plain_upsert_stores(tmp_path, first, then):
-    store = Store(tmp_path / "t.db")
-    try:
-        rounds = [
-            [(n, *s) for n, s in enumerate(first, 1)],
-            [(n, *s) for n, s in enumerate(then, 1)],  # over the rows stored
-        ]
-        _orders(store, max(len(first), len(then)))
-        for rows in rounds:
-            _plain(store, rows)
-        expected = _stored(store)
-        _orders(store, max(len(first), len(then)))
-        for rows in rounds:
-            save_watches(store, "main", rows, NOW)
-        assert _stored(store) == expected
-    finally:
-        store.close()
+def test_saved_watch_rows_are_what_the_plain_upsert_stores(examples_store, first, then):
+    store = examples_store  # _orders clears it
+    rounds = [
+        [(n, *s) for n, s in enumerate(first, 1)],
+        [(n, *s) for n, s in enumerate(then, 1)],  # over the rows stored
+    ]
+    _orders(store, max(len(first), len(then)))
+    for rows in rounds:
+        _plain(store, rows)
+    expected = _stored(store)
+    _orders(store, max(len(first), len(then)))
+    for rows in rounds:
+        save_watches(store, "main", rows, NOW)
+    assert _stored(store) == expected
