@@ -29,7 +29,7 @@ from tracker.panel.encoding import as_utf8
 from tracker.panel.form import asked_ids, asked_texts
 from tracker.panel.ids import listed_id
 from tracker.panel.notices import Document
-from tracker.panel.script_shapes import error_inside, error_said
+from tracker.panel.script_shapes import error_enveloped, error_inside
 from tracker.panel.settings import P
 from tracker.panel.unserved import page_error, unrefused
 from tracker.panel.values import short
@@ -118,8 +118,8 @@ class Interpreting(Generic[P]):
         data = read = document.data
         if type(data) is dict and len(data) == 1:  # {"data": {"error": ...}}: as {"error": ...}
             data = read = error_inside(action, data, _asked_refills(action, response))
-        elif action in _SAID and type(data) is dict and 1 < len(data) <= 4:
-            data = read = error_said(data)  # {"status": "error", "message": ...}: as {"error": ...}
+        elif type(data) is dict and 1 < len(data) <= 6:  # {"status": "error", "message": ...},
+            data = read = error_enveloped(action, data, action in _SAID)  # an envelope's error
         if took and absurd.may_hold_absurd(body):
             self._warn_absurd(action, data)
         if took and idempotent:  # a bare "Invalid API key": the panel's words (bare.py)
@@ -260,7 +260,7 @@ class Interpreting(Generic[P]):
             self.tell_quirk("absurd_number", key, action=action, field=name, raw=raw)
 
 
-# The reads a refusal as JSON APIs write one is read for (error_said); not
+# The reads a refusal as JSON APIs write one is read for (error_enveloped); not
 # refill_status, whose plain answer is a status alone: {"status": "Error",
 # "message": ...} may be the refill's.
 _SAID = frozenset({"status", "balance", "services"})

@@ -157,8 +157,9 @@ def _refused_orders(action: str, data: dict[str, Any], inner: Any) -> Any:
     return data
 
 
-# A refusal as JSON APIs write one: these keys alone, its words in one of
-# _WORDS, its status an error word or its success false.
+# A refusal as JSON APIs write one: these keys alone (and one holder, an
+# error envelope), its words in one of _WORDS, its status an error word or
+# its success false.
 _REFUSAL_KEYS = frozenset({"status", "success", "message", "msg", "code"})
 _WORDS = ("message", "msg")
 
@@ -167,21 +168,48 @@ def error_said(data: Any) -> Any:
     """Given a whole answer to a call that only reads, return ``{"error":
     <its words>}`` when it is a refusal as JSON APIs write one: ``{"status":
     "error", "message": "Invalid API key"}`` (Error/Fail/Failed, ``msg``, a
-    ``code`` beside), ``{"success": false, "message": ...}``, and nothing
-    else (no order's field: ``{"status": "Error", "remains": "5"}`` is an
-    order's); else ``data``. Read at the transport, so it is judged as the
-    same refusal as ``{"error": ...}``: never an order's Failed status."""
-    if type(data) is not dict or not 1 < len(data) <= 4 or not _REFUSAL_KEYS.issuperset(data):
+    ``code`` beside), ``{"success": false, "message": ...}``, also as an
+    error envelope, one holder key beside (``{"status": "error", "data":
+    {...}}``, ``"data": null``: its words those of the error it holds, else
+    what its status said); and nothing else (no order's field: ``{"status":
+    "Error", "remains": "5"}`` is an order's); else ``data``. Read at the
+    transport, so it is judged as the same refusal as ``{"error": ...}``:
+    never an order's Failed status, whatever the envelope holds."""
+    if type(data) is not dict or not 1 < len(data) <= 6:
         return data
-    words = next((data[name] for name in _WORDS if name in data), None)
-    if type(words) is not str or not words.strip():
+    held = data.keys() - _REFUSAL_KEYS
+    if len(held) > 1 or not _HOLDERS.issuperset(held) or len(data) - len(held) > 4:
         return data
     status, success = data.get("status"), data.get("success", False)
     if "status" in data and not (type(status) is str and is_error_word(status)):
         return data
     if success is not False or ("status" not in data and "success" not in data):
         return data
-    return {"error": words.strip()}
+    words = next((data[name] for name in _WORDS if name in data), None)
+    if type(words) is str and words.strip():
+        return {"error": words.strip()}
+    if not held:
+        return data
+    inner = data[next(iter(held))]
+    if type(inner) is dict and type(inner.get("error")) is str and inner["error"].strip():
+        return {"error": inner["error"].strip()}
+    return {"error": f'status "{status.strip()}", no message' if status else _NO_SUCCESS}
+
+
+_NO_SUCCESS = "success false, no message"
+
+
+def error_enveloped(action: str, data: Any, reads: bool) -> Any:
+    """Given a whole answer of more than one key to ``action``, return the
+    error object a success envelope holds (``{"status": "success", "data":
+    {"error": "Incorrect API key"}}``) when :func:`error_inside` would read
+    it under one wrapper key; to a call that only reads (``reads``), a
+    refusal as JSON APIs write one (:func:`error_said`); else ``data``. One
+    look per answer."""
+    inner = opened(data)
+    if type(inner) is dict and "error" in inner:
+        return inner if error_inside(action, {"data": inner}) is inner else data
+    return error_said(data) if reads and inner is None else data
 
 
 def placed_row(data: Any) -> Any:
