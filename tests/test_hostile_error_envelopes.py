@@ -7,7 +7,8 @@ order stored as Failed. It is the refusal of the whole call, judged as the
 same words as ``{"error": ...}`` (a key refused: ``auth_failed``), the
 orders untouched. A success envelope holding an error (``{"status":
 "success", "data": {"error": ...}}``) is judged as ``{"data": {"error":
-...}}``."""
+...}}``, and one holding nothing (``[]``, ``{}``) as that bare answer: no
+order stored with the status "success"."""
 
 from __future__ import annotations
 
@@ -161,3 +162,22 @@ def test_only_an_envelope_saying_no_success_is_the_calls_refusal():
         assert error_enveloped(action, answer, False) is answer
         held = {"status": "success", "data": {"error": "Incorrect API key"}}
         assert error_enveloped(action, held, False) == {"error": "Incorrect API key"}
+
+
+@MODES
+@pytest.mark.parametrize("held", [[], {}], ids=["list", "object"])
+def test_a_success_envelope_holding_nothing_is_judged_as_the_bare_answer(
+    tmp_path, monkeypatch, held, alone
+):
+    bare = _judged(tmp_path / "bare", monkeypatch, held, alone)
+    enveloped = _judged(
+        tmp_path / "enveloped", monkeypatch, {"status": "success", "data": held}, alone
+    )
+    assert enveloped[:2] + enveloped[3:] == bare[:2] + bare[3:]  # the answer shown whole
+    exit_code, said, failed, alerts, orders, moved, asked = enveloped
+    assert exit_code != 0 and "1 failed status call" in said
+    assert orders == UNTOUCHED and len(moved) == 2  # never "success"
+    assert "unknown_status" not in [kind for kind, _, _ in alerts]
+    if not alone:
+        assert "answered none of the 2 asked IDs" in failed[0]
+        assert asked == ["orders=7,8"]  # never probed, nor asked one by one

@@ -34,7 +34,7 @@ from tracker.panel.parse import (
     parse_status_multi,
 )
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
-from tracker.panel.script_shapes import unwrapped, wrapped
+from tracker.panel.script_shapes import held_nothing, opened, unwrapped, wrapped
 from tracker.panel.values import short
 
 
@@ -48,6 +48,8 @@ def parse_status_single(order_id: int, data: Any) -> OrderStatus:
     bare string: see the module's docstring."""
     if isinstance(data, str):
         return _bare_answer(order_id, data)
+    if held_nothing(data):  # {"status": "success", "data": []}: as [] (never "success")
+        data = opened(data)
     data = one_row(wrapped("status", data))  # {"data": {"status": ...}}: read through
     message = error_text(data)
     if message is None or not is_key_refusal(message):
@@ -107,7 +109,8 @@ def one_order_shaped(data: Any, asked: Iterable[int] = ()) -> str | None:
     (``{"status": "Completed", "remains": "0"}``: no key an order's ID, no
     error; the panel read one ID or none, whose status that is cannot be
     told); else None. A success envelope around the asked orders' map
-    (``{"status": "success", "data": {"7": ...}}``) is none. One look at
+    (``{"status": "success", "data": {"7": ...}}``) or nothing (``[]``,
+    ``{}``: answering none of them, as bare) is none. One look at
     the top level: any other answer costs nothing more."""
     if type(data) is not dict or "status" not in data or "error" in data:
         return None
@@ -116,6 +119,6 @@ def one_order_shaped(data: Any, asked: Iterable[int] = ()) -> str | None:
         return None  # {"status": 100, ...}: a clone's success code
     if any(key_id(key) is not None for key in data):
         return None
-    if unwrapped(set(asked), data) is not None:  # read as that map
+    if unwrapped(set(asked), data) is not None or held_nothing(data):  # that map; none
         return None
     return f"answered one order's status to orders=, whose is unknown: {short(data, 80)}"

@@ -71,6 +71,14 @@ def _holds(fields: frozenset[str], asked: Collection[str], inner: Any) -> bool:
     return False
 
 
+def held_nothing(data: Any) -> bool:
+    """Return True when ``data`` is a success envelope holding nothing
+    (``{"status": "success", "data": []}``, ``{}``): no order's answer,
+    judged as that bare answer is."""
+    inner = opened(data)
+    return type(inner) in (dict, list) and not inner
+
+
 def wrapped(action: str, data: Any, asked: Collection[str] = ()) -> Any:
     """Given the answer to ``action`` (a multi status: :func:`unwrapped`),
     return what its one key holds when that key could be no order's ID, is
