@@ -95,7 +95,7 @@ def test_run_once_on_a_terminal_prints_lines_a_person_reads_within_80_columns(pa
     end = next(i for i in range(at + 1, len(lines)) if starts[i])
     said = " ".join(" ".join(lines[at:end]).split())
     assert re.fullmatch(
-        r"\d\d:\d\d:\d\d warning alert order_partial panel=sim: sim: 12 orders partial: "
+        r"\d\d:\d\d:\d\d warning alert order_partial panel=sim: 12 orders partial: "
         r"#23501, #23502, #23503, #23504, #23505 and 7 more "
         r"\(in data.orders: `smm-tracker alerts --json`\)",
         said,
@@ -251,4 +251,4 @@ def test_text_asked_writes_the_lines_for_a_person_piped_too(panel, monkeypatch):
     assert lines and max(map(on_screen, lines)) <= 78, shown
     assert "data=" not in shown and "\x1b[" not in shown, shown
     assert START.match(lines[0]) and START.match(lines[0])[2] == "alert", shown
-    assert "order_partial panel=sim: sim: 12 orders partial" in " ".join(shown.split()), shown
+    assert "order_partial panel=sim: 12 orders partial" in " ".join(shown.split()), shown

@@ -69,9 +69,8 @@ class PersonLines:
 
 def person_line(event: Mapping[str, Any], width: int, colours: bool = False) -> str:
     """Given an event dict and the terminal's width, return its line for a
-    person: "07:57:58 warning  alert order_partial panel=sim: sim: order
-    #447002 partial (...)", wrapped at its words; a traceback after it as
-    it is."""
+    person: "07:57:58 warning  alert order_partial panel=sim: order #447002
+    partial (...)", wrapped at its words; a traceback after it as it is."""
     level = str(event.get("level", "info")).lower()
     clock = _clock(event.get("timestamp"))
     wide = width >= NARROW  # the events in a column; narrower, the line's words all kept
@@ -89,7 +88,8 @@ def person_line(event: Mapping[str, Any], width: int, colours: bool = False) -> 
 def _fields(event: Mapping[str, Any]) -> list[str]:
     """The fields shown after the event, as key=value: the panel first, the
     rest in their order, none without a value; an alert's kind before them
-    and its message after them, as words."""
+    and its message after them, as words, the panel it starts with left
+    out (``panel=`` names it: "panel=sim: sim: ..." said it twice)."""
     alert = event.get("event") == "alert"
     panel = event.get("panel") or None  # "": an alert of no one panel
     shown = [str(event["alert"])] if alert and event.get("alert") else []
@@ -106,7 +106,9 @@ def _fields(event: Mapping[str, Any]) -> list[str]:
     if alert and event.get("message"):
         if shown:
             shown[-1] += ":"
-        shown.append(str(event["message"]))
+        message = str(event["message"])
+        named = f"{panel}: "
+        shown.append(message[len(named) :] if panel and message.startswith(named) else message)
     return shown
 
 
