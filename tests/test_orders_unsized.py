@@ -78,3 +78,33 @@ def test_tracks_help_says_what_quantity_is_for(tmp_path: Path, monkeypatch: pyte
     said = " ".join(cli("track", "--help").stdout.split())
     quantity = "Quantity ordered (per run), which no panel's status says: DELIVERED needs it"
     assert f"--quantity INTEGER RANGE {quantity}" in said
+
+
+def test_on_a_terminal_without_the_delivered_column_the_note_does_not_name_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # newuser176: every row `-`, the terminal's table left DELIVERED out, yet
+    # the note under it said "DELIVERED unknown": a column the user looks for.
+    from tracker.cli import screen
+
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": None})
+    assert cli("track", "501", "502").exit_code == 0
+    _delivering(tmp_path / "t.db", 501, 502)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(screen, "stdout_is_terminal", lambda: True)
+    listed = cli("orders")
+    assert listed.exit_code == 0, listed.output
+    assert "DELIVERED" not in listed.stdout.splitlines()[0], listed.stdout  # left out
+    note = " ".join(listed.stderr.split())
+    assert "DELIVERED" not in note, note
+    assert note == (
+        "(how much was delivered is unknown for orders 502, 501: tracked without their "
+        "quantity, which a panel's status never says; smm-tracker track ID --quantity Q "
+        "fills it in)"
+    )
+    # One order's figure: the column is shown, and the note names it.
+    assert cli("track", "501", "--quantity", "1000").exit_code == 0
+    listed = cli("orders")
+    assert "DELIVERED" in listed.stdout.splitlines()[0], listed.stdout
+    note = " ".join(listed.stderr.split())
+    assert note.startswith("(DELIVERED unknown for order 502: tracked without its quantity")

@@ -106,6 +106,7 @@ class Unsized:
         self.count = 0
         self.ids: list[int] = []
         self.panels: set[str] = set()
+        self.figures = False  # any row with a DELIVERED figure: the column is shown
 
     def add(self, row: dict[str, Any]) -> None:
         """Count ``row`` (an order row as :func:`with_delivered` reads it,
@@ -117,10 +118,11 @@ class Unsized:
         if len(self.ids) < self.NAMED:
             self.ids.append(row["order_id"])
 
-    def note(self, configured: Sequence[str]) -> str | None:
+    def note(self, configured: Sequence[str], screen: Screen | None = None) -> str | None:
         """Return the note on stderr (None when every such order had its
         quantity); ``--panel`` named unless the one ``configured`` panel
-        holds them all, as ``track`` then needs it."""
+        holds them all, as ``track`` then needs it. On a ``screen`` whose
+        table left DELIVERED out (no row had a figure), said without it."""
         if not self.count:
             return None
         one = self.count == 1
@@ -129,8 +131,10 @@ class Unsized:
         panel = next(iter(self.panels)) if len(self.panels) == 1 else "NAME"
         flag = "" if [panel] == list(configured) else f" --panel {panel}"
         order = str(self.ids[0]) if one else "ID"
+        shown = screen is None or self.figures  # else no DELIVERED column to name
+        what = "DELIVERED" if shown else "how much was delivered is"
         return safe_text(
-            f"(DELIVERED unknown for order{'s' * (not one)} {ids}: tracked without "
+            f"({what} unknown for order{'s' * (not one)} {ids}: tracked without "
             f"{'its' if one else 'their'} quantity, which a panel's status never says; "
             f"smm-tracker track{flag} {order} --quantity Q fills it in)"
         )
@@ -148,6 +152,8 @@ def with_delivered(
         status = row.get("stored_status", row["status"])  # "In progress (untracked: ...)"
         done = delivered(status, row["quantity"], row.get("runs"), row["remains"])
         if done is not None:
+            if unsized is not None:
+                unsized.figures = True
             row["delivered"] = f"{done}/{total_quantity(row['quantity'], row.get('runs'))}"
         elif unsized is not None and status in DELIVERING and row["remains"] is not None:
             unsized.add(row)  # counted if its quantity is what is missing

@@ -160,7 +160,7 @@ def orders(
         )
     elif capped and next(rows, None) is not None:
         lines.append(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)")
-    if (unknown := unsized.note([p.name for p in config.panels])) is not None:
+    if (unknown := unsized.note([p.name for p in config.panels], screen)) is not None:
         lines.append(unknown)
     failing = failing_panels(store, name)
     calls = failing_calls(store, name)  # every call failing, panel_unreachable not open yet
