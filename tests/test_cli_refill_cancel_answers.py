@@ -762,3 +762,31 @@ def test_a_multi_refill_refusal_beside_refill_ids_asks_no_order_again(
     server = _refill_round(tmp_path, monkeypatch, refill)
     assert server.calls("refill") == 1  # the pair only: never order 5 again
     assert [row[1] for row in _refills(tmp_path)] == [None, None]
+
+
+def test_a_refill_asked_again_after_a_refusal_says_the_last_one_was_refused(panel, tmp_path):
+    # newuser176: "inside refill.cooldown since its last request" alone, after
+    # the panel refused that request, left the user wondering what to wait for.
+    server, replies, cli = panel
+    replies["refill"] = json_reply({"error": "Order not eligible for refill. " + "x" * 200})
+    first = cli("refill", "5")
+    assert first.exit_code == 1, first.output
+    assert _refills(tmp_path) == [(5, None, "Refused")]
+    (asked,) = _rows(tmp_path, "SELECT requested_at FROM refills")
+    again = cli("refill", "5")
+    assert again.exit_code == 1, again.output
+    said = _said(again)
+    assert said.startswith(
+        "smm-tracker: order 5: inside refill.cooldown since its last request (the panel "
+        f"refused it {asked[0]}: Order not eligible for refill. xxx"
+    ), said
+    assert said.endswith("…); not sent (pass --force to send anyway)"), said
+    assert "x" * 100 not in said, said  # the panel's words cut short
+    assert server.calls("refill") == 1
+    # Accepted, then asked again: no word of a refusal.
+    replies["refill"] = json_reply({"refill": "9"})
+    assert cli("refill", "6").exit_code == 0
+    again = cli("refill", "6")
+    assert _said(again) == (
+        "smm-tracker: order 6: a refill of it is still open; not sent (pass --force to send anyway)"
+    )
