@@ -90,7 +90,8 @@ def test_history_json_of_a_child_says_its_parent_as_data(cli):
     said = cli("history", "7303", "--json")
     assert said.exit_code == 1
     data = json.loads(said.stdout)
-    assert list(data) == ["order", "transitions", "next_refill", "child_orders", "child_of"]
+    keys = ["order", "transitions", "next_refill", "cancels", "child_orders", "child_of"]
+    assert list(data) == keys
     assert data["order"] is None and data["transitions"] == [] and data["next_refill"] is None
     assert data["child_orders"] == {"runs": None, "runs_said_at": None, "orders": []}
     [parent] = data["child_of"]

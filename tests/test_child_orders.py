@@ -109,7 +109,8 @@ def test_history_lists_the_child_orders_and_runs_and_its_json_too(tmp_path, pane
     plain = cli("history", str(PLAIN))
     assert "child orders" not in plain.stdout and "runs:" not in plain.stdout
     data = json.loads(cli("history", str(PARENT), "--json").stdout)
-    assert list(data) == ["order", "transitions", "next_refill", "child_orders", "child_of"]
+    keys = ["order", "transitions", "next_refill", "cancels", "child_orders", "child_of"]
+    assert list(data) == keys
     said = data["child_orders"]
     assert said["runs"] == 2 and said["runs_said_at"]
     assert [c["order_id"] for c in said["orders"]] == [7301, 7302, 7303]

@@ -11,6 +11,7 @@ nor no is Unknown too.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -790,3 +791,46 @@ def test_a_refill_asked_again_after_a_refusal_says_the_last_one_was_refused(pane
     assert _said(again) == (
         "smm-tracker: order 6: a refill of it is still open; not sent (pass --force to send anyway)"
     )
+
+
+def test_history_shows_the_cancel_requests_and_what_the_panel_answered(
+    panel, tmp_path, monkeypatch
+):
+    # newuser176: `history ID` said nothing of a cancel sent: the order just
+    # stayed In progress after a refused one, Canceled after an accepted one.
+    import json
+
+    from tracker.cli import screen
+
+    _server, replies, cli = panel
+    replies["cancel"] = json_reply(
+        [{"order": 5, "cancel": {"error": "Order cannot be canceled"}}, {"order": 6, "cancel": 1}]
+    )
+    assert cli("cancel", "--yes", "5", "6").exit_code == 1
+    replies["cancel"] = json_reply([{"order": 5, "cancel": {"error": "SQLSTATE[HY000]"}}])
+    assert cli("cancel", "--yes", "5").exit_code == 1
+    (first, then) = [r[0] for r in _rows(tmp_path, "SELECT requested_at FROM cancels ORDER BY id")][
+        ::2
+    ]
+    piped = cli("history", "5")
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout.splitlines()[-2:] == [
+        f"cancel requested {first}: the panel refused it: Order cannot be canceled",
+        f"cancel requested {then}: its answer is not known: SQLSTATE[HY000] (may or may not be"
+        " canceled: check the panel; the next poll sees its status)",
+    ], piped.stdout
+    accepted = cli("history", "6").stdout.splitlines()[-1]
+    assert accepted == f"cancel requested {first}: the panel accepted it"
+    unknown = "SQLSTATE[HY000] (may or may not be canceled: check the panel; the next poll sees"
+    unknown += " its status)"
+    shown = json.loads(cli("history", "5", "--json").stdout)
+    assert shown["cancels"] == [
+        {"requested_at": first, "result": "Refused", "error": "Order cannot be canceled"},
+        {"requested_at": then, "result": "Unknown", "error": unknown},
+    ]
+    assert "transitions" in shown and "next_refill" in shown  # the keys there before, kept
+    # On a terminal: the times short, as the rest of history says them.
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(screen, "stdout_is_terminal", lambda: True)
+    said = cli("history", "6").stdout.splitlines()[-1]
+    assert re.fullmatch(r"cancel requested \d\d:\d\d UTC: the panel accepted it", said), said

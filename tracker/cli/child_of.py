@@ -65,6 +65,7 @@ def tell_parent(
             "order": None,
             "transitions": [],
             "next_refill": None,
+            "cancels": [],
             "child_orders": none,
         }
         click.echo(to_json({**shown, "child_of": parents[:MAX_PARENTS]}))

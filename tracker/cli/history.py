@@ -55,7 +55,7 @@ def history(
     rows = store.history(name, oid)
     told.transitions(row, rows)
     if as_json:
-        from tracker.cli.history_notes import next_refill_json, with_currency_shown
+        from tracker.cli.history_notes import cancels_json, next_refill_json, with_currency_shown
         from tracker.store.children import MAX_PARENTS, children_of, parents_of, with_children
 
         with_currency_shown(store, row, rows)  # what the text names: the panel's from its balance
@@ -64,6 +64,7 @@ def history(
         children = children_of(store, name, oid)  # a drip-feed or subscription order's
         shown_json = {"order": row, "transitions": rows, "next_refill": upcoming}
         parents = parents_of(store, oid, name)[:MAX_PARENTS]  # a tracked order's child: whose
+        shown_json["cancels"] = cancels_json(store, row)  # `cancel`'s and the automation's
         click.echo(to_json({**shown_json, "child_orders": children, "child_of": parents}))
         return
     screen, said = stdout_screen(), OneWrite()  # one write: `history ID | head -1` ends 0

@@ -1,7 +1,7 @@
 """The lines `history ID` prints under an order's status changes: what
 happened to it besides them. Its charge changed since the last status change
 (a late refund: `orders` and `report` count the new figure, the table shows
-the old), its refill requests, and what the automation did with it (a
+the old), its refill and cancel requests, and what the automation did with it (a
 re-order, a stale Pending cancel, or why it did not) or whose re-order it is;
 and when its next automatic refill request will be, or why none will
 (:mod:`tracker.cli.next_refill`). Reads only."""
@@ -23,6 +23,9 @@ from tracker.store.alerts import currency_then
 from tracker.store.orders import Store
 
 CHILDREN_SHOWN = 50  # child order IDs on `history`'s line; --json has every one
+CANCELS_SHOWN = 5  # cancel requests on `history`'s lines, the newest; --json has every one
+# A cancel request's stored result (m011; tracker.panel.models' CANCEL_*).
+ACCEPTED, REFUSED = "Accepted", "Refused"
 
 
 def history_notes(
@@ -42,6 +45,7 @@ def history_notes(
         *_parent(store, order, named),
         *_children(store, order, screen),
         *_refills(store, order, screen),
+        *_cancels(store, order, screen),
     ]
     upcoming = next_refill_line(store, config, order["panel"], order["order_id"], utcnow(), screen)
     lines += [upcoming] if upcoming else []
@@ -199,6 +203,43 @@ def _refills(store: Store, order: dict[str, Any], screen: Screen | None) -> list
         f" {moment(newest['requested_at'], screen)}): smm-tracker refills --order"
         f" {order['order_id']}"
     ]
+
+
+def cancels_json(store: Store, order: dict[str, Any]) -> list[dict[str, Any]]:
+    """`history ID --json`'s ``cancels``: every cancel request of the order
+    (`cancel` and the automation's), oldest first, as stored: requested_at,
+    result (Accepted, Refused, Unknown) and error (the panel's words)."""
+    # Read here, as tracker.store.cancels.cancels_of does: that module's
+    # panel import is one `history` does without (tests/test_startup.py).
+    return store.rows(
+        "SELECT requested_at, result, error FROM cancels WHERE panel = ? AND order_id = ?"
+        " ORDER BY id",
+        [order["panel"], order["order_id"]],
+    )
+
+
+def _cancels(store: Store, order: dict[str, Any], screen: Screen | None) -> list[str]:
+    """Its cancel requests, newest CANCELS_SHOWN, oldest first: when asked
+    and what the panel answered (its words when it refused or its answer
+    is not known)."""
+    asked = cancels_json(store, order)
+    lines = []
+    if len(asked) > CANCELS_SHOWN:
+        earlier = len(asked) - CANCELS_SHOWN
+        lines.append(
+            f"{counted(earlier, 'earlier cancel request')}: smm-tracker history"
+            f" {order['order_id']} --json lists them"
+        )
+    for cancel in asked[-CANCELS_SHOWN:]:
+        words = safe_text(cancel["error"], 200) if cancel["error"] else None
+        if cancel["result"] == ACCEPTED:
+            said = "the panel accepted it"
+        elif cancel["result"] == REFUSED:
+            said = f"the panel refused it{f': {words}' * bool(words)}"
+        else:  # Unknown: no usable answer
+            said = f"its answer is not known: {words or 'check the panel'}"
+        lines.append(f"cancel requested {moment(cancel['requested_at'], screen)}: {said}")
+    return lines
 
 
 def _automation(store: Store, order: dict[str, Any], screen: Screen | None) -> list[str]:
