@@ -122,3 +122,22 @@ def test_the_panels_words_in_a_note_are_shown_escaped(tmp_path):
     out = history(path, 6)
     assert "530 more: Refused: Not enough funds\\x1b[2J" in out
     assert "\x1b" not in out
+
+
+def test_cancel_requests_past_the_newest_five_are_counted(tmp_path):
+    path = database(tmp_path)
+    store = Store(path)
+    with store.write() as db:
+        for n in range(7):
+            db.execute(
+                "INSERT INTO cancels (panel, order_id, requested_at, result, error)"
+                " VALUES ('sim', 30, ?, 'Refused', ?)",
+                [f"2026-12-06T02:0{n}:00+00:00", f"Not cancellable {n}"],
+            )
+    store.close()
+    lines = history(path, 30).splitlines()
+    at = lines.index("2 earlier cancel requests: smm-tracker history 30 --json lists them")
+    assert lines[at + 1 : at + 6] == [
+        f"cancel requested 2026-12-06T02:0{n}:00+00:00: the panel refused it: Not cancellable {n}"
+        for n in range(2, 7)
+    ]
