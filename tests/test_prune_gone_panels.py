@@ -17,9 +17,8 @@ import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 from test_prune import EXPECTED, NOW, OLD, build, rows, setup, shown  # noqa: F401  (fixture)
-from test_prune_run_urls import URL, _order_of, _ran_at
+from test_prune_run_urls import URL, _order_of, _ran_at, sim_and_new
 
-from tracker.config.load import config_from_dict
 from tracker.jobs.prune import AutoPrune
 from tracker.rules.quirks import quirk_kind
 
@@ -97,17 +96,7 @@ def test_the_daemons_prune_deletes_them_and_logs_how_many(tmp_path):
     db = tmp_path / "t.db"
     build(db)
     _marked(db, "sim", "new", "gone")
-    two = config_from_dict(  # panel new: configured, no order yet
-        {
-            "database": {"path": "t.db", "prune_older_than": "365d"},
-            "panels": [
-                {"name": "sim", "url": URL, "key": "k" * 12},
-                {"name": "new", "url": URL, "key": "n" * 12},
-            ],
-        },
-        base_dir=tmp_path,
-        env={},
-    )
+    two = sim_and_new(tmp_path)
     with capture_logs() as logs:
         assert AutoPrune(two, threading.Event(), clock=lambda: NOW).run() is True
     (done,) = [line for line in logs if line["event"] == "prune_done"]

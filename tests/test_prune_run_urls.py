@@ -25,6 +25,22 @@ from tracker.store.run_counts import moved_since_last_run, run_url_mark
 URL = "http://127.0.0.1:9/api/v2"
 
 
+def sim_and_new(tmp_path):
+    """A config of panels sim and new (new: configured, no order yet), its
+    daemon pruning at 365 days."""
+    return config_from_dict(
+        {
+            "database": {"path": "t.db", "prune_older_than": "365d"},
+            "panels": [
+                {"name": "sim", "url": URL, "key": "k" * 12},
+                {"name": "new", "url": URL, "key": "n" * 12},
+            ],
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+
+
 def _ran_at(db, *panels: str) -> None:
     """Each panel's last run kept at URL, as a run keeps it."""
     store = Store(db)
@@ -80,17 +96,7 @@ def test_the_daemons_prune_deletes_them_too_and_keeps_a_configured_panels(tmp_pa
     db = tmp_path / "t.db"
     build(db)
     _ran_at(db, "sim", "new", "gone")
-    two = config_from_dict(  # panel new: configured, no order yet
-        {
-            "database": {"path": "t.db", "prune_older_than": "365d"},
-            "panels": [
-                {"name": "sim", "url": URL, "key": "k" * 12},
-                {"name": "new", "url": URL, "key": "n" * 12},
-            ],
-        },
-        base_dir=tmp_path,
-        env={},
-    )
+    two = sim_and_new(tmp_path)
     assert AutoPrune(two, threading.Event()).run() is True
     assert _kept(db) == {"sim", "new"}
     _ran_at(db, "gone")
