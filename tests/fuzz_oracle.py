@@ -82,9 +82,8 @@ def make_case(fz: Fuzzer, entry: str) -> Case:
     if kind < 0.08:
         body, whole = fz.garbage(), "garbage"
     elif kind < 0.2:
-        tree, whole = fz.whole_failure()
-        if r.random() < 0.3:
-            tree[0] = ("error", f"{tree[0][1]} (key {r.choice(list(key_forms().values()))})")
+        echo = f" (key {r.choice(list(key_forms().values()))})" if r.random() < 0.3 else ""
+        tree, whole = fz.whole_failure(WIRE[entry], entry in MULTI, echo)
         body, ctype = fz.body(write(tree), bend=False)
     else:
         tree = fz.answer(entry, ids)

@@ -45,6 +45,16 @@ def key_forms(key: str = KEY) -> dict[str, str]:
         "hex": raw.hex(),
         "hex_upper": raw.hex().upper(),
         "json_slash": key.replace("/", "\\/"),
+        # the encodings hostile-panel walks found later (tracker/redact/)
+        "dashes": "-".join(key),
+        "dots": ".".join(key),
+        "rot13": codecs.encode(key, "rot13"),
+        "base64_twice": base64.b64encode(base64.b64encode(raw)).decode(),
+        "decimal_list": ",".join(str(byte) for byte in raw),
+        "decimal_list_spaced": "[" + ", ".join(str(byte) for byte in raw) + "]",
+        "quoted_printable": "".join(f"={byte:02X}" for byte in raw),
+        "first_16": key[:16],
+        "last_16": key[-16:],
     }
 
 
@@ -82,6 +92,19 @@ NOTICES = ["Deprecated: Creation of dynamic property in /var/www/api.php on line
            '<div style="border:1px solid #990000;"><h4>A PHP Error was encountered</h4>'
            "<p>Severity: 8192</p></div>",
            "Notice: Undefined index: key in /var/www/api.php on line 3\n"]  # fmt: skip
+# Shapes the tracker learnt to read since the first grammar (December 2026):
+# statuses in HTML tags or entities (a reason after), in Russian (a cp1251
+# body sent with no charset), success envelopes, refusals as JSON APIs
+# write them, an error field only flagging one, refusals wrapped.
+LEARNT_STATUSES = ["<b>Canceled</b>: not enough followers", "<b>In progress</b>",
+                   '<span class="badge">Partial</span> (refunded 120)', "In&nbsp;progress",
+                   "Partial&#32;", "<i>Completed</i>", "&lt;b&gt;Pending&lt;/b&gt;",
+                   "Выполнен", "В процессе", "Отменен", "Частично выполнен"]  # fmt: skip
+LEARNT_ERRORS = ["Неверный ID заказа", "Заказ не найден", "Недостаточно средств"]
+ENVELOPES = [(("status", "success"),), (("success", True),), (("status", "ok"), ("message", "OK")),
+             (("status", "success"), ("code", 200)), (("success", 1), ("msg", "done"))]  # fmt: skip
+HOLDERS = ["data", "result", "response", "payload"]
+REFUSAL_WORDS = ["Incorrect request", "Error", "Request Invalid"]
 CODES = [200] * 12 + [201, 400, 401, 403, 404, 422, 429, 500, 502, 503]
 
 
@@ -110,7 +133,7 @@ class Fuzzer:
         r = self.r
         pick = r.randrange(5)
         if pick == 0:
-            return r.choice(NASTY_TEXTS)
+            return r.choice(NASTY_TEXTS if r.random() < 0.8 else LEARNT_STATUSES + LEARNT_ERRORS)
         if pick == 1:
             return self.key_echo()
         if pick == 2:
@@ -166,9 +189,9 @@ class Fuzzer:
 
     # --- answers by action --------------------------------------------------
 
-    def order_item(self, order_id: int | None = None) -> Any:
+    def order_item(self, order_id: int | None = None, name: str = "order") -> Any:
         r = self.r
-        item = Obj([("status", r.choice(STATUSES))])
+        item = Obj([("status", r.choice(STATUSES if r.random() < 0.85 else LEARNT_STATUSES))])
         for name in ("charge", "start_count", "remains"):
             if r.random() < 0.8:
                 item.append((name, self.number() if r.random() < 0.3 else str(r.randint(0, 999))))
@@ -177,7 +200,7 @@ class Fuzzer:
         if r.random() < 0.1:
             item += [("runs", str(r.randint(1, 9))), ("orders", [r.randint(1, 10**6), "5"])]
         if order_id is not None:
-            item.append(("order", order_id if r.random() < 0.5 else str(order_id)))
+            item.append((name, order_id if r.random() < 0.5 else str(order_id)))
         if r.random() < 0.2:
             r.shuffle(item)
         return item
@@ -194,11 +217,27 @@ class Fuzzer:
                 else self.order_item()
             )
             items.append((order_id, item))
-        if r.random() < 0.3:
-            return [self.order_item(order_id) for order_id, _ in items]
+        if r.random() < 0.05:  # the one-order shape, to orders=
+            return self.order_item()
+        if r.random() < 0.3:  # a list naming its orders by order, id or order_id
+            name = r.choice(["order", "order", "id", "order_id"])
+            return [self.order_item(order_id, name) for order_id, _ in items]
         return Obj((str(order_id), item) for order_id, item in items)
 
     def answer(self, action: str, ids: list[int]) -> Any:
+        tree = self._answer(action, ids)
+        if action != "services" and self.r.random() < 0.06:
+            return self.envelope(tree)
+        return tree
+
+    def envelope(self, tree: Any) -> Any:
+        """``tree`` in a success envelope: ``{"status": "success", "data": ...}``."""
+        r = self.r
+        beside = list(r.choice(ENVELOPES))
+        at = r.randrange(len(beside) + 1)
+        return Obj([*beside[:at], (r.choice(HOLDERS), tree), *beside[at:]])
+
+    def _answer(self, action: str, ids: list[int]) -> Any:
         r = self.r
         if action == "status":
             return self.order_item(ids[0] if r.random() < 0.2 else None)
@@ -220,7 +259,7 @@ class Fuzzer:
             return items
         if action in ("refill_status", "refill_statuses"):
             if action == "refill_status":
-                return Obj([("status", r.choice(REFILL_STATUSES))])
+                return Obj([("status", self.refill_status_value())])
             return [Obj([("refill", self.an_id(ids)), ("status", self.refill_status_value())])
                     for _ in ids]  # fmt: skip
         if action == "cancel":
@@ -237,10 +276,12 @@ class Fuzzer:
 
     def refill_status_value(self) -> Any:
         r = self.r
-        return r.choice([r.choice(REFILL_STATUSES), Obj([("error", "Refill not found")])])
+        word = r.choice(REFILL_STATUSES if r.random() < 0.85 else LEARNT_STATUSES)
+        return r.choice([word, Obj([("error", "Refill not found")])])
 
     def cancel_value(self) -> Any:
-        return self.r.choice([1, 0, True, "1", Obj([("error", "Incorrect order ID")])])
+        error = self.r.choice(["Incorrect order ID", *LEARNT_ERRORS])
+        return self.r.choice([1, 0, True, "1", Obj([("error", error)])])
 
     def service(self, number: int) -> Any:
         r = self.r
@@ -251,18 +292,52 @@ class Fuzzer:
                     ("refill", r.choice([True, 1, "1", "0", None])),
                     ("cancel", r.choice([True, False, "0"]))])  # fmt: skip
 
-    def whole_failure(self) -> tuple[Any, str]:
-        """An answer failing the whole call: the key refused, or an error object."""
+    def whole_failure(
+        self, action: str = "", multi: bool = False, echo: str = ""
+    ) -> tuple[Any, str]:
+        """An answer failing the whole call: the key refused, or an error
+        object (its words followed by ``echo``); for a wire ``action``
+        (``multi``: asking many IDs), in the refusal shapes the tracker reads
+        for it too (:meth:`refusal`)."""
         r = self.r
         if r.random() < 0.5:
-            answer = Obj([("error", r.choice(KEY_REFUSALS))])
-            kind = "key"
+            words, kind = r.choice(KEY_REFUSALS) + echo, "key"
         else:
-            answer = Obj([("error", r.choice(["Incorrect request", "Error", "Request Invalid"]))])
-            kind = "error"
+            words, kind = r.choice(REFUSAL_WORDS) + echo, "error"
+        if action and r.random() < 0.4:
+            return self.refusal(action, multi, words), kind
+        answer = Obj([("error", words)])
         if r.random() < 0.3:
             answer.append(("status", r.choice(["102", 102, "error"])))
         return answer, kind
+
+    def refusal(self, action: str, multi: bool, words: str) -> Any:
+        """A refusal of ``words`` to the whole call, in one of the shapes the
+        tracker reads as ``{"error": words}`` for ``action``: the error field
+        only flagging one, the message beside; JSON APIs' (``{"status":
+        "error", "message": ...}``, ``{"success": false, ...}``); wrapped in
+        one key (``data``, ``result``...), the words alone there too; under
+        ``orders`` (a multi call)."""
+        r = self.r
+        shapes = ["flag", "wrapped"]
+        if action in ("status", "balance", "services"):
+            shapes.append("json_api")
+        if action in ("status", "refill", "cancel"):
+            shapes.append("words_wrapped")
+        if multi and action in ("status", "refill", "cancel"):
+            shapes.append("orders")
+        shape = r.choice(shapes)
+        said = r.choice(["message", "msg"])
+        if shape == "flag":
+            return Obj([("error", r.choice([True, 1, "true"])), (said, words)])
+        if shape == "json_api":
+            return r.choice([Obj([("status", r.choice(["error", "fail"])), (said, words)]),
+                             Obj([("success", False), (said, words)])])  # fmt: skip
+        if shape == "wrapped":
+            return Obj([(r.choice(HOLDERS[:2]), Obj([("error", words)]))])
+        if shape == "words_wrapped":
+            return Obj([(r.choice(HOLDERS), words)])
+        return Obj([("orders", r.choice([Obj([("error", words)]), words]))])
 
     # --- mutations of the tree ----------------------------------------------
 
@@ -322,6 +397,10 @@ class Fuzzer:
         and stray bytes too."""
         r = self.r
         content_type = r.choice([None, "application/json", "text/html; charset=UTF-8"])
+        if r.random() < 0.04 and text[-1:] in ("}", "]"):  # a trailing comma
+            text = text[:-1] + r.choice([",", ", ", ",\n"]) + text[-1]
+        if r.random() < 0.04:  # JSONP
+            text = f"{r.choice(['callback', 'jQuery1113_1700', 'cb'])}({text}){r.choice([';', ''])}"
         if r.random() < 0.2:
             text = r.choice(NOTICES) + text
         if r.random() < 0.05:
@@ -333,6 +412,12 @@ class Fuzzer:
         data = text.encode("utf-8", "surrogatepass")
         if r.random() < 0.05:
             data = codecs.BOM_UTF8 + data
+        if r.random() < 0.05:  # Windows-1251, no charset said (where it can be)
+            try:
+                data = text.encode("cp1251")
+                content_type = r.choice([None, "application/json", "text/html"])
+            except UnicodeEncodeError:
+                pass
         if r.random() < 0.05:
             wide = r.choice(["utf-16", "utf-16-le", "utf-32"])
             data = text.encode(wide, "surrogatepass")
