@@ -6,8 +6,10 @@ parsed values runs as on a real answer) with a body from
 :mod:`fuzzing`, calls one entry point, and returns the broken invariants:
 an exception outside the panel error hierarchy, the key in any produced
 text (results, exception, log events), a number out of its documented
-bounds, a report for an ID nobody asked about, a whole-call failure come
-out as an order's report, or a text that cannot be written as UTF-8.
+bounds, a report for an ID nobody asked about, a whole-call failure or
+refusal (in any shape the tracker reads as one) come out as an order's
+report, a status, a balance or a catalogue, or a text that cannot be
+written as UTF-8.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ WIRE = {"status": "status", "statuses": "status", "poll": "status", "add": "add"
 ENTRY_POINTS = sorted(WIRE)
 MULTI = {"statuses", "poll", "refills", "refill_statuses", "cancel"}
 SINGLE_ID = {"status", "refill", "refill_status"}
+# Where a refusal of the whole call ({"error": "Incorrect request"}, in any
+# shape read as one) must come out as no result: a multi call's, and a
+# single status's (never an order's status), balance's or catalogue's.
+REFUSED = MULTI | {"status", "balance", "services"}
 _FORMS = [form.lower() for form in key_forms().values()]
 _INT64 = 2**63
 WITNESS = {"balance": b'{"balance": "1.50", "currency": "USD"}', "services": b"[]"}
@@ -197,7 +203,7 @@ def _judge(case: Case, result: Any) -> list[str]:
     """Given a case that raised nothing, return what is wrong with its result."""
     broken: list[str] = []
     asked = set(case.ids)
-    if case.whole in ("garbage", "key") or (case.whole == "error" and case.entry in MULTI):
+    if case.whole in ("garbage", "key") or (case.whole == "error" and case.entry in REFUSED):
         reports = result.reports if isinstance(result, Answer) else result
         if case.entry not in ("poll",) or reports:
             broken.append(f"whole-call failure ({case.whole}) read as {str(result)[:200]}")
