@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from tracker.config.model import PanelConfig, Secret
+from tracker.errors import AuthError, OutcomeUnknownError, PanelAnswerError
 from tracker.panel.client import PanelClient
+from tracker.panel.models import NewOrder
 
 KEY = "Qa/Key+9zX2=mN7pL4wR"
 
@@ -31,3 +34,28 @@ def test_a_multi_refill_answer_naming_an_order_not_asked_reports_only_the_asked(
     assert [(a.order_id, a.error) for a in answers] == [(1, "Invalid API key")]
     listed = client_answering(b'[{"order": 1, "refill": 5}, {"order": 3, "refill": 6}]')
     assert [(a.order_id, a.refill_id) for a in listed.refills([1, 2])] == [(1, "5")]
+
+
+def test_an_error_field_flagging_a_refusal_with_1_is_no_order_nor_refill_id():
+    # {"error": 1, "message": ...}: the 1 only flags an error (as true does),
+    # its words beside. add read the 1 as an order ID placed for its error
+    # (outcome unknown: "check the panel before placing it again") and refill
+    # as a refill ID (Unknown), where the panel refused the key (auth_failed)
+    # or the order. Seed 3 #814 of SMM_FUZZ_INPUTS=1500.
+    order = NewOrder(1, "https://example.com/p/1", 100)
+    for flag in (1, "1"):
+        for said in ("message", "msg"):
+            refused = json.dumps({"error": flag, said: "Invalid API key"}).encode()
+            with pytest.raises(AuthError, match="Invalid API key"):
+                client_answering(refused).add(order)
+            with pytest.raises(AuthError, match="Invalid API key"):
+                client_answering(refused).refills([5, 6])
+            funds = json.dumps({"error": flag, said: "Not enough funds on balance"}).encode()
+            with pytest.raises(PanelAnswerError) as raised:
+                client_answering(funds).add(order)
+            assert not isinstance(raised.value, OutcomeUnknownError), str(raised.value)
+            assert str(raised.value).endswith("Not enough funds on balance")
+            words = "Order not eligible for refill."
+            not_eligible = json.dumps({"error": flag, said: words}).encode()
+            request = client_answering(not_eligible).refill(5)
+            assert (request.refill_id, request.unknown, request.error) == (None, False, words)
