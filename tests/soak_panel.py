@@ -171,7 +171,7 @@ class SoakPanel:
                 ["", f" ({r.choice(list(key_forms().values()))})"]
             )
             return Reply(json.dumps({"error": words}).encode(), 200, headers)
-        return whole_failure(r, fz)
+        return whole_failure(r, fz, action, len(ids) > 1)
 
 
 def asked_ids(action: str, form: dict[str, str]) -> list[int]:
@@ -182,9 +182,13 @@ def asked_ids(action: str, form: dict[str, str]) -> list[int]:
     return []
 
 
-def whole_failure(r: random.Random, fz: Fuzzer) -> Reply:
-    """An answer to no order: a refusal in free words, `{}`, `[]`, garbage, a page."""
-    pick = r.randrange(7)
+def whole_failure(r: random.Random, fz: Fuzzer, action: str = "", multi: bool = False) -> Reply:
+    """An answer to no order: a refusal in free words (in the shapes the
+    tracker reads as one too), `{}`, `[]`, garbage, a page."""
+    pick = r.randrange(9)
+    if pick >= 7 and action:
+        words = r.choice(BUSY + KEY_WORDS) if pick == 7 else r.choice(MISSING)
+        return Reply(write(fz.refusal(action, multi, words)).encode())
     if pick == 0:
         return Reply(json.dumps({"error": r.choice(BUSY)}).encode())
     if pick == 1:

@@ -12,7 +12,11 @@ panel's true answer and writes it the way some real panel does.
 - ``wide``: status words in full-width letters, IDs written ``1001.0``,
   ``"1001.0"`` or ``" 1001"`` (keys, ``order`` fields, drip-feed children);
 - ``hints`` / ``hints_flood``: ``103 Early Hints`` before the answer, a few
-  (read) or past a hundred (the call fails: the panel acted).
+  (read) or past a hundred (the call fails: the panel acted);
+- ``learnt``: the answer in a success envelope (``{"status": "success",
+  "data": ...}``), a multi status as a list naming orders by ``id`` or
+  ``order_id``, status words in HTML tags or entities (a reason after),
+  a trailing comma, JSONP.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ SHAPES = [
     ("wide", 6, True, True),
     ("hints", 3, True, True),
     ("hints_flood", 1, True, False),
+    ("learnt", 6, True, True),
 ]
 WORDS = [
     "Too many requests",
@@ -70,6 +75,8 @@ def shaped(
         return Reply(body, status, headers)
     if status != 200 or (isinstance(value, dict) and "error" in value):
         return Reply(body, status, headers)
+    if mode == "learnt":
+        return Reply(learnt(r, action, value).encode(), status, headers)
     if mode == "wide":
         text = json.dumps(widened(r, value, add=action == "add"), ensure_ascii=r.random() < 0.5)
         return Reply(text.encode(), status, headers)
@@ -102,6 +109,40 @@ def coded(r: random.Random, action: str, value: Any, headers: dict[str, str]) ->
             value = [{"order": k, **v} if isinstance(v, dict) else v for k, v in value.items()]
         return Reply(json.dumps(value).encode(), code, headers)
     return Reply(json.dumps(value).encode(), 200, headers)
+
+
+def learnt(r: random.Random, action: str, value: Any) -> str:
+    """The true answer in a shape learnt in December 2026, as JSON text."""
+    value = tagged(r, value)
+    if action == "status" and isinstance(value, dict) and r.random() < 0.4:
+        name = r.choice(["id", "order_id"])  # a multi status as a list
+        items = value.items()
+        if all(k.isdigit() and isinstance(v, dict) and "status" in v for k, v in items):
+            value = [{name: r.choice([int(k), k]), **v} for k, v in items]
+    if action != "services" and r.random() < 0.4:
+        beside = r.choice([{"status": "success"}, {"success": True}, {"status": "ok", "code": 200}])
+        value = {**beside, r.choice(["data", "result", "response", "payload"]): value}
+    text = json.dumps(value)
+    if r.random() < 0.3 and text[-1:] in "}]":
+        text = text[:-1] + "," + text[-1]
+    elif r.random() < 0.3:
+        text = f"callback({text});"
+    return text
+
+
+def tagged(r: random.Random, value: Any, key: str = "") -> Any:
+    """Status words in HTML tags (a reason after a Canceled or Partial) or
+    written through HTML entities (``In&nbsp;progress``)."""
+    if isinstance(value, dict):
+        return {k: tagged(r, v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [tagged(r, v, key) for v in value]
+    if key != "status" or not isinstance(value, str) or r.random() < 0.5:
+        return value
+    if r.random() < 0.3:
+        return value.replace(" ", "&nbsp;")
+    reason = ": not enough followers" if value in ("Canceled", "Partial") else ""
+    return r.choice(["<b>{}</b>", '<span class="badge">{}</span>']).format(value) + reason
 
 
 def _carries(value: Any) -> bool:
