@@ -105,6 +105,7 @@ ENVELOPES = [(("status", "success"),), (("success", True),), (("status", "ok"), 
              (("status", "success"), ("code", 200)), (("success", 1), ("msg", "done"))]  # fmt: skip
 HOLDERS = ["data", "result", "response", "payload"]
 REFUSAL_WORDS = ["Incorrect request", "Error", "Request Invalid"]
+REASON_PHRASES = {"Unauthorized"}
 CODES = [200] * 12 + [201, 400, 401, 403, 404, 422, 429, 500, 502, 503]
 
 
@@ -322,7 +323,10 @@ class Fuzzer:
         shapes = ["flag", "wrapped"]
         if action in ("status", "balance", "services"):
             shapes.append("json_api")
-        if action in ("status", "refill", "cancel"):
+        # The words alone: an HTTP reason phrase ("Unauthorized") may be a
+        # proxy's, read as the panel's refusal of the key to a read only.
+        alone = action == "status" or words not in REASON_PHRASES
+        if action in ("status", "refill", "cancel") and alone:
             shapes.append("words_wrapped")
         if multi and action in ("status", "refill", "cancel"):
             shapes.append("orders")
@@ -337,7 +341,8 @@ class Fuzzer:
             return Obj([(r.choice(HOLDERS[:2]), Obj([("error", words)]))])
         if shape == "words_wrapped":
             return Obj([(r.choice(HOLDERS), words)])
-        return Obj([("orders", r.choice([Obj([("error", words)]), words]))])
+        held = words if alone and r.random() < 0.5 else Obj([("error", words)])
+        return Obj([("orders", held)])
 
     # --- mutations of the tree ----------------------------------------------
 
