@@ -88,3 +88,25 @@ def test_a_single_refill_status_answered_no_document_is_no_refill_error(body, co
     # with the grammar before fuzz178 too).
     with pytest.raises(PanelError):
         client_with_witness(body, code).refill_status("5")
+
+
+@pytest.mark.parametrize("code", [400, 401, 422])
+def test_an_error_flag_of_1_with_a_4xx_is_no_order_nor_refill_id(code):
+    # As above, with a 4xx: the 1 was kept apart from "HTTP 400: ..." and
+    # read as the order (or refill) ID named for the error all the same.
+    def answering(body: bytes) -> PanelClient:
+        config = PanelConfig(name="t", url="https://panel.test/api/v2", key=Secret(KEY), retries=0)
+        answer = httpx.MockTransport(lambda request: httpx.Response(code, content=body))
+        return PanelClient(config, transport=answer, sleep=lambda s: None)
+
+    order = NewOrder(1, "https://example.com/p/1", 100)
+    refused = json.dumps({"error": 1, "message": "Invalid API key"}).encode()
+    with pytest.raises(AuthError, match="Invalid API key"):
+        answering(refused).add(order)
+    link = json.dumps({"error": 1, "message": "Incorrect link"}).encode()
+    with pytest.raises(PanelAnswerError, match="Incorrect link"):
+        answering(link).add(order)
+    words = "Order not eligible for refill."
+    request = answering(json.dumps({"error": 1, "msg": words}).encode()).refill(5)
+    assert (request.refill_id, request.unknown) == (None, False), request
+    assert request.error is not None and request.error.endswith(words), request

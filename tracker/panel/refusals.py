@@ -59,15 +59,15 @@ def error_text(value: Any) -> str | None:
     only says there is one (true, 1, "true") is said in the ``message`` or
     ``msg`` beside it, when there are words there."""
     if isinstance(value, dict) and "error" in value and not _no_error(value["error"]):
-        beside = _flag_words(value)
+        beside = _flag_words(value["error"], value)
         return short(beside) if beside is not None else error_words(value["error"])
     return None
 
 
-def _flag_words(value: dict[str, Any]) -> str | None:
-    """Given an error object, return the words of its ``message`` or ``msg``
-    when its ``error`` only flags one (true, 1, "true"), else None."""
-    error = value.get("error")
+def _flag_words(error: Any, value: dict[str, Any]) -> str | None:
+    """Given an error object and its ``error``, return the words of its
+    ``message`` or ``msg`` when that error only flags one (true, 1, "true"),
+    else None."""
     if error is True or error == 1 or (type(error) is str and error.strip() in _FLAGS):
         # {"error": true, "message": "Invalid API key"}: a flag, its words beside.
         beside = next((value[k] for k in ("message", "msg") if k in value), None)
@@ -222,10 +222,10 @@ def error_names_refill(data: Any) -> bool:
 
 def _error_names(data: Any, field: str) -> bool:
     """Whether ``data``'s error is an ID, bare or an object's ``field``."""
-    if isinstance(data, dict) and _flag_words(data) is not None:
-        return False  # {"error": 1, "message": ...}: the 1 a flag, not an ID
     error = data.get("error") if isinstance(data, dict) else None
     error = getattr(data, "given", None) or error  # a non-200's, before "HTTP 429: "
+    if isinstance(data, dict) and _flag_words(error, data) is not None:
+        return False  # {"error": 1, "message": ...}: the 1 a flag, not an ID
     named = error.get(field) if isinstance(error, dict) else error
     return type(named) is not bool and written_id(named) is not None
 
