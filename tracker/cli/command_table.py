@@ -47,8 +47,8 @@ COMMAND_HELP = {
     "one is final (Ctrl-C stops it sooner).",
     "doctor": "Check the setup: config, database, each panel's answer and key source.",
     "history": "Show every status change of one order, then its charge, child orders and "
-    "runs (drip-feed, subscription), refills, next automatic refill and what the automation "
-    "did with it.",
+    "runs (drip-feed, subscription), refill and cancel requests, next automatic refill and "
+    "what the automation did with it.",
     "prune": "Delete orders, balance checks and alerts older than DURATION (asks first).",
     "orders": "List tracked orders, newest first (the table: the newest 100 unless --limit/--all).",
     "refill": "Request a refill of one tracked order now, recorded like automatic ones.",

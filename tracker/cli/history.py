@@ -39,8 +39,8 @@ def history(
     ctx: Context, order_id: str, as_json: bool, panel: str | None, database: Path | None
 ) -> None:
     """Show every status change of one order, then its charge, child orders and runs
-    (drip-feed, subscription), refills, next automatic refill and what the automation
-    did with it."""
+    (drip-feed, subscription), refill and cancel requests, next automatic refill and what
+    the automation did with it."""
     from tracker.cli.child_of import tell_parent  # `history` alone needs it
 
     oid = parse_order_id(order_id)
