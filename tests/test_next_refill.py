@@ -244,8 +244,10 @@ def test_the_command_it_names_to_ask_anyway_is_one_refill_takes_then(world, cloc
     forced = w.cli("refill", "--force", str(order))  # refused again: learned missing
     assert forced.exit_code == 1 and "sim does not support refill" in forced.stderr
     lacks = "no automatic refill request: sim does not support refill, as learned"
+    (_, last) = w.requests(order)
+    refused = f"the panel refused it {last['requested_at']}: {last['error']}"
     assert _said(w, order) == [
-        f"{lacks} (inside refill.cooldown since its last request:"
+        f"{lacks} (inside refill.cooldown since its last request ({refused}):"
         f" smm-tracker refill {order} --force asks anyway)"
     ]
     plain = w.cli("refill", str(order))
@@ -392,3 +394,29 @@ def test_history_of_an_order_of_unknown_service_says_the_step_that_makes_it_know
         w.cli("track", str(untold), "--service", str(SERVICE_FOLLOWERS), "--update").exit_code == 0
     )
     assert _said(w, untold)[0].startswith(NEXT)  # known: its refill follows
+
+
+def test_after_a_refusal_the_line_says_the_last_request_was_refused(world, clocked, monkeypatch):
+    # ux181: after the panel refused the last request, the line said only
+    # "refill.cooldown since its last request": it says the refusal, with
+    # the panel's words cut short, as `refill ID` held back says it.
+    from tracker.sim.scripts import ScriptQuirks
+
+    monkeypatch.setattr("tracker.cli.refill.utcnow", clocked)
+    w = world(script=ScriptQuirks(missing_actions=("refill",)))
+    w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS)
+    w.poll()
+    clocked.advance(DAY)  # past refill.first_check: only the cooldown holds it back
+    held = w.cli("refill", str(order))  # refused: the first in a row, not learned
+    assert held.exit_code == 1, held.output
+    (request,) = w.requests(order)
+    asked, words = request["requested_at"], request["error"]
+    again = iso(parse_iso(asked) + timedelta(days=1))
+    refused = f"the panel refused it {asked}: {words}"
+    assert _said(w, order) == [
+        f"{NEXT}from {again} (refill.cooldown since its last request; {refused}), at the"
+        f" first refill round after ({ROUNDS}); the panel judges whether it dropped"
+    ]
+    plain = w.cli("refill", str(order))  # held back: the same words
+    assert f"inside refill.cooldown since its last request ({refused}); not sent" in plain.stderr

@@ -21,6 +21,11 @@ def _refills(tmp_path) -> list[tuple]:
         return list(db.execute(sql))
 
 
+def _asked(tmp_path) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        return list(db.execute("SELECT requested_at FROM refills ORDER BY id DESC LIMIT 1"))
+
+
 def test_both_refusals_of_a_refill_by_hand_are_recorded_and_shown(tmp_path, monkeypatch):
     with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
         replies["status"] = json_reply({"5": DONE})
@@ -47,8 +52,10 @@ def test_both_refusals_of_a_refill_by_hand_are_recorded_and_shown(tmp_path, monk
         assert _refills(tmp_path) == [(5, None, "Refused", "Incorrect request", "manual")] * 2
         history = cli("history", "5")
         assert "refills: 2 requested, the newest Refused (requested " in history.stdout
+        (asked,) = {row[0] for row in _asked(tmp_path)}  # refused with its words: said
         assert history.stdout.splitlines()[-1] == (
             "no automatic refill request: sim does not support refill, as learned (inside"
-            " refill.cooldown since its last request: smm-tracker refill 5 --force asks anyway)"
+            f" refill.cooldown since its last request (the panel refused it {asked}: Incorrect"
+            " request): smm-tracker refill 5 --force asks anyway)"
         )
         assert len(cli("refills", "--order", "5").stdout.splitlines()) == 3

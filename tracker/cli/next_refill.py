@@ -4,7 +4,8 @@ its table. Asked of the refill round's own rule
 (:func:`tracker.rules.refill_eligibility.next_request`) at this moment, with
 what the round reads: the order, its requests, its panel learned without
 ``refill``, its last drop probe. Reads only; loaded by those two commands
-alone, and only for an order the refills are about."""
+alone, and only for an order the refills are about (and by `refill ID` held
+back, for :func:`refused_last`'s words)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tracker.cli.render import safe_text
 from tracker.cli.screen import Screen, moment
-from tracker.clock import iso
+from tracker.clock import iso, parse_iso
 from tracker.config.durations import format_duration
 from tracker.config.model import Config, RefillConfig
 from tracker.rules import refill_eligibility as rule
@@ -26,7 +28,7 @@ from tracker.rules.refill_eligibility import (
     order_facts,
     past_request,
 )
-from tracker.rules.refill_states import PastRequest
+from tracker.rules.refill_states import REFUSED, PastRequest
 from tracker.store.capabilities import is_unsupported
 from tracker.store.listing import not_answering
 from tracker.store.orders import Store
@@ -88,7 +90,8 @@ def next_refill(
     url = config.panel(panel).url
     followed = not is_unsupported(store, panel, "refill_status", url)  # as the round reads it
     past = [past_request(r, followed=followed) for r in history]
-    anyway = _asks_anyway(order_id, past, refill, now)
+    refused = refused_last(history, screen)
+    anyway = _asks_anyway(order_id, past, refill, now, refused)
     if refill.enabled and is_unsupported(store, panel, "refill", url):
         return Upcoming(None, False, f"{panel} does not support refill, as learned ({anyway})")
     facts = order_facts(row)
@@ -103,11 +106,12 @@ def next_refill(
             why += _how_known(store, panel, order_id, len(config.panels) > 1)
         return Upcoming(None, False, f"{why} ({anyway})" if found.reason == rule.NO_REFILL else why)
     at = found.at
+    cooled = bool(refused) and found.reason == rule.COOLDOWN  # counted from a refusal too
     rounds = f"the refill rounds run every {format_duration(config.schedule.refill_every)}"
     when = (
         f"at the next refill round ({rounds})"
         if at <= now
-        else f"from {moment(iso(at), screen)} ({_waits(found.reason)}),"
+        else f"from {moment(iso(at), screen)} ({_waits(found.reason)}{f'; {refused}' * cooled}),"
         f" at the first refill round after ({rounds})"
     )
     judged = _judged(store, panel, order_id, refill, screen)
@@ -141,17 +145,34 @@ def _unanswered(store: Store, panel: str, screen: Screen | None) -> str:
     return f"; but {said}: no refill request gets through until that ends ({why})"
 
 
+def refused_last(history: list[dict[str, Any]], screen: Screen | None) -> str:
+    """Given an order's refill requests, the words saying its last one was
+    refused, with the panel's words cut short ("" when it was not): the cooldown
+    counts from any answer, a refusal too ("Order not eligible" may not be
+    the panel's last word), as the automation's does. `refill ID` held back
+    and `history ID`'s line say it so."""
+    if not history:
+        return ""
+    last = max(history, key=lambda row: (parse_iso(row["requested_at"]), row["id"]))
+    if last["status"] != REFUSED:
+        return ""
+    words = f": {safe_text(last['error'], 80)}" if last["error"] else ""
+    return f"the panel refused it {moment(last['requested_at'], screen)}{words}"
+
+
 def _asks_anyway(
-    order_id: int, past: list[PastRequest], refill: RefillConfig, now: datetime
+    order_id: int, past: list[PastRequest], refill: RefillConfig, now: datetime, refused: str
 ) -> str:
     """The command that asks the panel anyway, as `refill ID` takes it at
     ``now``: with --force inside refill.cooldown of its last request or
     while a refill of it is open (its own rule, manual_blocker), where the
-    plain command sends nothing."""
+    plain command sends nothing; said with its last request refused, as
+    `refill ID` says it."""
     blocker = manual_blocker(past, refill.cooldown, now)
     if blocker is None:
         return f"smm-tracker refill {order_id} asks anyway"
-    return f"{blocker}: smm-tracker refill {order_id} --force asks anyway"
+    said = f" ({refused})" if refused else ""
+    return f"{blocker}{said}: smm-tracker refill {order_id} --force asks anyway"
 
 
 # The reasons only time ends: the rule asked again later may say something else.

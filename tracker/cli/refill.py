@@ -25,9 +25,9 @@ from tracker.cli.main import (
 from tracker.cli.order_args import order_panel, parse_order_id
 from tracker.cli.panels import name_is_one_of, note_held_elsewhere, panel_holding
 from tracker.cli.render import safe_text
-from tracker.cli.screen import moment, stderr_screen
+from tracker.cli.screen import stderr_screen
 from tracker.cli.shield import Waits, shield, tell_wait
-from tracker.clock import parse_iso, utcnow
+from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.errors import StopRequested, failure_words
 from tracker.jobs.learned import told_once_answered
@@ -73,7 +73,10 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     past = [past_request(r, followed=followed) for r in history]
     blocker = manual_blocker(past, config.refill.cooldown, utcnow())
     if blocker and not force:
-        why = f"{blocker}{_refused_last(history)}"  # a refusal: said, with its words
+        from tracker.cli.next_refill import refused_last  # `history ID`'s words too
+
+        refused = refused_last(history, stderr_screen())  # a refusal: said, with its words
+        why = f"{blocker} ({refused})" if refused else blocker
         fail(f"order {oid}: {why}; not sent (pass --force to send anyway)")
     register_secret(panel_config.key.reveal())
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
@@ -207,20 +210,6 @@ def _unstored(
         f"inside the cooldown: {todo}",
         EXIT_INTERRUPTED if stopped else EXIT_FAILED,
     )
-
-
-def _refused_last(history: list[dict[str, Any]]) -> str:
-    """Given an order's refill requests, the words saying its last one was
-    refused, with the panel's words cut short ("" otherwise): the cooldown
-    counts from any answer, a refusal too ("Order not eligible" may not be
-    the panel's last word), as the automation's does."""
-    if not history:
-        return ""
-    last = max(history, key=lambda row: (parse_iso(row["requested_at"]), row["id"]))
-    if last["status"] != REFUSED:
-        return ""
-    words = f": {safe_text(last['error'], 80)}" if last["error"] else ""
-    return f" (the panel refused it {moment(last['requested_at'], stderr_screen())}{words})"
 
 
 def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
