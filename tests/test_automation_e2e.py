@@ -475,3 +475,28 @@ def test_several_orders_stalling_at_once_say_how_long_and_where_to_look():
         "sim: 2 orders stalled: #1, #2 (the longest unchanged 13h; "
         "`smm-tracker orders --stalled` lists each with why)"
     )
+
+
+def test_history_says_the_automations_cancel_and_the_panels_answer_in_one_line(world):
+    # ux181: two lines said one cancel, "the automation asked the panel to
+    # cancel it: Requested" and "cancel requested ...: the panel accepted it".
+    w = world(automation=CANCEL)
+    w.sync_services()
+    stale = w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    cycles(w, 24.5)
+    shown = w.cli("history", str(stale))
+    assert shown.exit_code == 0, shown.output
+    (cancel,) = w.store.rows("SELECT requested_at FROM cancels")
+    (action,) = actions(w, "cancel")
+    said = [line for line in shown.stdout.splitlines() if "cancel" in line]
+    assert said == [
+        f"cancel requested {cancel['requested_at']} by the automation ({action['reason']}):"
+        " the panel accepted it"
+    ], shown.stdout
+    assert action["reason"].startswith("Pending since ")
+    # history --json keeps both facts where they were: the request in cancels.
+    listed = json.loads(w.cli("history", str(stale), "--json").stdout)
+    assert listed["cancels"] == [
+        {"requested_at": cancel["requested_at"], "result": "Accepted", "error": None}
+    ]

@@ -40,16 +40,21 @@ def history_notes(
     the config (its ``[refill]``) and the file ``--database`` named, return
     the lines saying what else happened to it and when its next automatic
     refill request will be, fitted."""
+    acted = store.rows(
+        "SELECT * FROM automation_actions WHERE panel = ? AND order_id = ? ORDER BY id",
+        [order["panel"], order["order_id"]],
+    )
+    cancels, folded = _cancels(store, order, screen, acted)
     lines = [
         *_charge(order_currency(store, order), order, changes),
         *_parent(store, order, named),
         *_children(store, order, screen),
         *_refills(store, order, screen),
-        *_cancels(store, order, screen),
+        *cancels,
     ]
     upcoming = next_refill_line(store, config, order["panel"], order["order_id"], utcnow(), screen)
     lines += [upcoming] if upcoming else []
-    lines += _automation(store, order, screen)
+    lines += _automation(store, order, screen, [a for a in acted if a["id"] not in folded])
     return [fitted(line, screen) for line in lines]
 
 
@@ -218,11 +223,19 @@ def cancels_json(store: Store, order: dict[str, Any]) -> list[dict[str, Any]]:
     )
 
 
-def _cancels(store: Store, order: dict[str, Any], screen: Screen | None) -> list[str]:
-    """Its cancel requests, newest CANCELS_SHOWN, oldest first: when asked
-    and what the panel answered (its words when it refused or its answer
-    is not known)."""
+def _cancels(
+    store: Store, order: dict[str, Any], screen: Screen | None, acted: list[dict[str, Any]]
+) -> tuple[list[str], set[int]]:
+    """Its cancel requests, newest CANCELS_SHOWN, oldest first: when asked,
+    by the automation or not, and what the panel answered (its words when
+    it refused or its answer is not known); and the IDs of the automation's
+    cancel actions said so (one line each, not two)."""
     asked = cancels_json(store, order)
+    # The automation's answered cancel: its action's updated_at is the
+    # request's requested_at (one `now`, tracker.jobs.cancels).
+    ours = {a["updated_at"]: a["id"] for a in acted if a["action"] == "cancel" and not a["dry_run"]}
+    acted_reason = {a["id"]: a["reason"] for a in acted}
+    folded = set()
     lines = []
     if len(asked) > CANCELS_SHOWN:
         earlier = len(asked) - CANCELS_SHOWN
@@ -238,18 +251,24 @@ def _cancels(store: Store, order: dict[str, Any], screen: Screen | None) -> list
             said = f"the panel refused it{f': {words}' * bool(words)}"
         else:  # Unknown: no usable answer
             said = f"its answer is not known: {words or 'check the panel'}"
-        lines.append(f"cancel requested {moment(cancel['requested_at'], screen)}: {said}")
-    return lines
+        who = ""
+        if (action := ours.pop(cancel["requested_at"], None)) is not None:
+            folded.add(action)
+            why = acted_reason.get(action)
+            who = f" by the automation ({moments(safe_text(why, 80), screen)})" if why else ""
+            who = who or " by the automation"
+        lines.append(f"cancel requested {moment(cancel['requested_at'], screen)}{who}: {said}")
+    return lines, folded
 
 
-def _automation(store: Store, order: dict[str, Any], screen: Screen | None) -> list[str]:
+def _automation(
+    store: Store, order: dict[str, Any], screen: Screen | None, acted: list[dict[str, Any]]
+) -> list[str]:
+    """What the automation did with it (``acted``: its actions not said among
+    the cancel requests), or why it did not."""
     lines = []
     if order.get("parent_order_id") is not None:
         lines.append(f"placed by the automation: a re-order of #{order['parent_order_id']}")
-    acted = store.rows(
-        "SELECT * FROM automation_actions WHERE panel = ? AND order_id = ? ORDER BY id",
-        [order["panel"], order["order_id"]],
-    )
     for action in acted:
         at = moment(action["at"], screen)
         if action["dry_run"]:
