@@ -210,6 +210,28 @@ def test_simulate_refuses_to_overwrite_a_config(tmp_path):
     assert (tmp_path / "tracker.toml").read_text() == "# mine\n"
 
 
+def test_the_config_out_it_will_not_overwrite_is_served_again_on_its_own_port(tmp_path):
+    # ux181: the hint named the same --key but not the port: a simulator first
+    # started with --port 0 did not fit its config restarted on the default port.
+    from tracker.cli.simulate import config_text
+
+    written = tmp_path / "tracker.toml"
+    written.write_text(config_text("http://127.0.0.1:40123/api/v2"))
+    result = CliRunner().invoke(main, ["simulate", "--config-out", str(written)])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"smm-tracker: {written} already exists; not overwriting it (leave --config-out out to"
+        " serve it again, with the same --port 40123 and --key (or $SMM_SIM_KEY))\n"
+    )
+    # A file it cannot read as a simulator's config: the port asked.
+    for mine in (b"# mine\n", b"\xff[[panels]", b"[[panels]]\nname = 'sim'\nurl = 5\n"):
+        written.write_bytes(mine)
+        result = CliRunner().invoke(main, ["simulate", "--port", "0", "--config-out", str(written)])
+        assert result.exit_code == 2, result.output
+        assert "with the same --port 0 and --key (or $SMM_SIM_KEY))" in result.output, mine
+        assert written.read_bytes() == mine
+
+
 def test_a_config_out_that_cannot_be_written_is_said_before_the_panel_is_announced(
     tmp_path, monkeypatch
 ):

@@ -10,6 +10,7 @@ import os
 import secrets
 import shlex
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -18,7 +19,7 @@ from tracker.cli.file_args import FileToWrite
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import safe_text
 from tracker.config.durations import format_duration
-from tracker.config.load import load_config
+from tracker.config.load import load_config, read_toml
 from tracker.config.places import tidied
 from tracker.errors import ConfigError
 from tracker.signals import Stop
@@ -110,8 +111,17 @@ def _databases(ctx: Context, config_out: Path | None) -> list[Path]:
     return found
 
 
-# What to do when --config-out names a config that exists (from an earlier run).
-_REUSE = f" (leave --config-out out to serve it again, with the same --key or ${KEY_ENV})"
+def _exists(written: Path, port: int) -> str:
+    """An existing --config-out's words: serve it again on its sim's port, else the asked one."""
+    try:
+        panels = read_toml(written)["panels"] if written.is_file() else []  # no FIFO read
+        port = next(urlsplit(str(p["url"])).port or port for p in panels if p["name"] == "sim")
+    except (ConfigError, OSError, ValueError, LookupError, TypeError, StopIteration):
+        pass  # unreadable, no panel sim, a URL without a port or a bad one: the one asked
+    return (
+        f"{safe_text(written)} already exists; not overwriting it (leave --config-out out to"
+        f" serve it again, with the same --port {port} and --key (or ${KEY_ENV}))"
+    )
 
 
 @main.command()
@@ -200,7 +210,7 @@ def simulate(
             fail("--config-out -: name the file to write (./- for a file named '-')", EXIT_USAGE)
         written = tidied(config_out)
         if config_out.exists():
-            fail(f"{safe_text(written)} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
+            fail(_exists(written, port), EXIT_USAGE)
         if not config_out.parent.is_dir():
             fail(f"directory {safe_text(written.parent)} does not exist", EXIT_USAGE)
     databases = _databases(ctx, config_out)
@@ -237,7 +247,7 @@ def simulate(
                 with config_out.open("x", encoding="utf-8") as out:
                     out.write(config_text(server.url, day if script.drops else None))
             except FileExistsError:
-                fail(f"{safe_text(written)} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
+                fail(_exists(written, port), EXIT_USAGE)
             except OSError as exc:
                 fail(f"cannot write {safe_text(written)}: {exc.strerror}", EXIT_FAILED)
         from tracker.cli.screen import fitted, stdout_screen
