@@ -38,6 +38,7 @@ from tracker.panel.models import (
     RefillStatus,
     Service,
 )
+from tracker.panel.plain_words import WordsAlone
 from tracker.panel.script_shapes import wrapped
 from tracker.panel.settings import P
 from tracker.panel.status_calls import MAX_IDS, StatusCalls
@@ -160,7 +161,7 @@ class PanelClient(StatusCalls[P]):
         about a refill ("Refill not found") or the panel answers other calls
         (WholeCallRefused); a refused key raises AuthError, and an error while
         the witness fails too raises it as it is: no refill's."""
-        data = wrapped("refill_status", self._call("refill_status", {"refill": refill_id}))
+        data = wrapped("refill_status", self._sent_refill_status({"refill": refill_id}))
         verdict = self._judged("refill_status", data, refill_words.names_refill)
         if verdict is not None and not isinstance(verdict, WholeCallRefused):
             raise self._tag(verdict, "refill_status")
@@ -171,10 +172,19 @@ class PanelClient(StatusCalls[P]):
             self.warn_unknown("refill", result.raw_status)
         return result
 
+    def _sent_refill_status(self, fields: dict[str, str]) -> Any:
+        """Send ``refill_status``; words answered with no JSON document raise
+        as the witness judges them: the key's (AuthError), the call's
+        (WholeCallRefused), or the panel's failure; never a refill's error."""
+        try:
+            return self._call("refill_status", fields)
+        except WordsAlone as exc:
+            raise self._tag(self.refusal("refill_status", exc), "refill_status") from None
+
     def refill_statuses(self, refill_ids: list[str]) -> list[RefillStatus]:
         if len(refill_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(refill_ids)}")
-        sent = self._call("refill_status", {"refills": ",".join(refill_ids)})
+        sent = self._sent_refill_status({"refills": ",".join(refill_ids)})
         data = wrapped("refill_status", sent, refill_ids)  # {"data": [...]}: read through
         result = self._parsed(
             "refill_status", parse_refill_status.parse_refill_status_multi, refill_ids, data

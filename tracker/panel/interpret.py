@@ -95,6 +95,10 @@ class Interpreting(Generic[P]):
             said = plain_words.plain_line(code, body, action, reads=idempotent)
             if said is not None and idempotent and took and plain_words.refuses_nothing(said):
                 raise self._no_answer(code, said, action)  # "OK" to balance: no refusal
+            if said is not None and action == "refill_status":  # no JSON: no refill's (fuzz178)
+                failed = plain_words.words_alone(code, said, self.panel.url, panel=panel)
+                if failed is not None:  # the witness judges it (PanelClient.refill_status)
+                    raise failed
             if said is not None and (idempotent or refusals.denies_key(said)):
                 document = Document({"error": said})
             elif said is not None and not took:

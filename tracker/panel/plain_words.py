@@ -49,8 +49,10 @@ from functools import cache
 from http import HTTPStatus
 from typing import Any
 
+from tracker.errors import PanelAnswerError
 from tracker.panel import bare, failures, refusals
 from tracker.panel.amounts import bare_amount
+from tracker.panel.refill_words import names_refill
 from tracker.panel.values import to_balance
 
 MAX_WORDS = 300  # characters: longer is a page, whatever it says
@@ -78,6 +80,30 @@ def as_error(code: int, data: Any, action: str, *, reads: bool = True) -> Any:
     if said is None and reads and busy_phrase(data):  # a 4xx's "Too Many Requests": busy
         said = data.strip(_BLANKS)
     return data if said is None or not (reads or refusals.denies_key(said)) else {"error": said}
+
+
+class WordsAlone(PanelAnswerError):
+    """A ``refill_status`` answered one line of words and no JSON document
+    (a 403 "Just a moment...", stray bytes, JSONP cut short): the call's
+    failure, judged by the witness as a whole-answer error is, never the
+    refill's own error (fuzz178). Its key's refusal, busy words and words
+    naming a refill ("Refill not found") are not this: they are read as
+    ``{"error": ...}`` (:func:`words_alone`)."""
+
+
+def words_alone(code: int, said: str, url: str, *, panel: str) -> WordsAlone | None:
+    """Given the words (:func:`plain_line`) a ``refill_status`` answered with
+    HTTP ``code`` and no JSON, return the call's failure (:class:`WordsAlone`,
+    its code named as in every other failure), or None for the key's refusal,
+    busy words or words naming a refill, read as ``{"error": ...}``; but JSON
+    cut short (``cb({"status":{"error":"Refill not``) is no one's words."""
+    if refusals.is_key_refusal(said) or refusals.is_busy(said):
+        return None
+    if names_refill(said) and not any(cut in said for cut in ('{"', '["', "({", "([")):
+        return None
+    status = None if code == 200 else code  # a 200's words as they are
+    detail = said if status is None else failures.with_status(code, {"error": said}, url)["error"]
+    return WordsAlone(detail, panel=panel, action="refill_status", status=status)
 
 
 def plain_error(
