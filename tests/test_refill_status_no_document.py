@@ -1,0 +1,41 @@
+"""A ``refill_status`` call answered words and no JSON document (a Cloudflare
+challenge's "Just a moment..." with a 403) is the call's failure, never the
+refill's own error: after `run --once` the refill's stored status and error
+are as they were, and the failed call is said as other failed calls are
+(``refill_status_failed``). It was stored as the refill's error (fuzz178)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from hostile import Reply, json_reply
+from simconfig import scripted_panel
+
+KEY = "wire-key-NoDocument180Refill"
+DONE = {"status": "Completed", "remains": "0", "charge": "0.5", "start_count": "10"}
+
+
+def _refills(tmp_path) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        return list(db.execute("SELECT refill_id, status, error FROM refills ORDER BY id"))
+
+
+def test_a_challenge_page_to_refill_status_leaves_the_refill_as_it_was(tmp_path, monkeypatch):
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
+        replies["status"] = json_reply({"5": DONE})
+        assert cli("track", "5").exit_code == 0
+        assert cli("run", "--once").exit_code == 0
+        replies["refill"] = json_reply({"refill": 77})
+        assert cli("refill", "5").exit_code == 0
+        replies["refill_status"] = json_reply({"status": "In progress"})
+        assert cli("run", "--once").exit_code == 0
+        before = _refills(tmp_path)
+        assert before == [("77", "In progress", None)]
+        challenge = Reply(b"Just a moment...", 403, {"Content-Type": "text/plain"})
+        replies["refill_status"] = challenge
+        ran = cli("run", "--once")
+        asked = [f for f in server.requests if f.get("action") == "refill_status"]
+        assert asked and asked[-1].get("refill") == "77"  # it was asked, and answered so
+        assert _refills(tmp_path) == before  # not "HTTP 403: Just a moment..." as its error
+        said = ran.stderr + ran.stdout
+        assert "refill_status_failed" in said and "HTTP 403: Just a moment..." in said
