@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from hostile import Reply, json_reply
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import scripted_panel
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")  # its log lines read from the CLI's output
 
 KEY = "wire-key-NoDocument180Refill"
 DONE = {"status": "Completed", "remains": "0", "charge": "0.5", "start_count": "10"}
