@@ -43,3 +43,25 @@ def test_a_challenge_page_to_refill_status_leaves_the_refill_as_it_was(tmp_path,
         assert _refills(tmp_path) == before  # not "HTTP 403: Just a moment..." as its error
         said = ran.stderr + ran.stdout
         assert "refill_status_failed" in said and "HTTP 403: Just a moment..." in said
+
+
+def test_a_panel_lacking_refill_status_in_plain_words_is_learned_so(tmp_path, monkeypatch):
+    """A script lacking refill_status that answers every action it lacks with
+    the same plain words and a 404 ("Invalid action"): those words are what
+    it says to an action that does not exist, so the second such refusal in
+    a row learns refill_status missing, as with JSON words; never each
+    round's failure for good."""
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
+        replies["status"] = json_reply({"5": DONE})
+        assert cli("track", "5").exit_code == 0
+        assert cli("run", "--once").exit_code == 0
+        replies["refill"] = json_reply({"refill": 77})
+        assert cli("refill", "5").exit_code == 0
+        lacking = Reply(b"Invalid action", 404, {"Content-Type": "text/plain"})
+        replies["refill_status"] = replies["smm_tracker_no_such_action"] = lacking
+        cli("run", "--once")
+        again = cli("run", "--once")
+        with sqlite3.connect(tmp_path / "t.db") as db:
+            learned = list(db.execute("SELECT action FROM panel_capabilities WHERE supported = 0"))
+        assert learned == [("refill_status",)], again.output
+        assert _refills(tmp_path) == [("77", "Pending", None)]  # as the panel last said

@@ -175,10 +175,15 @@ class PanelClient(StatusCalls[P]):
     def _sent_refill_status(self, fields: dict[str, str]) -> Any:
         """Send ``refill_status``; words answered with no JSON document raise
         as the witness judges them: the key's (AuthError), the call's
-        (WholeCallRefused), or the panel's failure; never a refill's error."""
+        (WholeCallRefused), or the panel's failure; never a refill's error.
+        But the words it answers an action it lacks ("Invalid action", a 404)
+        are read as that refusal (``{"error": ...}``), as in JSON: the refill
+        job learns the action missing at the second in a row."""
         try:
             return self._call("refill_status", fields)
         except WordsAlone as exc:
+            if self.refused_as_missing("refill_status", exc.detail):
+                return {"error": exc.detail}
             raise self._tag(self.refusal("refill_status", exc), "refill_status") from None
 
     def refill_statuses(self, refill_ids: list[str]) -> list[RefillStatus]:
