@@ -24,13 +24,18 @@ def _refills(tmp_path) -> list[tuple]:
         return list(db.execute("SELECT refill_id, status, error FROM refills ORDER BY id"))
 
 
+def _refilled(replies, cli) -> None:
+    """Order 5 tracked, Completed, and its refill 77 requested by hand."""
+    replies["status"] = json_reply({"5": DONE})
+    assert cli("track", "5").exit_code == 0
+    assert cli("run", "--once").exit_code == 0
+    replies["refill"] = json_reply({"refill": 77})
+    assert cli("refill", "5").exit_code == 0
+
+
 def test_a_challenge_page_to_refill_status_leaves_the_refill_as_it_was(tmp_path, monkeypatch):
     with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
-        replies["status"] = json_reply({"5": DONE})
-        assert cli("track", "5").exit_code == 0
-        assert cli("run", "--once").exit_code == 0
-        replies["refill"] = json_reply({"refill": 77})
-        assert cli("refill", "5").exit_code == 0
+        _refilled(replies, cli)
         replies["refill_status"] = json_reply({"status": "In progress"})
         assert cli("run", "--once").exit_code == 0
         before = _refills(tmp_path)
@@ -52,11 +57,7 @@ def test_a_panel_lacking_refill_status_in_plain_words_is_learned_so(tmp_path, mo
     a row learns refill_status missing, as with JSON words; never each
     round's failure for good."""
     with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
-        replies["status"] = json_reply({"5": DONE})
-        assert cli("track", "5").exit_code == 0
-        assert cli("run", "--once").exit_code == 0
-        replies["refill"] = json_reply({"refill": 77})
-        assert cli("refill", "5").exit_code == 0
+        _refilled(replies, cli)
         lacking = Reply(b"Invalid action", 404, {"Content-Type": "text/plain"})
         replies["refill_status"] = replies["smm_tracker_no_such_action"] = lacking
         cli("run", "--once")
