@@ -218,6 +218,37 @@ def scripted_panel(
         server.stop()
 
 
+def polled_then_answered(
+    directory: Path, monkeypatch: pytest.MonkeyPatch, key: str, going: Any, answer: Any, alone: bool
+) -> tuple[Result, list[str]]:
+    """Track orders 7 and 8 and poll them (``going``: each one's answer), then
+    run `run --once --all` again with status answered ``answer``: every call,
+    or (``alone``) the call about order 7 alone that follows a multi answer
+    leaving it out. Return that run and the status calls asked after the
+    first poll (``orders=...`` or ``order=...``)."""
+    from hostile import Reply, json_reply
+
+    directory.mkdir()
+    asked: list[str] = []
+    with scripted_panel(directory, monkeypatch, key) as (server, replies, cli):
+        replies["status"] = json_reply({"7": going, "8": going})
+        assert cli("track", "7", "8").exit_code == 0
+        assert cli("run", "--once", "--all").exit_code == 0
+
+        def status(form: dict[str, str]) -> Reply:
+            asked.append(
+                f"orders={form['orders']}" if "orders" in form else f"order={form['order']}"
+            )
+            if alone and "orders" in form:
+                return json_reply({"8": going})
+            return json_reply(answer)
+
+        server.respond = lambda form: (
+            status(form) if form.get("action") == "status" else replies[form["action"]]
+        )
+        return cli("run", "--once", "--all"), asked
+
+
 @contextmanager
 def add_panel(
     directory: Path, monkeypatch: pytest.MonkeyPatch, key: str

@@ -17,8 +17,7 @@ import sqlite3
 from typing import Any
 
 import pytest
-from hostile import Reply, json_reply
-from simconfig import scripted_panel
+from simconfig import polled_then_answered
 
 KEY = "hostile-key-ErrorEnvelope177Zq"
 GOING = {"status": "In progress", "remains": "5", "charge": "0.5", "start_count": "10"}
@@ -37,25 +36,7 @@ def _judged(directory: Any, monkeypatch: Any, answer: Any, alone: bool) -> Any:
     that follows a multi answer leaving it out. Return the run's exit code,
     its summary, the alerts, the orders stored, their transitions and the
     status calls asked (``orders=`` or ``order=``)."""
-    directory.mkdir()
-    asked: list[str] = []
-    with scripted_panel(directory, monkeypatch, KEY) as (server, replies, cli):
-        replies["status"] = json_reply({"7": GOING, "8": GOING})
-        assert cli("track", "7", "8").exit_code == 0
-        assert cli("run", "--once", "--all").exit_code == 0
-
-        def status(form: dict[str, str]) -> Reply:
-            asked.append(
-                f"orders={form['orders']}" if "orders" in form else f"order={form['order']}"
-            )
-            if alone and "orders" in form:
-                return json_reply({"8": GOING})
-            return json_reply(answer)
-
-        server.respond = lambda form: (
-            status(form) if form.get("action") == "status" else replies[form["action"]]
-        )
-        run = cli("run", "--once", "--all")
+    run, asked = polled_then_answered(directory, monkeypatch, KEY, GOING, answer, alone)
     assert "Traceback" not in run.output
     said = re.sub(r"paused \(key refused\):.*", "paused (key refused)", run.stdout)  # jobs' race
     failed = re.findall(r"status_failed .*?error=(.*?) job=", run.output)  # the log's words

@@ -17,8 +17,8 @@ import sqlite3
 from typing import Any
 
 import pytest
-from hostile import Reply, json_reply
-from simconfig import scripted_panel
+from hostile import json_reply
+from simconfig import polled_then_answered, scripted_panel
 
 KEY = "hostile-key-Message162Zq"
 GOING = {"status": "In progress", "remains": "5", "charge": "0.5", "start_count": "10"}
@@ -45,22 +45,7 @@ def _refused(directory: Any, monkeypatch: Any, answer: Any, alone: bool) -> Any:
     with ``answer``: every call, or (``alone``) the call about order 7 alone
     that follows a multi answer leaving it out. Return the run's exit code,
     what it printed, the alerts and the orders stored."""
-    directory.mkdir()
-    with scripted_panel(directory, monkeypatch, KEY) as (server, replies, cli):
-        replies["status"] = json_reply({"7": GOING, "8": GOING})
-        assert cli("track", "7").exit_code == 0
-        assert cli("track", "8").exit_code == 0
-        assert cli("run", "--once", "--all").exit_code == 0
-
-        def status(form: dict[str, str]) -> Reply:
-            if alone and "orders" in form:
-                return json_reply({"8": GOING})
-            return json_reply(answer)
-
-        server.respond = lambda form: (
-            status(form) if form.get("action") == "status" else replies[form["action"]]
-        )
-        run = cli("run", "--once", "--all")
+    run, _ = polled_then_answered(directory, monkeypatch, KEY, GOING, answer, alone)
     assert "Traceback" not in run.output
     said = re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+(?:\+00:00|Z)?", "T", run.stdout)  # times vary
     said = re.sub(r"paused \(key refused\):.*", "paused (key refused)", said)  # jobs' race
