@@ -31,6 +31,7 @@ from tracker.rules.reorders import (
 from tracker.sim.scripts import ScriptQuirks
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES
 from tracker.store import automation as automation_sql
+from tracker.store import automation_spend
 from tracker.store.alerts import alerts_since
 from tracker.store.automation_candidates import partial_candidates
 
@@ -141,7 +142,7 @@ def test_the_days_spend_counts_what_the_panel_charged_for_each_reorder(world):
     w.poll()  # the new orders' charges: at 90 per 1000
     charges = [Decimal(str(w.store.order("sim", a["new_order_id"])["charge"])) for a in placed]
     assert charges == [Decimal(90) * a["quantity"] / 1000 for a in placed]
-    spent = automation_sql.spent_since(w.store, "sim", T0.replace(hour=0), dry_run=False)
+    spent = automation_spend.spent_since(w.store, "sim", T0.replace(hour=0), dry_run=False)
     assert spent == sum(charges) > 10
     (today,) = json.loads(w.cli("automation", "--json").stdout)["spend"]
     assert today["spent"] == pytest.approx(float(sum(charges)))
@@ -170,7 +171,7 @@ def test_a_charge_counts_whatever_its_currency_label_says(world, label):
     w.poll()
     child = w.store.order("sim", action["new_order_id"])
     assert child["currency"] == label and child["charge"] > action["estimated_cost"]
-    spent = automation_sql.spent_since(w.store, "sim", T0.replace(hour=0), dry_run=False)
+    spent = automation_spend.spent_since(w.store, "sim", T0.replace(hour=0), dry_run=False)
     assert spent == Decimal(str(child["charge"]))
 
 

@@ -22,6 +22,7 @@ from structlog.testing import capture_logs
 
 from tracker.sim.server import SERVICE_FOLLOWERS
 from tracker.store import automation as automation_sql
+from tracker.store import automation_spend
 
 ANSWERED = 990001
 
@@ -66,7 +67,7 @@ def test_a_reorder_answered_an_id_another_entry_of_the_panel_tracks_is_unknown(w
     (told,) = [e for e in logs if e["event"] == "reorder_answer_already_tracked"]
     assert told["tracked_on"] == "second" and told["answered"] == ANSWERED
     since = w.clock() - timedelta(days=1)
-    spent = automation_sql.spent_since(w.store, "sim", since, dry_run=False)
+    spent = automation_spend.spent_since(w.store, "sim", since, dry_run=False)
     assert spent == Decimal(str(row["estimated_cost"])) > 0  # counted toward the cap
     run(w)
     assert w.panel.calls["add"] == 1  # counted as sent: never again

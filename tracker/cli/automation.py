@@ -27,10 +27,9 @@ from tracker.config.model import AutomationConfig
 from tracker.rules.money import currency_key, currency_shown, money
 from tracker.rules.reorder_costs import counts_toward, day_start, not_counted
 from tracker.store.alerts import currency_at, latest_balance
-from tracker.store.automation import (
-    actions,
+from tracker.store.automation import actions, skips
+from tracker.store.automation_spend import (
     currency_hold,
-    skips,
     spent_by_currency,
     spent_since,
     spent_toward,

@@ -24,7 +24,7 @@ from tracker.service.lock import DatabaseLock
 from tracker.service.once import run_stoppable, stop_bound
 from tracker.service.runs import select_jobs
 from tracker.store.alerts import latest_balance
-from tracker.store.automation import held_back
+from tracker.store.automation_spend import held_back
 from tracker.store.capabilities import is_unsupported
 from tracker.store.identity import created_alert
 from tracker.store.orphans import tell_orphans

@@ -42,6 +42,7 @@ from tracker.rules.reorders import (
 )
 from tracker.store import automation as sql
 from tracker.store.automation_candidates import partial_candidates
+from tracker.store.automation_spend import spent_toward
 
 log = structlog.get_logger("tracker.automation")
 
@@ -112,7 +113,7 @@ class AutomationRound(ReorderOne):
         now, today = self.daily_cap.today()  # 00:00 of the real day, across clock steps
         currency, setting = cap_currency = self.config.cap_currency(self.panel)
         # What the cap counts: spent in its currency (not EUR counted as RUB).
-        spent = sql.spent_toward(self.store, self.panel, today, currency, dry_run=dry)
+        spent = spent_toward(self.store, self.panel, today, currency, dry_run=dry)
         held = self.daily_cap.currency_hold(self.store, currency, now, setting=setting)
         since = now - timedelta(seconds=self.config.reorder_within)
         skipped: dict[int, str] = {}

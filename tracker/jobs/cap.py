@@ -26,7 +26,7 @@ from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import currency_shown, money
 from tracker.rules.reorder_costs import counts_toward, not_counted, unchecked
 from tracker.store.alerts import latest_balance
-from tracker.store.automation import currency_hold, spent_by_currency
+from tracker.store.automation_spend import currency_hold, spent_by_currency
 from tracker.store.connection import Connection
 from tracker.store.orders import Store
 
