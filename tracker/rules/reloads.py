@@ -1,7 +1,8 @@
 """What a reload (SIGHUP) of the running daemon can apply, how its
 problems are said in one line, and which panels it probes at once (a
 refused key changed, a balance threshold changed). Decisions only: :mod:`tracker.service.process`
-reads the new config and acts on them."""
+reads the new config and acts on them; the alerts of a failed reload and of
+the good one after it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from pathlib import Path
 from tracker.config.keys import unset_variable
 from tracker.config.model import Config, PanelConfig
 from tracker.rules.doctor import WARN, Check
-from tracker.rules.episodes import Episode
+from tracker.rules.episodes import Alert, Episode
+
+CONFIG_RELOAD_FAILED = "config_reload_failed"
+CONFIG_RELOADED = "config_reloaded"  # a good reload after a failed one: it is over
 
 # A reload is read with the daemon's own environment, the one it started with:
 # a variable exported in a shell since, or added to the unit, is not in it.
@@ -213,3 +217,24 @@ def _copied(problem: str, credentials: str) -> bool:
     if found is None:
         return False
     return Path(found["path"] or found["unread"]).is_relative_to(credentials)
+
+
+def reload_failed_alert(path: Path | None, problems: list[str]) -> Alert:
+    """Given the config file and a failed reload's problems, return its alert:
+    the previous config runs on, none of the file's changes in effect."""
+    message = (
+        f"config reload failed: {summarize_problems(problems)}; the daemon runs on with "
+        f"the previous config, none of the changes to {path or 'the config'} in effect: "
+        f"{reload_fix(problems, path)}"
+    )
+    data = {"config": str(path) if path else None, "problems": problems}
+    return Alert(CONFIG_RELOAD_FAILED, message, severity="error", data=data)
+
+
+def reloaded_alert(path: Path | None) -> Alert:
+    """Given the config file, return the alert of a good reload after a failed one."""
+    where = str(path) if path else "the config"
+    message = f"config reloaded: {where} is in effect as it is now (the failed reload is over)"
+    return Alert(
+        CONFIG_RELOADED, message, severity="info", data={"config": str(path) if path else None}
+    )

@@ -31,8 +31,9 @@ from tracker.jobs.watch import Watch
 from tracker.rules.episodes import Alert
 from tracker.rules.reloads import (
     reload_blockers,
-    reload_fix,
+    reload_failed_alert,
     reload_problems,
+    reloaded_alert,
     summarize_problems,
 )
 from tracker.rules.unit_runs import running_manager
@@ -63,30 +64,7 @@ from tracker.store.orphans import kept_name, tell_orphans
 log = structlog.get_logger("tracker.service")
 
 STORE_REPLACED = "store_replaced"
-CONFIG_RELOAD_FAILED = "config_reload_failed"
-CONFIG_RELOADED = "config_reloaded"  # a good reload after a failed one: it is over
 CGROUP = Path("/proc/self/cgroup")  # the unit whose cgroup the daemon runs in
-
-
-def reload_failed_alert(path: Path | None, problems: list[str]) -> Alert:
-    """Given the config file and a failed reload's problems, return its alert:
-    the previous config runs on, none of the file's changes in effect."""
-    message = (
-        f"config reload failed: {summarize_problems(problems)}; the daemon runs on with "
-        f"the previous config, none of the changes to {path or 'the config'} in effect: "
-        f"{reload_fix(problems, path)}"
-    )
-    data = {"config": str(path) if path else None, "problems": problems}
-    return Alert(CONFIG_RELOAD_FAILED, message, severity="error", data=data)
-
-
-def reloaded_alert(path: Path | None) -> Alert:
-    """Given the config file, return the alert of a good reload after a failed one."""
-    where = str(path) if path else "the config"
-    message = f"config reloaded: {where} is in effect as it is now (the failed reload is over)"
-    return Alert(
-        CONFIG_RELOADED, message, severity="info", data={"config": str(path) if path else None}
-    )
 
 
 def running_unit(env: Mapping[str, str]) -> str:
