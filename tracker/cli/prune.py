@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from functools import cache, partial
 from pathlib import Path
@@ -22,6 +23,7 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.order_args import listing_panel
+from tracker.cli.render import safe_text
 from tracker.cli.screen import Screen, fitted, moment, stdout_screen
 from tracker.cli.stops import end_if_stopped, ending, held
 from tracker.clock import iso, utcnow
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 # The rows of panels gone from the config (forget_gone), said as a table's.
 MARKS = "alert_state"
+KEPT = f"{MARKS} rows of panels gone from the config: none deleted"
 
 # The file does not shrink: SQLite reuses its free pages for new rows. No
 # VACUUM here: it copies the whole file, holding back the daemon's writes.
@@ -132,8 +135,12 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
         plans: Plans = {}
         found = count(store, names, cut, panel, plans)
         left = _left(config, panel)  # the marks of panels gone: said when there are some
-        if left and (marks := gone_marks(store, left)):
-            found[MARKS] = marks
+        theirs, unknown = _daemon_panels(config) if left else ([], None)
+        if left and (marks := gone_marks(store, [*left, *theirs])):
+            if unknown is None:
+                found[MARKS] = marks
+            else:  # a daemon runs panels not known here: none of them go
+                click.echo(fitted(f"{KEPT} ({marks} would go): {unknown}", screen, 4))
         if not any(found.values()):
             click.echo("nothing to delete")
             if free_bytes(store):  # a prune before left it: still to give back
@@ -157,7 +164,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
             stop = partial(end_if_stopped, hold)
             delete(store, names, cut, panel, done, plans=plans, run=run, on_batch=stop)
             if MARKS in found:  # bookkeeping, after the history: not in prune_runs' counts
-                done[MARKS] = forget_gone(store, left)
+                done[MARKS] = forget_gone(store, [*left, *theirs])
             stop()  # one come in the last batch: its rows said deleted before stopping
     except (KeyboardInterrupt, StoreError) as exc:
         click.echo("deleted before stopping (whole orders; the rest is kept):")
@@ -176,6 +183,45 @@ def _left(config: Config, panel: str | None) -> list[str]:
     of any other panel no order is left of go); none under ``--panel`` or
     without a config (``--database`` alone): nothing of them is known."""
     return [p.name for p in config.panels] if panel is None and config.path is not None else []
+
+
+def _daemon_panels(config: Config) -> tuple[list[str], str | None]:
+    """The panels of the daemon running on the database, as its config file
+    (its lock file's ``config=``) names them: every one, for a ``run --panel``
+    daemon too; its ``alert_state`` rows are its runs' (:func:`_left`). Or
+    none and why, when a daemon runs whose config is not known: its file
+    cannot be read here (gone, invalid, another user's), or its lock file
+    names none (an older smm-tracker's); nothing when no daemon runs."""
+    from tracker.config.load import config_from_dict, read_toml
+    from tracker.errors import ConfigError
+    from tracker.redact.scrub import redact_text
+    from tracker.service.lock_holder import DAEMON, ONCE
+    from tracker.service.lock_seen import seen
+
+    held = seen(config.database.path)
+    if held is None or held.command == ONCE:  # a run --once's lock file names no config
+        return [], None
+    who = "the daemon running on" if held.command == DAEMON else "the smm-tracker run holding"
+    daemon = f"{who} this database{f' (pid {held.pid})' if held.pid else ''}"
+    if held.said.config is None:
+        return [], f"{daemon} names no config in its lock file (an older smm-tracker's)"
+    path = Path(held.said.config)
+    try:
+        if not path.is_file():  # a FIFO there would hold the read forever
+            raise ConfigError(["not a file" if path.exists() else "it does not exist"])
+        data = read_toml(path)
+        theirs = config_from_dict(
+            data, base_dir=path.parent, env=os.environ, path=path, resolve_keys=False
+        )
+    except OSError as exc:  # a directory on the way this user may not enter
+        why = exc.strerror or str(exc)
+    except ConfigError as exc:
+        first = (exc.problems or [str(exc)])[0].removeprefix(f"{path}: ")  # the file said once
+        why = first.removeprefix(f"cannot read config file {path}: ")
+    else:
+        return [p.name for p in theirs.panels], None
+    why = safe_text(redact_text(why), 200)
+    return [], f"{daemon} runs config {path}, which this prune cannot read: {why}"
 
 
 def _free(store: Connection, path: Path) -> None:
