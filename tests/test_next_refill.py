@@ -420,3 +420,31 @@ def test_after_a_refusal_the_line_says_the_last_request_was_refused(world, clock
     ]
     plain = w.cli("refill", str(order))  # held back: the same words
     assert f"inside refill.cooldown since its last request ({refused}); not sent" in plain.stderr
+
+
+def test_a_guarantee_ending_within_the_cooldown_of_a_refusal_says_the_refusal(
+    world, clocked, monkeypatch
+):
+    # ux183: ux181 left the other form, the guarantee ending before the
+    # cooldown of a refused request does: it said "since its last request"
+    # alone. It says the refusal the same way.
+    from tracker.sim.scripts import ScriptQuirks
+
+    monkeypatch.setattr("tracker.cli.refill.utcnow", clocked)
+    w = world(
+        refill='window = "3d"\nwindow_from_name = false',
+        script=ScriptQuirks(missing_actions=("refill",)),
+    )
+    w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS)
+    w.poll()
+    ends = iso(clocked() + timedelta(days=3))
+    clocked.advance(2.5 * DAY)  # the cooldown of a request now outlasts the guarantee
+    held = w.cli("refill", str(order))  # refused: the first in a row, not learned
+    assert held.exit_code == 1, held.output
+    (request,) = w.requests(order)
+    refused = f"the panel refused it {request['requested_at']}: {request['error']}"
+    assert _said(w, order) == [
+        f"no automatic refill request: its guarantee (refill.window, 3d) ends {ends},"
+        f" before refill.cooldown since its last request does; {refused}"
+    ]

@@ -101,17 +101,17 @@ def next_refill(
         ends = "once its open refill ends (followed each refill round)"
         return Upcoming(None, True, ends + _unanswered(store, panel, screen))
     if found.at is None:
-        why = _never(found.reason, found.then, facts, refill, screen)
+        why = _never(found.reason, found.then, facts, refill, screen, refused)
         if why == rule.UNKNOWN_SERVICE:  # the step that makes it known
             why += _how_known(store, panel, order_id, len(config.panels) > 1)
         return Upcoming(None, False, f"{why} ({anyway})" if found.reason == rule.NO_REFILL else why)
     at = found.at
-    cooled = bool(refused) and found.reason == rule.COOLDOWN  # counted from a refusal too
+    cooled = _refusal(found.reason, refused)  # counted from a refusal too
     rounds = f"the refill rounds run every {format_duration(config.schedule.refill_every)}"
     when = (
         f"at the next refill round ({rounds})"
         if at <= now
-        else f"from {moment(iso(at), screen)} ({_waits(found.reason)}{f'; {refused}' * cooled}),"
+        else f"from {moment(iso(at), screen)} ({_waits(found.reason)}{cooled}),"
         f" at the first refill round after ({rounds})"
     )
     judged = _judged(store, panel, order_id, refill, screen)
@@ -179,6 +179,12 @@ def _asks_anyway(
 _TIMED = (rule.COOLDOWN, rule.TOO_EARLY, rule.OPEN_REFILL, rule.UNFOLLOWED, rule.PROBED)
 
 
+def _refusal(reason: str, refused: str) -> str:
+    """Said after :func:`_waits`' cooldown: that the last request, which it
+    counts from, was refused (``refused``: :func:`refused_last`'s words)."""
+    return f"; {refused}" if refused and reason == rule.COOLDOWN else ""
+
+
 def _waits(reason: str) -> str:
     """What the order waits for until the moment said."""
     return {
@@ -210,13 +216,20 @@ def _judged(
 
 
 def _never(
-    reason: str, then: str, order: OrderFacts, refill: RefillConfig, screen: Screen | None
+    reason: str,
+    then: str,
+    order: OrderFacts,
+    refill: RefillConfig,
+    screen: Screen | None,
+    refused: str = "",
 ) -> str:
-    """Why the rule gives no request: now, or by the time it would."""
+    """Why the rule gives no request: now, or by the time it would
+    (``refused``: :func:`refused_last`'s words)."""
     ends = rule.guarantee_ends(order, refill)
     until = f"its guarantee ({rule.window(order, refill).said()})"
     if then == rule.PAST_WINDOW and reason in _TIMED and ends is not None:
-        return f"{until} ends {moment(iso(ends), screen)}, before {_waits(reason)} does"
+        cooled = _refusal(reason, refused)  # counted from a refusal too, as above
+        return f"{until} ends {moment(iso(ends), screen)}, before {_waits(reason)} does{cooled}"
     if reason in _TIMED and then and then not in _TIMED:
         reason = then  # what holds it back once the wait is over: for good
     if reason == rule.PAST_WINDOW and ends is not None:
