@@ -25,7 +25,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.order_args import nothing_piped, orders_panel, parse_order_ids
 from tracker.cli.panels import note_held_elsewhere, orders_are, panel_holding, shown_ids
-from tracker.cli.render import safe_text
+from tracker.cli.render import PANEL_WORDS, safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.cli.stops import Stopped, ending, term_raises
 from tracker.clock import utcnow
@@ -112,8 +112,8 @@ def _show(
     error = safe_text(raw, 200)  # the panel's words: no terminal escapes
     if result == ACCEPTED:
         click.echo(f"#{order_id}  canceled (the panel accepted; {follows})")
-    elif result == REFUSED:
-        click.echo(f"#{order_id}  refused: {error}{follows}")  # follows: an earlier accept
+    elif result == REFUSED:  # follows: an earlier accept
+        click.echo(f"#{order_id}  refused: {safe_text(raw, PANEL_WORDS)}{follows}")
     elif cut:  # left as it was by a stop (not sent, a refusal not judged): no wait cures it
         click.echo(f"#{order_id}  {result}: {error}")
     elif result in (NOT_SENT, NOT_CANCELED):

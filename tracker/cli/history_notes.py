@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.cli.next_refill import next_refill, next_refill_line
-from tracker.cli.render import safe_text, with_reason
+from tracker.cli.render import PANEL_WORDS, safe_text, with_reason
 from tracker.cli.screen import Screen, fitted, moment, moments
 from tracker.clock import utcnow
 from tracker.config.model import Config
@@ -26,6 +26,7 @@ CHILDREN_SHOWN = 50  # child order IDs on `history`'s line; --json has every one
 CANCELS_SHOWN = 5  # cancel requests on `history`'s lines, the newest; --json has every one
 # A cancel request's stored result (m011; tracker.panel.models' CANCEL_*).
 ACCEPTED, REFUSED = "Accepted", "Refused"
+CHECK = "check the panel"  # an unknown answer's, no words stored
 
 
 def history_notes(
@@ -244,13 +245,13 @@ def _cancels(
             f" {order['order_id']} --json lists them"
         )
     for cancel in asked[-CANCELS_SHOWN:]:
-        words = safe_text(cancel["error"], 200) if cancel["error"] else None
+        error = cancel["error"]
         if cancel["result"] == ACCEPTED:
             said = "the panel accepted it"
-        elif cancel["result"] == REFUSED:
-            said = f"the panel refused it{f': {words}' * bool(words)}"
-        else:  # Unknown: no usable answer
-            said = f"its answer is not known: {words or 'check the panel'}"
+        elif cancel["result"] == REFUSED:  # the panel's words
+            said = f"the panel refused it{f': {safe_text(error, PANEL_WORDS)}' * bool(error)}"
+        else:  # Unknown: no usable answer; the tracker's words after the panel's (a fix)
+            said = f"its answer is not known: {safe_text(error, 200) if error else CHECK}"
         who = ""
         if (action := ours.pop(cancel["requested_at"], None)) is not None:
             folded.add(action)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tracker.cli.render import safe_text
+from tracker.cli.render import PANEL_WORDS, safe_text
 from tracker.cli.screen import Screen, moment
 from tracker.clock import iso, parse_iso
 from tracker.config.durations import format_duration
@@ -156,7 +156,7 @@ def refused_last(history: list[dict[str, Any]], screen: Screen | None) -> str:
     last = max(history, key=lambda row: (parse_iso(row["requested_at"]), row["id"]))
     if last["status"] != REFUSED:
         return ""
-    words = f": {safe_text(last['error'], 80)}" if last["error"] else ""
+    words = f": {safe_text(last['error'], PANEL_WORDS)}" if last["error"] else ""
     return f"the panel refused it {moment(last['requested_at'], screen)}{words}"
 
 

@@ -24,7 +24,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.order_args import order_panel, parse_order_id
 from tracker.cli.panels import name_is_one_of, note_held_elsewhere, panel_holding
-from tracker.cli.render import safe_text
+from tracker.cli.render import PANEL_WORDS, safe_text
 from tracker.cli.screen import stderr_screen
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.clock import utcnow
@@ -194,7 +194,7 @@ def _unstored(
             "may ask for another while it runs)"
         )
     elif answer["status"] == REFUSED:
-        said = f"the panel refused the refill request: {safe_text(answer['error'], 200)}"
+        said = f"the panel refused the refill request: {safe_text(answer['error'], PANEL_WORDS)}"
         again = f"smm-tracker refill{f' --panel {quote(name)}' if several else ''} --force {oid}"
         todo = f"nothing was refilled: `{again}` asks again"
     else:

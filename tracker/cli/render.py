@@ -20,6 +20,9 @@ from tracker.rules.money import money
 from tracker.terminal import escape_controls, escape_piped
 
 CELL_WIDTH = 60
+# Characters of the panel's words on a line (a refused refill's or cancel's:
+# `cancel`, `refill ID` held back, `history ID`): --json keeps them whole.
+PANEL_WORDS = 80
 # The same minus what JSON itself escapes: what ensure_ascii=False leaves raw.
 _UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 
