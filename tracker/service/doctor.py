@@ -132,10 +132,11 @@ def run_checks(
         kept = config.alerts.redeliver_for > 0  # 0: those kept from before, given up at start
         metrics = config.metrics  # the endpoint's address: said after the database
         shared = shared_figures(config)
+    template = template_installed(search)  # the shipped template unit: looked for once
     if database is None:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
-        facts, template = database_facts(database.path), template_installed(search)
+        facts = database_facts(database.path)
         unmade = (
             None if facts.directory_exists else unit_state_not_made(path, database.path, template)
         )
@@ -146,9 +147,9 @@ def run_checks(
             checks.append(moved_database_check(pid, old, database.path, restart))
         running = unit_running(database.path, env)  # the system unit running it, if known
         system = running[1] if running and not running[0] else None
-        unit = unit_database_check(path, database.path, template_installed(search), system)
+        unit = unit_database_check(path, database.path, template, system)
         checks.extend(database_mode_checks(database.path) + ([unit] if unit else []))
-    instance = instance_name_check(path, template_installed(search))  # one that cannot start
+    instance = instance_name_check(path, template)  # one that cannot start
     checks.extend([instance] if instance else [])
     if metrics is not None:  # the daemon's start: database, endpoint
         checks.extend(listen_checks(metrics, database.path if database else None))
