@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from importlib.resources import files
 
 import pytest
 from dashboard_pages import page, served
-from test_dashboard_cards import BOARDS, card, connect, orders_db
+from test_dashboard_cards import BOARDS, card, orders_db
 from test_dashboard_many_services import drawn_services, many_services
 
-from bench.busy_db import build
 from tracker.cli.dashboard import build_metadata
 
 CSS = files("tracker.data").joinpath("dashboard.css").read_text()
@@ -108,60 +106,6 @@ def test_the_scorecards_figures_are_right_aligned_in_the_wide_table(tmp_path):
     assert all(FIGURE.fullmatch(cell) for cell in cells[2:]), cells
     assert not any(FIGURE.fullmatch(cell) for cell in cells[:2]), cells
     assert f"{SCORECARD} :is(th, td):nth-child(n + 3) {{\n    text-align: right;" in media(WIDE)
-
-
-def right_aligned() -> set[str]:
-    """The columns right-aligned on Datasette's pages, by their classes."""
-    block = media("@media only screen and (min-width: 577px) {\n  .rows-and-columns")
-    selector, rules = block.split("{", 2)[1:]
-    assert "text-align: right;" in rules
-    assert selector.strip().startswith(".rows-and-columns :is(th, td):is(")
-    return set(re.findall(r"\.col-(\w+)", selector))
-
-
-# Numbers that are no figure: IDs, and flags (0 or 1).
-NOT_FIGURES = {"service", "refill", "polling", "is_open", "needed_refill", "permanent"}
-NOT_FIGURES |= {"cancel", "dripfeed"}
-
-
-def figure_columns(conn: sqlite3.Connection, sql: str) -> set[str]:
-    """The columns of ``sql``'s rows whose values are all numbers (money
-    written as text too), not IDs or flags, with at least one value."""
-    cursor = conn.execute(sql, {"days": "", "hours": "0"})
-    names = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
-    found = set()
-    for i, name in enumerate(names):
-        values = [r[i] for r in rows if r[i] is not None]
-        number = all(
-            isinstance(v, (int, float)) or re.fullmatch(r"-?[\d.]+", str(v)) for v in values
-        )
-        if values and number and name not in NOT_FIGURES and not re.search(r"(^|_)id$", name):
-            found.add(name)
-    return found
-
-
-def test_figures_are_right_aligned_on_datasettes_pages(tmp_path):
-    # Every view's and canned query's figures (and the tables' a reseller
-    # reads) were left-aligned under left-aligned names: 1818 over 962.
-    db = tmp_path / "busy.db"
-    build(db, orders=400, days=5, seed=7)
-    queries = build_metadata("t", {})["databases"]["t"]["queries"]
-    conn = connect(db)
-    try:
-        sources = [f"SELECT * FROM {t}" for t in ("service_scorecard", "daily_activity")]
-        sources += [f"SELECT * FROM {t}" for t in ("order_overview", "stuck_orders", "orders")]
-        sources += [f"SELECT * FROM {t}" for t in ("balances", "transitions", "services")]
-        sources += [queries[q]["sql"] for q in ("spend_by_service", "stuck_longer_than")]
-        figures = set().union(*(figure_columns(conn, sql) for sql in sources))
-    finally:
-        conn.close()
-    assert {"orders", "spend", "charge", "remains", "share_completed"} <= figures  # looked at
-    assert figures <= right_aligned(), figures - right_aligned()
-    assert not right_aligned() & (NOT_FIGURES | {"order_id", "id"})
-    # Datasette marks each of them so, name and cells.
-    text = page(db, "service_scorecard")
-    assert 'class="col-orders"' in text and '<td class="col-orders type-int">' in text
 
 
 def test_the_spend_card_keeps_each_figure_with_its_currency(tmp_path):

@@ -168,6 +168,7 @@ def register_plugins() -> list[Any]:
     from tracker.cli import (
         datasette_columns,
         datasette_fields,
+        datasette_figures,
         datasette_filters,
         datasette_links,
         datasette_money,
@@ -181,6 +182,7 @@ def register_plugins() -> list[Any]:
         "money": datasette_money,  # money(), exact_total() in the SQL
         "fields": datasette_fields,  # a canned query's defaults shown
         "times": datasette_times,  # a time broken after its T alone
+        "figures": datasette_figures,  # figures right-aligned, found by their values
     }
     added = []
     for name, plugin in plugins.items():
