@@ -6,13 +6,16 @@ cut in the wide table, each spend whole with its currency."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import sqlite3
 from importlib.resources import files
+from urllib.parse import parse_qsl
 
 import pytest
 from dashboard_pages import page, served
-from test_dashboard_cards import BOARDS, card, orders_db
+from test_dashboard_cards import BOARDS, card, orders_db, panel_of
 from test_dashboard_many_services import drawn_services, many_services
 
 from tracker.cli.dashboard import build_metadata
@@ -40,14 +43,55 @@ def test_the_scorecard_lists_the_first_20_services_as_its_charts_then_how_many_m
     assert len(table) == 20
     drawn = drawn_services(card(db, "services", "outcomes"))
     assert ids([r["Service"] for r in table]) == [d.split(" · #")[1].split(" ")[0] for d in drawn]
-    assert more["Service"] == (
-        '5 more services (25 in all): the <a href="/t/service_scorecard">service_scorecard</a>'
-        " view lists every one"
+    said = re.sub(r'href="[^"]*"', "href", more["Service"])
+    assert said == (
+        "5 more services (25 in all): the <a href>service_scorecard</a>"
+        " view lists every one, ranked as here"
     )
     assert [v for k, v in more.items() if k != "Service"] == [""] * 12
-    # The view linked to lists every service.
-    listed = json.loads(page(db, "service_scorecard.json", {"_shape": "array"}))
-    assert len(listed) == 25
+    # The view's rows linked to: every service.
+    assert len(linked(db, more["Service"])) == 25
+
+
+def linked(db, cell: str) -> list[dict]:
+    """The rows the scorecard's "more" line links to, as JSON."""
+    [link] = re.findall(r'href="([^"]+)"', cell)
+    path, _, query = html.unescape(link).partition("?")
+    answer = served(db, f"{path}.json", {**dict(parse_qsl(query)), "_shape": "array"})
+    assert answer.status_code == 200, answer.text
+    return list(answer.json())
+
+
+def test_the_more_line_links_to_the_view_ranked_as_the_scorecard_ranks(tmp_path):
+    # 23 services: RUB, USD, one in both, one in no currency said, four that
+    # spent nothing. The view's own page ranks them by the bare number (r's
+    # 900 RUB over r's 300 RUB + 950 USD by its 950, over u's 95 USD...); the
+    # scorecard (and `report`) a currency at a time, A to Z by a service's
+    # largest figure, highest first in each, then the spend in none said,
+    # then those that spent nothing. The link lists them as the scorecard.
+    rub = [("r", n, 100.0 * n, "RUB") for n in range(1, 10)]
+    usd = [("u", n, 10.0 * n + 5, "USD") for n in range(1, 10)]
+    others = [("r", 109, 950.0, "USD"), ("n", 1, 7.0, None), ("n", 2, 0.0, None)]
+    db = orders_db(
+        tmp_path / "t.db", rub + usd + others + [("z", n, 0.0, "USD") for n in (1, 2, 3)]
+    )
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE orders SET service = CASE order_id WHEN 109 THEN 3 ELSE order_id END")
+    conn.close()
+    *table, more = card(db, "services", "scorecard")
+    rows = linked(db, more["Service"])
+    assert [(r["panel"], str(r["service"])) for r in rows][:20] == [
+        (panel_of(r), ids([r["Service"]])[0]) for r in table
+    ]
+    tops = [(json.loads(r["spend_by_currency"]) or [{"currency": "-"}])[0] for r in rows]
+    currencies = [top["currency"] for top in tops]
+    assert currencies == ["RUB"] * 8 + ["USD"] * 10 + [None] + ["-"] * 4
+    assert (rows[8]["panel"], rows[8]["service"], tops[8]["spend"]) == ("r", 3, 950.0)
+    # The view's own page, by the bare number: r's 950 USD first.
+    bare = json.loads(page(db, "service_scorecard.json", {"_shape": "array"}))
+    assert (bare[0]["panel"], bare[0]["service"]) == ("r", 3)
+    assert len(bare) == len(rows) == 23
 
 
 @pytest.mark.parametrize(("services", "more"), [(20, None), (21, "1 more service (21 in all)")])
@@ -65,9 +109,9 @@ def test_the_more_line_links_to_the_served_databases_view(tmp_path):
     boards = build_metadata(db.stem, {})["plugins"]["datasette-dashboards"]
     more = card(db, "services", "scorecard", boards=boards)[-1]["Service"]
     [link] = re.findall(r'href="([^"]+)"', more)
-    assert link == "/busy+reseller~2E2026/service_scorecard"
-    answer = served(db, link + ".json", {"_shape": "array"})
-    assert answer.status_code == 200 and len(answer.json()) == 25
+    assert link.startswith("/busy+reseller~2E2026?sql=WITH%20listed%20AS%20")
+    assert link.endswith("&amp;_hide_sql=1")  # the SQL folded away, its rows first
+    assert len(linked(db, more)) == 25
 
 
 def test_a_long_panel_name_is_cut_in_the_wide_table_and_whole_in_its_title(tmp_path):
