@@ -164,3 +164,24 @@ def test_the_spend_card_keeps_each_figure_with_its_currency(tmp_path):
     prefix = BOARDS["overview"]["charts"]["spend-30d"]["display"]["prefix"]
     assert "font-size: min(1em, 11cqi)" in prefix  # 11% of the card's width at most
     assert "#chart-spend-30d {\n  container-type: inline-size;\n}" in CSS
+
+
+def test_the_spend_cards_long_figures_take_a_smaller_font_each_on_one_line(tmp_path):
+    # At 1024 px, 10 million and up with a four-letter currency read
+    # "12,345,678.90 USD" over "T" in the card's font of 11% of its width.
+    # Past 16 characters the card's figures take a font sized by the longest:
+    # its characters (0.52 em a digit, 0.7 a capital: 0.55 on average) within
+    # the card's width, and no smaller than need be.
+    spends = [("t", 1, 12345678.9, "USDT"), ("r", 2, 5359206.9991, "RUB")]
+    db = orders_db(tmp_path / "t.db", spends)
+    [row] = card(db, "overview", "spend-30d")
+    found = re.fullmatch(
+        r'<span style="font-size: min\(1em, ([\d.]+)cqi\)">(.*)</span>', row["spend"]
+    )
+    assert found, row["spend"]
+    assert found.group(2).split("<br>") == ["12,345,678.90\xa0USDT", "5,359,207.00\xa0RUB"]
+    longest = len("12,345,678.90 USDT")
+    assert float(found.group(1)) * longest * 0.55 < 100 < float(found.group(1)) * longest
+    # A card of figures of 16 characters or fewer is as it was: 11% of its width.
+    [row] = card(orders_db(tmp_path / "s.db", spends[1:]), "overview", "spend-30d")
+    assert row["spend"] == "5,359,207.00\xa0RUB"
