@@ -130,6 +130,7 @@ def test_versions_and_plugins(served):
     assert "tracker.cli.datasette_money" in plugins  # money(), exact_total() in the SQL
     assert "tracker.cli.datasette_fields" in plugins  # a canned query's defaults shown
     assert "tracker.cli.datasette_times" in plugins  # a time broken after its T alone
+    assert "tracker.cli.datasette_figures" in plugins  # figures right-aligned, by values
     # A card's query may take up to 10 s on a large database: Datasette's 1 s
     # default left the cards blank, without an error.
     assert get(base, "/-/settings.json")["sql_time_limit_ms"] == 10_000
