@@ -69,7 +69,7 @@ def render_cell(value: Any, column: str, table: str | None, row: Any) -> Markup 
     if not is_figure(value, column, table):
         return None
     shown = datasette_money.render_cell(value, column, table, row)
-    return Markup('<span class="figure">{}</span>').format(escape(shown or str(value)))
+    return Markup(f'<span class="figure">{escape(shown or str(value))}</span>')
 
 
 # Each column whose every cell not blank holds a figure: the class "figure"
