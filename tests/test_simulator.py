@@ -482,6 +482,18 @@ def test_injected_faults_answer_as_documented(clock: FakeClock) -> None:
     assert panel.calls["balance"] == 6
 
 
+def test_a_429s_wait_is_the_panels_option(clock: FakeClock) -> None:
+    # retry_after=0: a 429 asking to retry at once (tests whose point is not the wait).
+    panel = make_panel(clock, retry_after=0)
+    panel.inject("429")
+    status, headers, _ = panel.handle({"key": KEY, "action": "balance"})
+    assert status == 429 and headers["Retry-After"] == headers["X-RateLimit-Reset"] == "0"
+    panel.retry_after = 30  # assignable, as slow_seconds
+    panel.inject("429")
+    status, headers, _ = panel.handle({"key": KEY, "action": "balance"})
+    assert status == 429 and headers["Retry-After"] == headers["X-RateLimit-Reset"] == "30"
+
+
 def test_inject_for_one_action_and_count(clock: FakeClock) -> None:
     panel = make_panel(clock)
     panel.inject("html502", count=2, action="status")

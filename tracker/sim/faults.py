@@ -85,16 +85,17 @@ def check_kinds(kinds: tuple[str, ...]) -> None:
         raise ValueError(f"unknown fault kinds {unknown}; known: {sorted(KINDS)}")
 
 
-def before_reply(kind: str) -> Reply:
-    """Return the answer of a fault that happens before the panel acts."""
+def before_reply(kind: str, *, retry_after: int = 1) -> Reply:
+    """Return the answer of a fault that happens before the panel acts; a
+    "429" asks for ``retry_after`` seconds (its Retry-After and reset)."""
     if kind == "html502":
         return Reply(502, dict(HTML), GATEWAY_PAGE)
     if kind == "json500":
         # JSON with an "error" key on a 500: a client must look at the status first.
         return json_reply(500, {"error": "Internal Server Error"})
-    if kind == "429":  # a proxy's or the panel's limit: spent, open again in a second
+    if kind == "429":  # a proxy's or the panel's limit: spent, open again in retry_after s
         limits = {"X-RateLimit-Limit": "120", "X-RateLimit-Remaining": "0"}
-        limits.update({"X-RateLimit-Reset": "1", "Retry-After": "1"})
+        limits.update({"X-RateLimit-Reset": str(retry_after), "Retry-After": str(retry_after)})
         return json_reply(429, {"error": "Too many requests"}, limits)
     if kind == "challenge":
         return Reply(200, {**HTML, "cf-mitigated": "challenge"}, CHALLENGE_PAGE)

@@ -89,7 +89,7 @@ class SimulatedPanel(PanelState):
                     return _json_reply(429, {"error": "Too many requests"}, limits)
             fault = self._faults.next(action)
             if fault in BEFORE or fault in ODD:
-                return before_reply(fault)
+                return before_reply(fault, retry_after=self.retry_after)
             reply = with_notices(self._act(action, form), self.script.notices)
             if fault:
                 coin = self._faults.coin()

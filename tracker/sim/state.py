@@ -50,6 +50,7 @@ class PanelState:
         speed: float = 3.0,
         latency: float = 0.0,
         slow_seconds: float = 3.0,
+        retry_after: int = 1,
         status_shape: str = "dict",
         unknown_shape: str | None = None,
         multi_status: bool = True,
@@ -74,6 +75,9 @@ class PanelState:
         self.speed = speed
         self.latency = latency  # slept by the HTTP layer on every request
         self.slow_seconds = slow_seconds  # how long a "slow" fault sleeps
+        # The seconds a "429" fault asks to wait (Retry-After, X-RateLimit-Reset);
+        # 0: retry at once (the client's backoff alone).
+        self.retry_after = retry_after
         self.status_shape = status_shape
         self.unknown_shape = unknown_shape  # None: varies per answer with quirks
         self.multi_status = multi_status
