@@ -91,6 +91,7 @@ def test_thirty_percent_faults_end_with_the_same_rows_as_a_clean_run(tmp_path):
         seed=SEED,
         speed=60.0,
         slow_seconds=0.8,  # longer than the 500 ms timeout
+        retry_after=0,  # a 429 retried at the backoff, not after a second each
         faults=FaultPlan(0.3, tuple(sorted(FAULT_KINDS))),
     )
     ids = clean.seed_orders(80, spread=120)
