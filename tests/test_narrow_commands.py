@@ -111,12 +111,36 @@ def test_piped_the_commands_are_as_at_80_columns(tmp_path, monkeypatch):
         assert piped == run(command.split(), monkeypatch, False, columns=80), command
 
 
+# Every command in one process on the terminal, each followed by a line of
+# MARK and its exit code (a process each: 12 starts, ~0.5 s apiece).
+MARK = "--- command ended, exit"
+EACH = f"""
+import sys
+from tracker.cli.main import main
+for command in sys.argv[1:]:
+    try:
+        main(command.split(), prog_name="smm-tracker")
+    except SystemExit as end:
+        code = end.code
+    sys.stderr.flush()
+    print("{MARK}", code, flush=True)
+"""
+
+
 def test_every_read_command_fits_a_real_45_column_terminal(tmp_path, monkeypatch):
     narrow_database(tmp_path, monkeypatch)
-    for command in COMMANDS:
-        shown = on_a_terminal(command.split(), tmp_path, 45, notes=True)
-        assert max(map(on_screen, shown.splitlines())) <= 45, (command, shown)
-        assert "UTC" in shown and "2026-12-04T" not in shown  # a terminal's
+    shown = on_a_terminal([*COMMANDS], tmp_path, 45, notes=True, python=["-c", EACH])
+    each, lines = [], []
+    for line in shown.splitlines():
+        if line.startswith(MARK):
+            each.append(("\n".join(lines), line.removeprefix(MARK).strip()))
+            lines = []
+        else:
+            lines.append(line)
+    assert [code for _, code in each] == ["0"] * len(COMMANDS) and not lines, shown
+    for command, (said, _) in zip(COMMANDS, each, strict=True):
+        assert max(map(on_screen, said.splitlines())) <= 45, (command, said)
+        assert "UTC" in said and "2026-12-04T" not in said  # a terminal's
 
 
 @pytest.mark.parametrize("panel", NAMES[1:], ids=["47 characters", "101 characters"])

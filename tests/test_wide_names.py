@@ -13,6 +13,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -203,15 +204,22 @@ def test_piped_the_listings_are_unchanged(tmp_path, monkeypatch):
     assert services[1].startswith(f"reseller-backup-eu  7        {SERVICE}  Default  yes")
 
 
-def on_a_terminal(args: list[str], cwd: Path, columns: int = 80, notes: bool = False) -> str:
+def on_a_terminal(
+    args: list[str],
+    cwd: Path,
+    columns: int = 80,
+    notes: bool = False,
+    python: Sequence[str] = ("-m", "tracker"),
+) -> str:
     """What `smm-tracker ARGS` shows on a real terminal of ``columns`` (a
     pseudo-terminal: stdout a TTY, its width read as the CLI reads it; with
-    ``notes``, stderr the same terminal, its notes read as well)."""
+    ``notes``, stderr the same terminal, its notes read as well); ``python``:
+    what Python runs instead of ``-m tracker``, given ``args``."""
     leader, follower = pty.openpty()
     env = {**os.environ, "COLUMNS": str(columns), "LINES": "50"}
     env.pop("SMM_TRACKER_CONFIG", None)
     child = subprocess.Popen(
-        [sys.executable, "-m", "tracker", *args],
+        [sys.executable, *python, *args],
         stdin=subprocess.DEVNULL,
         stdout=follower,
         stderr=follower if notes else subprocess.DEVNULL,
