@@ -249,7 +249,9 @@ def test_refill_calls_not_sent_round_after_round_are_told_once(world, fault):
     # A bot check (or HTTP 429) answering every refill call while the panel
     # answers its other calls: certainly not sent, asked again at every
     # round, refill_request_failed at error every time, a mail a run.
-    w = world()
+    # The 429 asks for no wait (Retry-After: 0): the panel held for none, not
+    # a second after each (3 s in all); still a 429, the call not sent.
+    w = world(retry_after=0)
     w.dropped(2)
     w.panel.inject(fault, count=1000, action="refill")
     assert _mailed(w, "refill_request_failed") == ["error"]
