@@ -28,6 +28,24 @@ def _says_success(data: dict[str, Any]) -> bool:
     return type(success) in (bool, int, str) and success in _TRUE
 
 
+def _holder(data: Any) -> str | None:
+    """Return the one holder key of a success envelope (see :func:`opened`), else None."""
+    if type(data) is not dict or not 1 < len(data) <= 6 or HOLDERS.isdisjoint(data):
+        return None
+    held = [key for key in data if key in HOLDERS]
+    if len(held) != 1 or not _BESIDE.issuperset(key for key in data if key != held[0]):
+        return None
+    return held[0] if _says_success(data) else None
+
+
+def holds_nothing(data: Any) -> bool:
+    """Return True when ``data`` is a success envelope whose holder holds
+    nothing, ``{}``, ``[]`` or ``null`` (``{"status": "success", "data":
+    null}``): no action's answer, but as that bare value is one."""
+    key = _holder(data)
+    return key is not None and type(data[key]) in (dict, list, type(None)) and not data[key]
+
+
 def opened(data: Any) -> Any:
     """Given a whole answer, return what its one holder key (``data``,
     ``result``, ``response``, ``payload``) holds when it is a success
@@ -35,9 +53,5 @@ def opened(data: Any) -> Any:
     ``msg``, ``code``, its ``status`` "success" or "ok" or its ``success``
     true, no ``error``; else None. What it holds is the caller's to judge
     (the asked IDs, the action's shape)."""
-    if type(data) is not dict or not 1 < len(data) <= 6 or HOLDERS.isdisjoint(data):
-        return None
-    held = [key for key in data if key in HOLDERS]
-    if len(held) != 1 or not _BESIDE.issuperset(key for key in data if key != held[0]):
-        return None
-    return data[held[0]] if _says_success(data) else None
+    key = _holder(data)
+    return None if key is None else data[key]

@@ -15,7 +15,7 @@ from typing import Any
 
 from tracker.panel import values
 from tracker.panel.bare import has_words, is_error_word, is_status_word
-from tracker.panel.envelopes import opened
+from tracker.panel.envelopes import holds_nothing, opened
 from tracker.panel.ids import key_id, listed_id, named_id, written_id
 from tracker.panel.json_decoder import WrittenFloat
 
@@ -73,10 +73,9 @@ def _holds(fields: frozenset[str], asked: Collection[str], inner: Any) -> bool:
 
 def held_nothing(data: Any) -> bool:
     """Return True when ``data`` is a success envelope holding nothing
-    (``{"status": "success", "data": []}``, ``{}``): no order's answer,
-    judged as that bare answer is."""
-    inner = opened(data)
-    return type(inner) in (dict, list) and not inner
+    (``{"status": "success", "data": []}``, ``{}``, ``null``): no order's
+    answer, judged as that bare answer is."""
+    return holds_nothing(data)
 
 
 def wrapped(action: str, data: Any, asked: Collection[str] = ()) -> Any:
@@ -213,8 +212,12 @@ def error_enveloped(action: str, data: Any, reads: bool) -> Any:
     {"error": "Incorrect API key"}}``) when :func:`error_inside` would read
     it under one wrapper key; to a call that only reads (``reads``), a
     refusal as JSON APIs write one (:func:`error_said`); else ``data``. One
-    look per answer."""
+    look per answer. One holding nothing (``[]``, ``{}``, ``null``) is that
+    bare value, to any call but ``add`` (its outcome unknown either way, the
+    whole answer shown)."""
     inner = opened(data)
+    if action != "add" and holds_nothing(data):  # never "success" as a refill's status
+        return inner
     if type(inner) is dict and "error" in inner:
         return inner if error_inside(action, {"data": inner}) is inner else data
     return error_said(data) if reads and inner is None else data
