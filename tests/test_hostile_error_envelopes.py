@@ -136,11 +136,14 @@ def test_only_an_envelope_saying_no_success_is_the_calls_refusal():
     ]
     for answer in kept:
         assert error_enveloped("status", answer, True) is answer, answer
-    # Not to refill_status (a refill's Error may be its own), add, refill, cancel:
-    # an error envelope stays the answer it was; a success one holding an error is read.
+    # Not to refill_status (a refill's Error may be its own): an error envelope
+    # stays the answer it was; to add, refill, cancel its words are their
+    # refusal (test_hostile_acting_error_envelopes.py); a success one holding
+    # an error is read.
     for action in ("refill_status", "add", "refill", "cancel"):
         answer = {"status": "error", "message": "Link changed", "data": None}
-        assert error_enveloped(action, answer, False) is answer
+        said = answer if action == "refill_status" else {"error": "Link changed"}
+        assert error_enveloped(action, answer, False) == said
         held = {"status": "success", "data": {"error": "Incorrect API key"}}
         assert error_enveloped(action, held, False) == {"error": "Incorrect API key"}
 

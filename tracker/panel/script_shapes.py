@@ -18,6 +18,7 @@ from tracker.panel.bare import has_words, is_error_word, is_status_word
 from tracker.panel.envelopes import holds_nothing, opened
 from tracker.panel.ids import key_id, listed_id, named_id, written_id
 from tracker.panel.json_decoder import WrittenFloat
+from tracker.panel.refusals import add_maybe_placed
 
 
 def _names(wanted: set[int], data: dict[str, Any] | list[Any]) -> bool:
@@ -192,15 +193,49 @@ def error_said(data: Any) -> Any:
         return data
     if success is not False or ("status" not in data and "success" not in data):
         return data
-    words = next((data[name] for name in _WORDS if name in data), None)
-    if type(words) is str and words.strip():
-        return {"error": words.strip()}
+    words = _words_said(data, held)
+    if words is not None:
+        return {"error": words}
     if not held:
         return data
-    inner = data[next(iter(held))]
-    if type(inner) is dict and type(inner.get("error")) is str and inner["error"].strip():
-        return {"error": inner["error"].strip()}
     return {"error": f'status "{status.strip()}", no message' if status else _NO_SUCCESS}
+
+
+def _words_said(data: dict[str, Any], held: Collection[str]) -> str | None:
+    """The words of a refusal as JSON APIs write one: its message, else the
+    error its one holder key holds; None when it says none."""
+    words = next((data[name] for name in _WORDS if name in data), None)
+    if type(words) is str and words.strip():
+        return words.strip()
+    inner = data[next(iter(held))] if held else None
+    if type(inner) is dict and type(inner.get("error")) is str and inner["error"].strip():
+        return str(inner["error"].strip())
+    return None
+
+
+def refusal_said(action: str, data: Any) -> Any:
+    """Given a whole answer to ``refill``, ``cancel`` or ``add`` (sent once),
+    return ``{"error": <its words>}`` when it is a refusal as JSON APIs write
+    one (:func:`error_said`) saying words, its holder key holding nothing
+    else (``null``, ``{}``, ``[]``, an error object alone): ``{"status":
+    "error", "message": "Refill not available", "data": null}`` is that
+    refusal, as bare; to ``add`` only words a bare ``{"error": ...}`` is a
+    plain refusal in (nothing placed; never a server's fault nor busy
+    words, which may follow an order placed). Else ``data``: wordless, or
+    holding what may say what was done (a refill ID), its outcome unknown."""
+    said = error_said(data)
+    if said is data:
+        return data
+    held = data.keys() & _HOLDERS
+    if any(data[key] not in (None, {}, []) and not _error_alone(data[key]) for key in held):
+        return data
+    if _words_said(data, held) is None:
+        return data
+    return data if action == "add" and add_maybe_placed(said) is not None else said
+
+
+def _error_alone(value: Any) -> bool:
+    return type(value) is dict and value.keys() == {"error"}
 
 
 _NO_SUCCESS = "success false, no message"
@@ -211,7 +246,9 @@ def error_enveloped(action: str, data: Any, reads: bool) -> Any:
     error object a success envelope holds (``{"status": "success", "data":
     {"error": "Incorrect API key"}}``) when :func:`error_inside` would read
     it under one wrapper key; to a call that only reads (``reads``), a
-    refusal as JSON APIs write one (:func:`error_said`); else ``data``. One
+    refusal as JSON APIs write one (:func:`error_said`); to ``add``,
+    ``refill``, ``cancel`` one with words, holding nothing else
+    (:func:`refusal_said`); else ``data``. One
     look per answer. One holding nothing (``[]``, ``{}``, ``null``) is that
     bare value, to any call but ``add`` (its outcome unknown either way, the
     whole answer shown)."""
@@ -220,7 +257,12 @@ def error_enveloped(action: str, data: Any, reads: bool) -> Any:
         return inner
     if type(inner) is dict and "error" in inner:
         return inner if error_inside(action, {"data": inner}) is inner else data
+    if inner is None and action in _ACTS:  # {"status": "error", "message": ..., "data": null}
+        return refusal_said(action, data)
     return error_said(data) if reads and inner is None else data
+
+
+_ACTS = frozenset({"add", "refill", "cancel"})  # sent once: refusal_said
 
 
 def placed_row(data: Any) -> Any:
