@@ -66,3 +66,46 @@ def test_a_panel_lacking_refill_status_in_plain_words_is_learned_so(tmp_path, mo
             learned = list(db.execute("SELECT action FROM panel_capabilities WHERE supported = 0"))
         assert learned == [("refill_status",)], again.output
         assert _refills(tmp_path) == [("77", "Pending", None)]  # as the panel last said
+
+
+def _refilled_two(replies, cli) -> None:
+    """Orders 5 and 6 tracked, Completed, their refills 77 and 78 requested by hand."""
+    replies["status"] = json_reply({"5": DONE, "6": DONE})
+    assert cli("track", "5", "6").exit_code == 0
+    assert cli("run", "--once").exit_code == 0
+    for order, refill in ((5, 77), (6, 78)):
+        replies["refill"] = json_reply({"refill": refill})
+        assert cli("refill", str(order)).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("words", "code", "many"),
+    [
+        ("Just a moment...", 401, False),
+        ("Just a moment...", 403, False),
+        ("Just a moment...", 404, False),
+        ("Access denied", 200, False),
+        ("Just a moment...", 403, True),
+    ],
+    ids=["401", "403", "404", "200", "403-multi"],
+)
+def test_a_bare_json_string_to_refill_status_leaves_the_refills_as_they_were(
+    tmp_path, monkeypatch, words, code, many
+):
+    """The same words as a bare JSON string (``"Just a moment..."``) are no
+    JSON object either: the call's failure, as with no JSON. They were
+    stored as the refill's error ("HTTP 403: Just a moment...")."""
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
+        (_refilled_two if many else _refilled)(replies, cli)
+        going = [{"refill": 77, "status": "In progress"}, {"refill": 78, "status": "In progress"}]
+        replies["refill_status"] = json_reply(going if many else {"status": "In progress"})
+        assert cli("run", "--once").exit_code == 0
+        before = _refills(tmp_path)
+        assert {status for _, status, _ in before} == {"In progress"}
+        replies["refill_status"] = json_reply(words, code)
+        ran = cli("run", "--once")
+        asked = [f for f in server.requests if f.get("action") == "refill_status"]
+    assert ("refills" if many else "refill") in asked[-1]  # it was asked, and answered so
+    assert _refills(tmp_path) == before  # never the words as a refill's error
+    said = ran.stderr + ran.stdout
+    assert "refill_status_failed" in said and words in said

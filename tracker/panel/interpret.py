@@ -132,6 +132,8 @@ class Interpreting(Generic[P]):
                 raise self._no_answer(code, data["error"], action)  # a bare "OK", as in text
         else:  # so with a 401, 403, 400...; add, refill, cancel: the key's refusal alone
             data = plain_words.as_error(code, data, action, reads=idempotent)
+        if action == "refill_status" and type(read) is str and data is not read:  # no object
+            plain_words.string_alone(code, data, self.panel.url, panel=panel)  # as no JSON
         # The panel's words with a 2xx, or a 4xx read as its words (not 405, 413...).
         spoke = took or plain_words.read_in_words(code)
         words = refusals.error_text(data) if spoke and idempotent else None

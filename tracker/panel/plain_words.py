@@ -106,6 +106,17 @@ def words_alone(code: int, said: str, url: str, *, panel: str) -> WordsAlone | N
     return WordsAlone(detail, panel=panel, action="refill_status", status=status)
 
 
+def string_alone(code: int, said: dict[str, str], url: str, *, panel: str) -> None:
+    """Given a ``refill_status`` answered a bare JSON string of words with
+    HTTP ``code``, read as ``said`` (``{"error": <the string>}``), raise the
+    call's failure as for the same words with no JSON (:func:`words_alone`:
+    a 403 ``"Just a moment..."``): no JSON object is no refill's answer. The
+    key's refusal, busy words and words naming a refill read as before."""
+    failed = words_alone(code, said["error"], url, panel=panel)
+    if failed is not None:
+        raise failed
+
+
 def plain_error(
     code: int, body: bytes, action: str, *, reads: bool = True
 ) -> dict[str, str] | None:
