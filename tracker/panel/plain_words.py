@@ -39,7 +39,9 @@ a CDN's, firewall's or proxy's line (Cloudflare's ``error code: 1020``,
 Envoy's ``RBAC: access denied``, PHP-FPM's ``Access denied.``, any line
 naming a firewall, WAF, proxy, gateway or CDN); a PHP notice alone
 (``Warning: ... on line 12``), or its head cut before the colon (``Notic``,
-``Warn``: the notice in front of a JSON answer cut short).
+``Warn``: the notice in front of a JSON answer cut short); JSON inside the
+line (JSONP cut short, ``cb({"error": "Incorrect order``: never an order's
+error).
 """
 
 from __future__ import annotations
@@ -91,6 +93,11 @@ class WordsAlone(PanelAnswerError):
     ``{"error": ...}`` (:func:`words_alone`)."""
 
 
+# JSON inside a line (JSONP cut short, ``cb({"error": "Incorrect order``):
+# an answer cut off, no one's words.
+_CUT = ('{"', '["', "({", "([")
+
+
 def words_alone(code: int, said: str, url: str, *, panel: str) -> WordsAlone | None:
     """Given the words (:func:`plain_line`) a ``refill_status`` answered with
     HTTP ``code`` and no JSON, return the call's failure (:class:`WordsAlone`,
@@ -99,7 +106,7 @@ def words_alone(code: int, said: str, url: str, *, panel: str) -> WordsAlone | N
     cut short (``cb({"status":{"error":"Refill not``) is no one's words."""
     if refusals.is_key_refusal(said) or refusals.is_busy(said):
         return None
-    if names_refill(said) and not any(cut in said for cut in ('{"', '["', "({", "([")):
+    if names_refill(said) and not any(cut in said for cut in _CUT):
         return None
     status = None if code == 200 else code  # a 200's words as they are
     detail = said if status is None else failures.with_status(code, {"error": said}, url)["error"]
@@ -187,6 +194,8 @@ def words(text: str, action: str) -> str | None:
     if not text.replace("\t", " ").isprintable():  # a line break, a control or format character
         return None
     if not bare.has_words(text) or bare.is_status_word(text, action):
+        return None
+    if any(cut in text for cut in _CUT):  # cb({"error": "Incorrect order: JSON cut short
         return None
     if failures.generic_miss(text):
         return None
