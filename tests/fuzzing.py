@@ -228,7 +228,9 @@ class Fuzzer:
     def answer(self, action: str, ids: list[int]) -> Any:
         tree = self._answer(action, ids)
         if action != "services" and self.r.random() < 0.06:
-            return self.envelope(tree)
+            # One holding nothing ({}, [], null) now and then: read as bare (hostile182).
+            held = self.r.choice([Obj([]), [], None]) if self.r.random() < 0.15 else tree
+            return self.envelope(held)
         return tree
 
     def envelope(self, tree: Any) -> Any:
@@ -321,8 +323,8 @@ class Fuzzer:
         ``orders`` (a multi call)."""
         r = self.r
         shapes = ["flag", "wrapped"]
-        if action in ("status", "balance", "services"):
-            shapes.append("json_api")
+        if action in ("status", "balance", "services", "add", "refill", "cancel"):
+            shapes.append("json_api")  # to add, refill, cancel since hostile182
         # The words alone: an HTTP reason phrase ("Unauthorized") may be a
         # proxy's, read as the panel's refusal of the key to a read only.
         alone = action == "status" or words not in REASON_PHRASES
@@ -334,9 +336,10 @@ class Fuzzer:
         said = r.choice(["message", "msg"])
         if shape == "flag":
             return Obj([("error", r.choice([True, 1, "true"])), (said, words)])
-        if shape == "json_api":
-            return r.choice([Obj([("status", r.choice(["error", "fail"])), (said, words)]),
-                             Obj([("success", False), (said, words)])])  # fmt: skip
+        if shape == "json_api":  # an error envelope's holder beside, null or empty, at times
+            held = [(r.choice(HOLDERS), r.choice([None, Obj([]), []]))] if r.random() < 0.3 else []
+            return r.choice([Obj([("status", r.choice(["error", "fail"])), (said, words), *held]),
+                             Obj([("success", False), (said, words), *held])])  # fmt: skip
         if shape == "wrapped":
             return Obj([(r.choice(HOLDERS[:2]), Obj([("error", words)]))])
         if shape == "words_wrapped":

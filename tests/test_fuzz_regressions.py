@@ -111,3 +111,17 @@ def test_an_error_flag_of_1_with_a_4xx_is_no_order_nor_refill_id(code):
     request = answering(json.dumps({"error": 1, "msg": words}).encode()).refill(5)
     assert (request.refill_id, request.unknown) == (None, False), request
     assert request.error is not None and request.error.endswith(words), request
+
+
+@pytest.mark.parametrize(
+    "body", ['"\\n_ x\u00e9@ O+ y,\\u0016zW="'.encode(), '"Минутку,\\nпожалуйста"'.encode()]
+)
+def test_a_refill_status_answered_a_string_of_lines_fails_in_one_line(body):
+    # A bare JSON string of more than one line, not in ASCII, with a 200
+    # (hostile182 made a bare string of words fail the call as the same
+    # words with no JSON do): the raw string was the failure's words, its
+    # lines in one error. Seed 0 #707 and #71 of SMM_FUZZ_INPUTS=1500.
+    for ask in (lambda c: c.refill_status("5"), lambda c: c.refill_statuses(["5", "6"])):
+        with pytest.raises(PanelError) as failed:
+            ask(client_with_witness(body, 200))
+        assert "\n" not in str(failed.value) and "\r" not in str(failed.value)

@@ -51,11 +51,11 @@ from functools import cache
 from http import HTTPStatus
 from typing import Any
 
-from tracker.errors import PanelAnswerError
+from tracker.errors import BadAnswerError, PanelAnswerError
 from tracker.panel import bare, failures, refusals
 from tracker.panel.amounts import bare_amount
 from tracker.panel.refill_words import names_refill
-from tracker.panel.values import to_balance
+from tracker.panel.values import shown, to_balance
 
 MAX_WORDS = 300  # characters: longer is a page, whatever it says
 # Codes a web server or proxy answers of the request itself (its method,
@@ -118,8 +118,13 @@ def string_alone(code: int, said: dict[str, str], url: str, *, panel: str) -> No
     HTTP ``code``, read as ``said`` (``{"error": <the string>}``), raise the
     call's failure as for the same words with no JSON (:func:`words_alone`:
     a 403 ``"Just a moment..."``): no JSON object is no refill's answer. The
-    key's refusal, busy words and words naming a refill read as before."""
-    failed = words_alone(code, said["error"], url, panel=panel)
+    key's refusal, busy words and words naming a refill read as before; a
+    string of more than one line (a 2xx's: a 4xx's is read so by
+    :func:`words` only when one) is a broken answer."""
+    text = said["error"].strip(_BLANKS)
+    if not text.replace("\t", " ").isprintable():  # lines, control characters
+        raise BadAnswerError(f"not a refill_status answer: {shown(said['error'])}", status=code)
+    failed = words_alone(code, text, url, panel=panel)
     if failed is not None:
         raise failed
 
