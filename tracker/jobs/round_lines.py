@@ -27,7 +27,7 @@ log = structlog.get_logger("tracker.refill")
 
 
 class LeftOut(Protocol):
-    """A round of following refills (:class:`~tracker.jobs.refill_follow.FollowResult`)."""
+    """A round of following refills (:class:`~tracker.jobs.refill_asks.FollowResult`)."""
 
     left_out: list[tuple[int, list[str]]]  # each multi answer's refills asked, and left out
     multi_answered: bool  # a multi refill_status call was answered
