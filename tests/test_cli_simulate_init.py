@@ -213,7 +213,7 @@ def test_simulate_refuses_to_overwrite_a_config(tmp_path):
 def test_the_config_out_it_will_not_overwrite_is_served_again_on_its_own_port(tmp_path):
     # ux181: the hint named the same --key but not the port: a simulator first
     # started with --port 0 did not fit its config restarted on the default port.
-    from tracker.cli.simulate import config_text
+    from tracker.cli.simulate_config import config_text
 
     written = tmp_path / "tracker.toml"
     written.write_text(config_text("http://127.0.0.1:40123/api/v2"))
@@ -478,7 +478,7 @@ def test_simulate_help_lists_balance_among_the_actions_a_script_may_lack():
 
 def test_the_written_config_s_comments_start_in_one_column():
     # key_env's comment started a column to the right of the others'.
-    from tracker.cli.simulate import config_text
+    from tracker.cli.simulate_config import config_text
 
     text = config_text("http://127.0.0.1:8484/api/v2")
     columns = {line.index(" # ") for line in text.splitlines() if " # " in line}

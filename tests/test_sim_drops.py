@@ -56,7 +56,7 @@ def test_an_ended_orders_count_drops_each_simulated_day_and_a_refill_restores_it
 
 
 def test_simulate_drops_writes_a_config_whose_refills_keep_its_pace(tmp_path):
-    from tracker.cli.simulate import config_text
+    from tracker.cli.simulate_config import config_text
 
     (tmp_path / "tracker.toml").write_text(config_text("http://127.0.0.1:8484/api/v2", 60.0))
     config = load_config(str(tmp_path / "tracker.toml"), env={"SMM_SIM_KEY": "k-123456"})

@@ -18,7 +18,7 @@ from tracker.cli.bounds import PORT, FiniteNumber
 from tracker.cli.file_args import FileToWrite
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import safe_text
-from tracker.config.durations import format_duration
+from tracker.cli.simulate_config import KEY_ENV, config_text, drops_note, panel_block
 from tracker.config.load import load_config, read_toml
 from tracker.config.places import tidied
 from tracker.errors import ConfigError
@@ -26,54 +26,7 @@ from tracker.signals import Stop
 from tracker.store.ids import largest_order_id, largest_refill_id
 
 DEFAULT_PORT = 8484
-KEY_ENV = "SMM_SIM_KEY"
 SEEDED = 5  # orders already on the panel at start, for `track`
-
-
-def config_text(url: str, day: float | None = None) -> str:
-    """Given the simulator's URL and, with ``--quirk drops``, its day (seconds),
-    return a ready tracker.toml for it: with a day, its refills paced to it."""
-    return f"""\
-# Written by `smm-tracker simulate` for its built-in panel at {url}.
-# Every key and its default: `smm-tracker init example.toml`.
-
-[database]
-path = "tracker.db"            # next to this file
-
-[[panels]]
-name = "sim"
-url = "{url}"
-key_env = "{KEY_ENV}"        # export {KEY_ENV}=... (simulate prints the line)
-timeout = "10s"
-
-[schedule]
-status_every = "10s"           # the simulator moves fast; a real panel: "5m"
-status_max_every = "1m"
-""" + (_refill_text(day) if day is not None else "")
-
-
-def _panel_block(url: str) -> str:
-    """The ``[[panels]]`` entry of the simulator at ``url``, indented to paste."""
-    block = config_text(url).split("[[panels]]\n", 1)[1].split("\n\n", 1)[0]
-    lines = [line.split("  #", 1)[0].rstrip() for line in block.splitlines()]  # no comments
-    return "\n".join(f"  {line}" for line in ["[[panels]]", *lines])
-
-
-def _refill_text(day: float) -> str:
-    """The refill settings of a simulator whose orders drop each simulated
-    ``day`` (``--quirk drops``): asked a day after they end, once a day, for
-    30 days, as its refill rules count them; the comments in the file's column."""
-    pace, every = format_duration(day), _rounds_every(day)
-    lines = [
-        (f'refill_every = "{every}"', f"--quirk drops: a simulated day is {pace}"),
-        ("", ""),
-        ("[refill]", ""),
-        (f'first_check = "{pace}"', "a simulated day after an order ends"),
-        (f'cooldown = "{pace}"', "the simulator's own: one simulated day"),
-        (f'window = "{format_duration(30 * day)}"', "30 simulated days"),
-        ("window_from_name = false", 'not "Refill 30 days" in real days'),
-    ]
-    return "".join(f"{k:<31}# {c}\n" if c else f"{k}\n" for k, c in lines)
 
 
 def first_order_id(databases: list[Path]) -> int:
@@ -268,35 +221,13 @@ def simulate(
             click.echo(f"a new key; where the tracker runs: export {KEY_ENV}={shlex.quote(key)}")
         if config_out is None:  # a panel beside others: the block to paste, not prose
             click.echo("to track it from a config of your own, add:")
-            click.echo(_panel_block(server.url))
+            click.echo(panel_block(server.url))
         if script.drops:
-            click.echo(fitted(_drops_note(script.drops, day, config_out is not None), screen))
+            click.echo(fitted(drops_note(script.drops, day, config_out is not None), screen))
         click.echo("serving until Ctrl-C")
         while not stop.wait(0.5):
             pass
     click.echo("simulated panel stopped")
-
-
-def _drops_note(drops: float, day: float, written: bool) -> str:
-    """What ``--quirk drops`` does, and the tracker settings that follow it."""
-    said = f"drops: an ended order loses up to {drops * 100:g}% of its count each simulated day"
-    said += f" ({format_duration(day)}; refills: once a day, for 30 days)"
-    if written:
-        return said + "; the config written asks for refills at that pace"
-    pace = format_duration(day)
-    return (
-        f"{said}; in the tracker's config: [refill] first_check and cooldown"
-        f' "{pace}", window "{format_duration(30 * day)}", window_from_name false,'
-        " [schedule] refill_every"
-        f' "{_rounds_every(day)}"'
-    )
-
-
-def _rounds_every(day: float) -> str:
-    """``schedule.refill_every`` for a simulated ``day``: a stage (a second at least)."""
-    from tracker.sim.refills import DAY_STAGES
-
-    return format_duration(max(1.0, round(day / DAY_STAGES)))
 
 
 def _currency(given: str) -> str:
