@@ -11,6 +11,7 @@ from tracker.cli.cancel_calls import NOT_CANCELED, NOT_SENT, cancel_orders
 from tracker.cli.cancel_follows import accepted_before, late_moments, unrecorded
 from tracker.cli.cancel_follows import follows as _follows
 from tracker.cli.cancel_learned import learn_cancels
+from tracker.cli.cancel_said import interrupted_line, left_undone, show
 from tracker.cli.child_of import refuse_children
 from tracker.cli.command import OnceCommand
 from tracker.cli.main import (
@@ -25,14 +26,11 @@ from tracker.cli.main import (
 )
 from tracker.cli.order_args import nothing_piped, orders_panel, parse_order_ids
 from tracker.cli.panels import note_held_elsewhere, orders_are, panel_holding, shown_ids
-from tracker.cli.render import PANEL_WORDS, safe_text
+from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.cli.stops import Stopped, ending, term_raises
 from tracker.clock import utcnow
 from tracker.errors import StoreError
-from tracker.panel.fixes import refused_hint, unserved_hint
-from tracker.panel.misdirected import names_fix
-from tracker.panel.proxies import says_its_fix
 from tracker.rules.counts import counted
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels, unpolled
 from tracker.store.readings import ended_statuses, panels_holding
@@ -99,36 +97,6 @@ def _not_elsewhere(config: Config, ids: list[int]) -> None:
     note_held_elsewhere(held, only, [only], "cancel")
 
 
-def _show(
-    order_id: int,
-    result: str,
-    raw: str | None,
-    index: int,
-    status: int | None = None,
-    unanswered: bool = False,
-    cut: bool = False,
-    follows: str = "",
-) -> None:
-    error = safe_text(raw, 200)  # the panel's words: no terminal escapes
-    if result == ACCEPTED:
-        click.echo(f"#{order_id}  canceled (the panel accepted; {follows})")
-    elif result == REFUSED:  # follows: an earlier accept
-        click.echo(f"#{order_id}  refused: {safe_text(raw, PANEL_WORDS)}{follows}")
-    elif cut:  # left as it was by a stop (not sent, a refusal not judged): no wait cures it
-        click.echo(f"#{order_id}  {result}: {error}")
-    elif result in (NOT_SENT, NOT_CANCELED):
-        # A wrong URL, a web server's 404: no wait cures it, its fix is said.
-        fix = "" if names_fix(error) or says_its_fix(error) else unserved_hint(error, status, index)
-        if fix is None and unanswered:  # no answer came: a refused port's fix, as add's
-            fix = refused_hint(error, status, index)
-        later = " - try again later" if fix is None else f" - {fix}" if fix else ""
-        click.echo(f"#{order_id}  {result}: {error}{later}")
-    else:  # said once: an "outcome unknown" error says it already
-        check = "" if "check the panel" in error else " - check the panel"
-        fix = refused_hint(error, status, index) if unanswered else None  # not HTTP: the URL
-        click.echo(f"#{order_id}  unknown: {error}{check}{f' - {fix}' if fix else ''}")
-
-
 def _ended(config: Config, store: Store | None, name: str, ids: list[int]) -> dict[int, str]:
     """Return the IDs stored on ``name`` as ended (Completed, Partial,
     Canceled, Refunded, as last polled), with that status: a panel refuses
@@ -140,37 +108,6 @@ def _ended(config: Config, store: Store | None, name: str, ids: list[int]) -> di
         store = open_store(config, read_only=True)
     found = ended_statuses(store, name, ids)  # an IN list of 500 IDs a query
     return {oid: found[oid] for oid in ids if oid in found}  # in the order given
-
-
-# What each result is said as in the last line of a Ctrl-C that left nothing unsent.
-_SAID = {ACCEPTED: "canceled", REFUSED: "refused", UNKNOWN: "unknown", NOT_CANCELED: "not canceled"}
-
-
-def _tally(counts: list[tuple[int, str]]) -> str:
-    said = [(n, words) for n, words in counts if n]
-    return ", ".join(
-        f"{counted(n, 'order')} {words}" if not i else f"{n} {words}"
-        for i, (n, words) in enumerate(said)
-    )
-
-
-def _left(results: list[tuple[int, str, str | None]], asked: int, cut: set[int]) -> str:
-    """Given the results of ``asked`` orders (those never reached left out)
-    and those a stop left as they were (``cut``), return what it left
-    undone, "" for nothing: the orders not sent, those not canceled."""
-    unsent = asked - sum(1 for _, result, _ in results if result != NOT_SENT)
-    held = sum(1 for oid, result, _ in results if result == NOT_CANCELED and oid in cut)
-    return _tally([(held, "not canceled"), (unsent, "not sent")])
-
-
-def _interrupted(results: list[tuple[int, str, str | None]], asked: int, cut: set[int]) -> str:
-    """Return the last line after a Ctrl-C: what it left undone, or, when
-    it left nothing, what came of every order."""
-    left = _left(results, asked, cut)
-    if left:
-        return f"interrupted: {left}"
-    came = [(sum(1 for _, r, _ in results if r == kind), said) for kind, said in _SAID.items()]
-    return f"interrupted once every order was sent: {_tally(came)}"
 
 
 @main.command(cls=OnceCommand)
@@ -252,7 +189,7 @@ def cancel(
         except (Exception, KeyboardInterrupt) as exc:  # the panel's answers said, not lost
             for oid, result, raw in answered:  # as below, an accepted one's note aside
                 said = "not recorded" * (result == ACCEPTED)
-                _show(oid, result, raw, index, codes.get(oid), oid in unanswered, oid in cut, said)
+                show(oid, result, raw, index, codes.get(oid), oid in unanswered, oid in cut, said)
             left = len(ids) - len(results) - len(answered)  # never sent
             stopped = isinstance(exc, KeyboardInterrupt)
             fail(unrecorded(kept, exc, left), EXIT_INTERRUPTED if stopped else EXIT_FAILED)
@@ -266,7 +203,7 @@ def cancel(
             why, late, earlier = {}, {}, {}
         now = utcnow()
         for order_id, result, raw in answered:
-            _show(
+            show(
                 *(order_id, result, raw, index, codes.get(order_id)),
                 unanswered=order_id in unanswered,
                 cut=order_id in cut,
@@ -302,15 +239,15 @@ def cancel(
             left
             + [(i, NOT_CANCELED, f"{w} (not judged: interrupted)") for i, w in unjudged.items()]
         )
-        fail(_interrupted(results, len(ids), cut), EXIT_INTERRUPTED)
+        fail(interrupted_line(results, len(ids), cut), EXIT_INTERRUPTED)
     finally:
         client.close()
     learn_cancels(store, client, results, lacking, key_answered)
     # After a Ctrl-C, an order not sent is the user's doing: the rest, or the
     # call on the wire refused (a 429) and not tried again for the stop; and
     # so is a call refused as one whose halves it kept from being sent.
-    if stop.stopping and _left(results, len(ids), cut):
-        fail(_interrupted(results, len(ids), cut), EXIT_INTERRUPTED)
+    if stop.stopping and left_undone(results, len(ids), cut):
+        fail(interrupted_line(results, len(ids), cut), EXIT_INTERRUPTED)
     refused = len(ended) + sum(1 for _, result, _ in results if result != ACCEPTED)
     never_sent = len(ended) + sum(1 for _, result, _ in results if result == NOT_SENT)
     if refused:  # none of them sent: none refused either, said as such
