@@ -29,13 +29,13 @@ from tracker.cli.main import (
     fail,
     handle_errors,
     main,
-    open_store,
     pass_ctx,
 )
 from tracker.cli.order_args import panel_option
 from tracker.cli.output import print_placed
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
+from tracker.cli.store_open import open_store
 from tracker.config.accounts import same_panel
 from tracker.errors import (
     AuthError,

@@ -15,7 +15,6 @@ from tracker.cli.main import (
     Context,
     handle_errors,
     main,
-    open_store,
     pass_ctx,
 )
 from tracker.cli.output import OneWrite
@@ -33,6 +32,7 @@ from tracker.cli.screen import (
 )
 from tracker.cli.since import since_start, since_text
 from tracker.cli.stops import end_if_stopped, held
+from tracker.cli.store_open import open_store
 from tracker.cli.undelivered import list_undelivered, where_sent
 from tracker.cli.unreadable import Unreadable
 from tracker.clock import utcnow

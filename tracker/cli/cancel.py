@@ -21,7 +21,6 @@ from tracker.cli.main import (
     fail,
     handle_errors,
     main,
-    open_store,
     pass_ctx,
 )
 from tracker.cli.order_args import nothing_piped, orders_panel, parse_order_ids
@@ -29,6 +28,7 @@ from tracker.cli.panels import note_held_elsewhere, orders_are, panel_holding, s
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.cli.stops import Stopped, ending, term_raises
+from tracker.cli.store_open import open_store
 from tracker.clock import utcnow
 from tracker.errors import StoreError
 from tracker.rules.counts import counted

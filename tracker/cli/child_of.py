@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
-from tracker.cli.main import EXIT_FAILED, fail, open_store
+from tracker.cli.main import EXIT_FAILED, fail
 from tracker.cli.render import to_json
+from tracker.cli.store_open import open_store
 from tracker.store.children import MAX_PARENTS, any_children, parents_of
 from tracker.store.readings import panels_holding
 

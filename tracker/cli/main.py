@@ -23,7 +23,6 @@ from tracker.errors import (
     ConfigError,
     EnvironmentProblem,
     PanelChoiceError,
-    StoreError,
     TrackerError,
 )
 from tracker.redact.scrub import redact_text
@@ -32,7 +31,6 @@ if TYPE_CHECKING:  # imported where used: `--version` and `--help` need neither
     from pathlib import Path
 
     from tracker.config.model import Config
-    from tracker.store.orders import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -248,31 +246,6 @@ def _stopped_while_loading(ctx: click.Context, name: str) -> None:
     stopped = stop_while_loading(ctx, name)
     if stopped is not None:
         fail(*stopped)
-
-
-def open_store(config: Config, *, read_only: bool = False, existing: bool = False) -> Store:
-    """Open the database; ``read_only`` for commands that only look (they work
-    on read-only media and never create a file), ``existing`` for writes that
-    mean nothing without one (untrack): neither creates it."""
-    from tracker.store.orders import Store
-
-    path = config.database.path
-    if existing and str(path) != ":memory:" and not path.exists():
-        raise StoreError.no_database(path)
-    from tracker.cli.database import no_daemon_behind
-
-    store = Store(
-        path,
-        busy_timeout=config.database.busy_timeout,
-        read_only=read_only,
-        before_migrating=no_daemon_behind(path),
-    )
-    # Closed when the command ends (the WAL checkpointed and removed), not left
-    # to the garbage collector: click's test runner runs many commands in one process.
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None:
-        ctx.call_on_close(store.close)
-    return store
 
 
 @click.group(

@@ -16,8 +16,9 @@ from typing import Any, NoReturn
 import click
 
 from tracker.cli import pruned
-from tracker.cli.main import EXIT_USAGE, fail, open_store
+from tracker.cli.main import EXIT_USAGE, fail
 from tracker.cli.render import safe_text
+from tracker.cli.store_open import open_store
 from tracker.config.model import Config
 from tracker.errors import ConfigError, PanelChoiceError, StoreError
 from tracker.panel.values import said

@@ -19,13 +19,13 @@ from tracker.cli.main import (
     fail,
     handle_errors,
     main,
-    open_store,
     pass_ctx,
 )
 from tracker.cli.order_args import listing_panel
 from tracker.cli.render import safe_text
 from tracker.cli.screen import Screen, fitted, moment, stdout_screen
 from tracker.cli.stops import end_if_stopped, ending, held
+from tracker.cli.store_open import open_store
 from tracker.clock import iso, utcnow
 from tracker.errors import StoreError
 from tracker.rules.counts import counted

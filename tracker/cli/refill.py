@@ -19,7 +19,6 @@ from tracker.cli.main import (
     fail,
     handle_errors,
     main,
-    open_store,
     pass_ctx,
 )
 from tracker.cli.order_args import order_panel, parse_order_id
@@ -27,6 +26,7 @@ from tracker.cli.panels import name_is_one_of, note_held_elsewhere, panel_holdin
 from tracker.cli.render import PANEL_WORDS, safe_text
 from tracker.cli.screen import stderr_screen
 from tracker.cli.shield import Waits, shield, tell_wait
+from tracker.cli.store_open import open_store
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.errors import StopRequested, failure_words

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from tracker.cli.main import Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.main import Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.order_args import listing_panel
 from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.screen import (
@@ -21,6 +21,7 @@ from tracker.cli.screen import (
 )
 from tracker.cli.shield import tell_wait
 from tracker.cli.stops import ending
+from tracker.cli.store_open import open_store
 from tracker.clock import utcnow
 from tracker.config.model import Config, RefillConfig
 from tracker.errors import PanelError, StoreError

@@ -15,12 +15,13 @@ from tracker.cli.idempotent import (
     settle_by_track,
     settle_tracked,
 )
-from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.order_args import nothing_piped, panel_option, parse_order_ids
 from tracker.cli.panels import orders_are
 from tracker.cli.render import safe_text
 from tracker.cli.screen import fitted, stderr_screen
 from tracker.cli.stops import end_if_stopped, held
+from tracker.cli.store_open import open_store
 from tracker.clock import utcnow
 from tracker.errors import StoreError
 from tracker.rules.counts import counted

@@ -13,13 +13,13 @@ from tracker.cli.main import (
     fail,
     handle_errors,
     main,
-    open_store,
     pass_ctx,
 )
 from tracker.cli.order_args import nothing_piped, orders_panel, parse_order_ids
 from tracker.cli.panels import panel_holding, shown_ids, stored_panel
 from tracker.cli.stops import end_if_stopped
 from tracker.cli.stops import held as kept_whole
+from tracker.cli.store_open import open_store
 from tracker.clock import utcnow
 from tracker.rules.counts import counted
 from tracker.store.stopping import untrack as stop_orders
