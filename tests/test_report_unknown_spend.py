@@ -124,10 +124,13 @@ def test_report_names_no_currency_in_its_header_over_a_spend_whose_currency_is_u
 
 
 def test_report_keeps_one_currency_in_its_header_over_nothing_spent(tmp_path, monkeypatch):
-    # A service never charged (no currency given either) spent 0.00 in any currency.
-    lines, figures = _terminal(tmp_path, monkeypatch, [(7, 40, 1.0, "USD"), (11, 70, None, None)])
+    # A service charged nothing (no currency given either) spent 0.00 in any
+    # currency; one no charge is said of yet, "-" (ux187: was 0.00), in none.
+    orders = [(7, 40, 1.0, "USD"), (11, 70, None, None), (12, 90, 0.0, None)]
+    lines, figures = _terminal(tmp_path, monkeypatch, orders)
     assert lines[1].split()[-2:] == ["SPEND", "USD"], lines
-    assert figures["40"][-1] == "1.00" and figures["70"][-1] == "0.00", lines
+    assert figures["40"][-1] == "1.00" and figures["70"][-1] == "-", lines
+    assert figures["90"][-1] == "0.00", lines
 
 
 def test_report_ranks_spends_in_no_currency_after_those_in_the_one_known(tmp_path, monkeypatch):

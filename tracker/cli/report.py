@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +25,13 @@ from tracker.rules.alerts import rough_duration
 from tracker.rules.money import currency_key, money, ranked_currencies
 from tracker.store.orders import Store
 from tracker.store.refills import has_services
-from tracker.store.reports import bytes_currency, order_panels, scorecard, unknown_charges
+from tracker.store.reports import (
+    bytes_currency,
+    order_panels,
+    scorecard,
+    uncharged,
+    unknown_charges,
+)
 
 
 def database_path(ctx: Context, database: Path | None, panel: str | None) -> tuple[Path, Any]:
@@ -86,19 +93,27 @@ def _money(amount: Decimal | float | None) -> str:
 
 # Per (panel, service, folded currency): its charges that are no finite number.
 Unknown = dict[tuple[Any, Any, Any], int]
+# The (panel, service) none of whose orders has a charge yet (reports.uncharged).
+Uncharged = Set[tuple[Any, Any]]
 
 
-def _amounts(row: dict[str, Any], unknown: Unknown) -> list[tuple[str, str | None]]:
+def _amounts(
+    row: dict[str, Any], unknown: Unknown, uncharged: Uncharged = frozenset()
+) -> list[tuple[str, str | None]]:
     """Given a scorecard row, return its spend per currency, highest first, as
     (figure, currency): the known charges' sum, "+ 2 unknown" after it when
     some of that currency's charges are no finite number ("2.50 + 1
-    unknown"), "-" when all are; never charged: "0.00"."""
+    unknown"), "-" when all are; none of its orders charged yet (the panel
+    has said no charge: ``uncharged``) "-", as ``orders`` shows such a
+    charge (``--json`` says 0.0); only charges of 0: "0.00"."""
     key = (row["panel"], row["service"])
     left = {c: n for (*at, c), n in unknown.items() if tuple(at) == key}
     figures = row["spend_by_currency"]
     if len(figures) <= 1 and not (left.keys() - {currency_key(row["currency"])}):
         figures = [{"currency": row["currency"], "spend": row["spend"]}]  # as the view has it
-        if row["spend"] is None and not left:  # no charge at all: nothing spent
+        if key in uncharged:  # no charge said yet: not known, as `orders` shows it
+            figures[0]["spend"] = None
+        elif row["spend"] is None and not left:  # no charge at all: nothing spent
             figures[0]["spend"] = 0
     shown = []
     for figure in figures:
@@ -108,7 +123,9 @@ def _amounts(row: dict[str, Any], unknown: Unknown) -> list[tuple[str, str | Non
     return shown + [("-", c) for c in left]  # a currency whose every charge is unknown
 
 
-def _spends(row: dict[str, Any], unknown: Unknown, piped: bool = False) -> list[str]:
+def _spends(
+    row: dict[str, Any], unknown: Unknown, piped: bool = False, uncharged: Uncharged = frozenset()
+) -> list[str]:
     """Given a scorecard row, return its spend as the SPEND cell shows it: one
     figure per currency, highest first ("12.30 USD", "4.00 EUR"), never a sum;
     piped, they are said in one cell ("12.30 USD, 4.00 EUR"), the currency
@@ -116,7 +133,7 @@ def _spends(row: dict[str, Any], unknown: Unknown, piped: bool = False) -> list[
     finite number are said ("2.50 USD + 1 unknown"; all of them: "- USD")."""
     unit = _raw if piped else _currency
     spends = []
-    for figure, currency in _amounts(row, unknown):
+    for figure, currency in _amounts(row, unknown, uncharged):
         amount, _, more = figure.partition(" + ")
         said = f"{amount} {unit(currency) or ''}".rstrip()
         spends.append(f"{said} + {more}" if more else said)
@@ -139,10 +156,14 @@ def _took(seconds: float | None) -> str | None:
     return None if seconds is None else rough_duration(seconds)
 
 
-def _shown(row: dict[str, Any], unknown: Unknown, piped: bool = False) -> dict[str, Any]:
+def _shown(
+    row: dict[str, Any], unknown: Unknown, piped: bool = False, uncharged: Uncharged = frozenset()
+) -> dict[str, Any]:
     """Given a scorecard row, return it with the table's formatted cells added
     (``piped``: its words as stored, for the piped table to escape once;
-    ``unknown``: the charges left out of each spend, :func:`_amounts`)."""
+    ``unknown``: the charges left out of each spend, ``uncharged``: the
+    services charged nothing yet, :func:`_amounts`)."""
+    spends = _spends(row, unknown, piped, uncharged)
     name = row["service_name"] or None  # none (not recorded, not synced): "-", as every cell
     return {
         **row,
@@ -156,9 +177,10 @@ def _shown(row: dict[str, Any], unknown: Unknown, piped: bool = False) -> dict[s
         "p90": _took(row["p90_completion_seconds"]),
         "refills": f"{row['refills_asked']}/{row['refills_accepted']}/{row['refills_completed']}",
         "refilled_pct": _pct(row["share_refilled"]),
-        "spend_text": ", ".join(_spends(row, unknown, piped)),
-        "spends": _spends(row, unknown, piped),
-        "spend_figure": _amounts(row, unknown)[0][0],  # the first, its currency left out
+        "spend_text": ", ".join(spends),
+        "spends": spends,
+        "spend_figure": _amounts(row, unknown, uncharged)[0][0],  # the first, its currency left out
+        "uncharged": (row["panel"], row["service"]) in uncharged,
     }
 
 
@@ -199,6 +221,7 @@ def report(
             check_panel(store, name)
         rows = scorecard(store, start, name)
         unknown = unknown_charges(store, start, name)  # charges no spend adds up
+        none_yet = uncharged(store, start, name)  # services no charge is said of yet
         _tell_bytes(*bytes_currency(store, start, name))  # one line on stderr
         currencies = ranked_currencies(rows)  # in several: each apart, never 61 RUB above 60 USD
         cut = pruned.reached(store, name, start)  # a window reaching before a prune's cutoff
@@ -229,7 +252,7 @@ def report(
         click.echo(
             fitted(f"{head}, highest spend first{ranked}", screen)
             + "\n"
-            + _table(rows, screen, why, unknown)
+            + _table(rows, screen, why, unknown, none_yet)
         )
     pruned.note(cut, screen=notes)
 
@@ -259,18 +282,20 @@ def _table(
     screen: Screen | None,
     why: dict[Any, str] | None = None,
     unknown: Unknown | None = None,
+    uncharged: Uncharged = frozenset(),
 ) -> str:
     """The scorecard's table: for scripts (``screen`` None), one line per service
     as ever, its name cut at 32 characters; on a terminal, each service's
     name whole on its own line, its figures under it (:mod:`tracker.cli.scorecard`),
     a service with no name said why (``why``, by panel and service: :func:`_unnamed`)."""
     if screen is None:
-        return table([_shown(r, unknown or {}, piped=True) for r in rows], COLUMNS, HEADERS)
+        shown = [_shown(r, unknown or {}, True, uncharged) for r in rows]
+        return table(shown, COLUMNS, HEADERS)
     said = why or {}
     return scorecard_text(
         [
             {
-                **_shown(r, unknown or {}),
+                **_shown(r, unknown or {}, False, uncharged),
                 "service_name": said.get((r["panel"], r["service"]), r["service_name"]),
             }
             for r in rows

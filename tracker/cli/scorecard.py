@@ -124,10 +124,11 @@ def _figures(row: dict[str, Any], mixed: bool) -> dict[str, Any]:
 
 def _currency_said(row: dict[str, Any]) -> bool:
     """Whether a row's spend may stand under a header naming one currency
-    ("SPEND USD"): its currency known, or nothing spent (0.00 is 0.00 in
-    any). Else ("2.00", or "-": unknown) every spend keeps its currency in
-    its cell under a plain SPEND, this one none, as piped."""
-    return row["currency"] is not None or row["spend_figure"] == "0.00"
+    ("SPEND USD"): its currency known, nothing spent (0.00 is 0.00 in
+    any), or no charge said yet ("-": none in any). Else ("2.00", or "-":
+    unknown) every spend keeps its currency in its cell under a plain
+    SPEND, this one none, as piped."""
+    return row["currency"] is not None or row["spend_figure"] == "0.00" or row["uncharged"]
 
 
 def _named(row: dict[str, Any], width: int) -> list[str]:

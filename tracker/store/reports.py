@@ -51,6 +51,10 @@ _CHARGES = _RECENT.removesuffix(",").format(window=_WINDOW) + (
     "\nSELECT panel, service, currency, charge, count(*) FROM recent WHERE charge <> 0"
     "\nGROUP BY panel, service, currency, charge"  # orders of a price are many: once each
 )
+# The services none of whose orders has a charge yet (NULL: not said by the panel).
+_UNCHARGED = _RECENT.removesuffix(",").format(window=_WINDOW) + (
+    "\nSELECT panel, service FROM recent GROUP BY panel, service HAVING count(charge) = 0"
+)
 # The orders whose currency is bytes, the first by panel and ID, and how many.
 _BYTES = _RECENT.removesuffix(",").format(window=_WINDOW) + (
     "\nSELECT panel, order_id, currency_bytes, count(*) OVER () AS orders FROM recent"
@@ -115,6 +119,13 @@ def unknown_charges(
         if not isinstance(charge, int | float) or not math.isfinite(charge):
             counts[(order_panel, service, currency_key(currency))] += orders
     return dict(counts)
+
+
+def uncharged(store: Connection, since: datetime, panel: str | None = None) -> set[tuple[Any, Any]]:
+    """Return the (panel, service) of the scorecard's services none of whose
+    orders has a charge yet (NULL: the panel has not said one): their spend
+    is not known yet, though the view and ``--json`` say 0.0."""
+    return set(store.tuples(_UNCHARGED, [iso(since), panel]))
 
 
 def _top(row: dict[str, Any]) -> Any:
