@@ -186,12 +186,15 @@ def _left(config: Config, panel: str | None) -> list[str]:
 
 
 def _daemon_panels(config: Config) -> tuple[list[str], str | None]:
-    """The panels of the daemon running on the database, as its config file
-    (its lock file's ``config=``) names them: every one, for a ``run --panel``
-    daemon too; its ``alert_state`` rows are its runs' (:func:`_left`). Or
-    none and why, when a daemon runs whose config is not known: its file
-    cannot be read here (gone, invalid, another user's), or its lock file
-    names none (an older smm-tracker's); nothing when no daemon runs."""
+    """The panels of the daemon running on the database, as it has loaded
+    them (its lock file's ``panels=``, rewritten at each reload: a panel
+    taken out of its config file still counts until the reload), else as
+    its config file (``config=``: an older smm-tracker's lock file) names
+    them: every one, for a ``run --panel`` daemon too; its ``alert_state``
+    rows are its runs' (:func:`_left`). Or none and why, when a daemon runs
+    whose config is not known: its file cannot be read here (gone, invalid,
+    another user's), or its lock file names none (an older smm-tracker's);
+    nothing when no daemon runs."""
     from tracker.config.load import config_from_dict, read_toml
     from tracker.errors import ConfigError
     from tracker.redact.scrub import redact_text
@@ -203,6 +206,8 @@ def _daemon_panels(config: Config) -> tuple[list[str], str | None]:
         return [], None
     who = "the daemon running on" if held.command == DAEMON else "the smm-tracker run holding"
     daemon = f"{who} this database{f' (pid {held.pid})' if held.pid else ''}"
+    if held.said.panels is not None:  # as loaded: the file may have been edited since
+        return list(held.said.panels), None
     if held.said.config is None:
         return [], f"{daemon} names no config in its lock file (an older smm-tracker's)"
     path = Path(held.said.config)

@@ -87,7 +87,11 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
     # disk full) leaves no lock file it made: no store_created at the next.
     # Its panel and config said in the lock file: `orders` tells what checks an order.
     alone = config.panel(panel).name if panel is not None else None
-    lock = DatabaseLock(config.database.path, once=once, tidy=True, panel=alone, config=config.path)
+    # The panels it loaded too: `prune` keeps their marks (rewritten at each reload).
+    names = [p.name for p in config.panels]
+    lock = DatabaseLock(
+        config.database.path, once=once, tidy=True, panel=alone, config=config.path, panels=names
+    )
     with listening or nullcontext(), lock:
         if not once:
             # The daemon's own modules (metrics, systemd notify) load here:

@@ -15,8 +15,10 @@ held beside it (``lock_holder.py``), which never disturbs SQLite's locks.
 
 The holder writes its PID and what it is (``run`` or ``run --once``) in it,
 a daemon then the panel it runs alone (``panel=NAME``; ``panel=``: every
-one) and its config file (``config=PATH``); what the others read of it,
-and what a run turned away is told, is ``lock_seen.py``'s.
+one), its config file (``config=PATH``) and the panels it has loaded
+(``panels=A,B``, rewritten at each reload: :meth:`DatabaseLock.loaded`);
+what the others read of it, and what a run turned away is told, is
+``lock_seen.py``'s.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import fcntl
 import os
 import stat
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -43,10 +46,10 @@ class AlreadyRunningError(TrackerError):
 class DatabaseLock:
     """Given a database path, hold its exclusive lock while in the ``with`` block
     (``once``: for a ``run --once``, which the lock file then says; a
-    daemon's says the ``panel`` it runs alone (None: every one) and its
-    ``config`` file; ``tidy``: unless :meth:`opened` was called, the release
-    deletes a lock file this lock made and puts back what one there before
-    said).
+    daemon's says the ``panel`` it runs alone (None: every one), its
+    ``config`` file and the ``panels`` it has loaded; ``tidy``: unless
+    :meth:`opened` was called, the release deletes a lock file this lock
+    made and puts back what one there before said).
 
     Raise AlreadyRunningError if another process holds it, TrackerError if the
     lock file cannot be created. An in-memory database needs no lock.
@@ -60,12 +63,14 @@ class DatabaseLock:
         tidy: bool = False,
         panel: str | None = None,
         config: Path | None = None,
+        panels: Sequence[str] | None = None,
     ):
         self.database = database
         self.path = lock_path(database)
         self.command = ONCE if once else DAEMON
-        # A daemon's lines after the command (`orders` reads them); a run --once's file as ever.
-        self.said = "" if once else said_lines(panel, config)
+        self._run = panel, config  # what a reload's lines say again (loaded)
+        # A daemon's lines after the command (`orders`, `prune` read them); a run --once's as ever.
+        self.said = "" if once else said_lines(panel, config, panels)
         self.tidy = tidy
         self.made = False  # the lock file was made by this lock
         self.used = False  # a tracker database was opened under it (:meth:`opened`)
@@ -165,6 +170,24 @@ class DatabaseLock:
             os.close(fd)
         lock = taken.lock or Path(os.path.realpath(self.database))
         raise AlreadyRunningError(refusal(self.database, lock, taken.pid, taken.command))
+
+    def loaded(self, panels: Sequence[str]) -> None:
+        """A daemon's reload: its lock file says the ``panels`` it has loaded
+        now (``panels=``; every line before it unchanged). Written over the
+        old text, then cut to its length, never emptied: a reader meanwhile
+        finds the new line (the old one's tail after it read as nothing)."""
+        if self.command != DAEMON:
+            return
+        self.said = said_lines(*self._run, panels)  # a lock file deleted and made again says it too
+        fd = self._fd
+        if fd is None:
+            return
+        text = f"{os.getpid()}\n{self.command}\n{self.said}".encode()
+        with contextlib.suppress(OSError):  # a hint, as at acquire: never stops the daemon
+            opened = os.fstat(fd)
+            if stat.S_ISREG(opened.st_mode) and opened.st_nlink == 1:
+                os.pwrite(fd, text, 0)
+                os.ftruncate(fd, len(text))
 
     def opened(self) -> None:
         """A tracker database is open under this lock: its lock file stays

@@ -26,9 +26,10 @@ import fcntl
 import os
 import stat
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import quote, unquote
 
 ONCE, DAEMON = "run --once", "run"  # what a holder records after its PID
 
@@ -184,29 +185,44 @@ def read_holder(fd: int) -> tuple[int | None, str | None]:
 
 class Said(NamedTuple):
     """What a run's lock file says of it after its PID and command: the
-    panel it runs alone (``run --panel``; "": every panel) and the absolute
-    path of its config file; None where it says nothing (an older
+    panel it runs alone (``run --panel``; "": every panel), the absolute
+    path of its config file and the panels of the config it has loaded (at
+    its start, or its last reload); None where it says nothing (an older
     smm-tracker's file, or none read)."""
 
     panel: str | None = None
     config: str | None = None
+    panels: tuple[str, ...] | None = None
 
 
-def said_lines(panel: str | None, config: Path | None) -> str:
+PANELS = "panels="  # the last line: rewritten at a reload (lock.py's loaded)
+
+
+def said_lines(panel: str | None, config: Path | None, panels: Sequence[str] | None = None) -> str:
     """The lines a run writes after its command: ``panel=NAME`` (``panel=``:
-    every panel) and ``config=PATH`` (absolute) when it has a config file."""
+    every panel), ``config=PATH`` (absolute) when it has a config file, and
+    ``panels=A,B`` (the panels it has loaded, each name percent-encoded: a
+    comma, a newline or an ``=`` in one never breaks the line)."""
     where = f"config={os.path.abspath(config)}\n" if config is not None else ""
-    return f"panel={panel or ''}\n{where}"
+    names = "" if panels is None else PANELS + ",".join(quote(n, safe="") for n in panels) + "\n"
+    return f"panel={panel or ''}\n{where}{names}"
 
 
 def read_said(fd: int) -> Said:
-    """What the holder wrote after its command (:func:`said_lines`)."""
+    """What the holder wrote after its command (:func:`said_lines`); its
+    ``panels=`` line read only whole (ended by its newline)."""
     try:
-        lines = os.pread(fd, 4096, 0).decode("utf-8", "replace").split("\n")[2:]
+        size = min(os.fstat(fd).st_size, _MOST)
+        lines = os.pread(fd, max(size, 4096), 0).decode("utf-8", "replace").split("\n")
     except OSError:
         return Said()
-    said = dict(line.partition("=")[::2] for line in lines if "=" in line)
-    return Said(said.get("panel"), said.get("config"))
+    said = dict(line.partition("=")[::2] for line in lines[2:] if "=" in line)
+    whole = [line[len(PANELS) :] for line in lines[2:-1] if line.startswith(PANELS)]
+    panels = tuple(unquote(n) for n in whole[-1].split(",") if n) if whole else None
+    return Said(said.get("panel"), said.get("config"), panels)
+
+
+_MOST = 1 << 20  # the most of a lock file read: a thousand panels' names fit many times
 
 
 def command_of(pid: int) -> str | None:

@@ -291,6 +291,8 @@ class Service(Startup, Heartbeat):
                 self._watch.alerter.raise_alert(reload_failed_alert(self.config.path, problems))
             return None
         self.config = new
+        if self.lock is not None:  # its lock file names the panels it runs now (prune reads it)
+            self.lock.loaded([p.name for p in new.panels])
         failed, self.note = self.note.startswith("reload failed"), ""
         if failed and self._watch is not None:  # config_reload_failed's end, said where it was
             self._watch.alerter.raise_alert(reloaded_alert(new.path))
