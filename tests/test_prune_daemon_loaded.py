@@ -6,7 +6,8 @@ now: a panel taken out of the file, the daemon not reloaded yet and still
 running it, lost its marks (a quirk told again, an open episode
 forgotten). The daemon's lock file now names the panels it has loaded
 (``panels=``), at its start and again at each reload; prune reads that
-first."""
+first. A ``run --once`` (cron's) still counts for nothing: it lasts seconds,
+and a prune a moment after it would find none running."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from test_prune_run_urls import URL
 
 import tracker.service.process as process
 from tracker.cli.main import main
+from tracker.service.lock import DatabaseLock
 from tracker.service.lock_holder import Said, read_said, said_lines
 
 WENT = {table: rows for table, rows in EXPECTED.items() if rows}  # as _said reads them
@@ -82,6 +84,17 @@ def test_a_panel_the_daemon_still_runs_keeps_its_rows_until_a_reload_drops_it(
     assert after.exit_code == 0, after.output
     assert _said(after.output) == {"alert_state": 4}, after.output  # the daemon runs new no more
     assert "new" not in seen["after_kept"] and "sim" in seen["after_kept"]
+
+
+def test_a_run_once_holding_the_database_keeps_no_panel_of_its_own(setup, tmp_path):  # noqa: F811
+    cli, db = setup
+    _marked(db, "new")
+    with DatabaseLock(db, once=True, panels=["sim", "new"]) as lock:  # cron's run, seconds long
+        assert lock.path.read_text() == f"{os.getpid()}\nrun --once\n"  # no config, no panels
+        result = cli("prune", "--older-than", "365d", "--yes")
+    assert result.exit_code == 0, result.output
+    assert _said(result.output) == {**WENT, "alert_state": 4}, result.output
+    assert "new" not in _kept(db)  # as a prune a minute later, none running, deletes them
 
 
 def test_the_loaded_panels_line_holds_any_name_whole(tmp_path):

@@ -194,7 +194,9 @@ def _daemon_panels(config: Config) -> tuple[list[str], str | None]:
     rows are its runs' (:func:`_left`). Or none and why, when a daemon runs
     whose config is not known: its file cannot be read here (gone, invalid,
     another user's), or its lock file names none (an older smm-tracker's);
-    nothing when no daemon runs."""
+    nothing when no daemon runs. A ``run --once`` (cron's) keeps none: it
+    ends within seconds, and a prune a moment later would find none running
+    (its panels are those of the config prune is given: cron's, as a rule)."""
     from tracker.config.load import config_from_dict, read_toml
     from tracker.errors import ConfigError
     from tracker.redact.scrub import redact_text
