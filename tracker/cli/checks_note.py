@@ -7,7 +7,10 @@ ends. A daemon holding the database (a ``run --once`` refused then): it
 checks them, as its lock file says it runs (:func:`tracker.service.
 lock_seen.seen`): the panel it runs alone (``run --panel``) checked, the
 others not while it runs; ``schedule.status_every`` with its value when it
-reads the config this command read, else its own, unvalued. A lock file that
+reads the config this command read, else its own, unvalued; a panel its
+lock file's ``panels=`` does not name (not loaded: added to the config since
+it read it, until it reloads; not in another config it reads, while it
+runs), not checked. A lock file that
 says neither (an older smm-tracker's) says less: nothing that may be false.
 """
 
@@ -48,19 +51,38 @@ def who_checks(config: Config, panels: Mapping[str, int]) -> str:
         )
     daemon = f"the daemon running on this database{at}"
     said = held.said
-    if said.config is None or config.path is None or not _same(said.config, config.path):
+    own = said.config is not None and config.path is not None and _same(said.config, config.path)
+    if not own:
         where = f" (config {said.config})" if said.config is not None else ""
         every = f"its own {EVERY}{where}"  # another config's value: not this one's
     alone = said.panel
     if alone is None:  # not said: it may run another panel alone
         return f"{daemon} checks {it} within {every} unless it runs another panel alone"
+    # Panels this config names that the daemon has not loaded (its lock file's
+    # panels=: added to the file since it started or last reloaded it).
+    late = [] if alone or said.panels is None else sorted(set(panels) - set(said.panels))
+    if own:  # its reload reads them
+        added = f"panel {', '.join(late)}, added to the config since it read it"
+        until = _reload(held.pid)
+    else:
+        added, until = f"panel {', '.join(late)}, not in the config it runs", "while it runs"
+    if late and len(late) == len(panels):
+        return f"{daemon} has not loaded {added}: nothing checks {it} {until}"
     if not alone or set(panels) == {alone}:
         run = f", run --panel {alone}," if alone else ""
-        return f"{daemon}{run} checks {it} within {every}"
+        but = f", but not those of {added}: none {until}" if late else ""
+        return f"{daemon}{run} checks {it} within {every}{but}"
     polls = f"{daemon} polls panel {alone} alone (run --panel {alone})"
     if alone not in panels:
         return f"{polls}: nothing checks {it} while it runs"
     return f"{polls}: it checks those of {alone} within {every}; nothing the others while it runs"
+
+
+def _reload(pid: int | None) -> str:
+    """Until when a panel the daemon has not loaded goes unchecked: its
+    reload of the config (SIGHUP), and what sends it."""
+    hup = f"kill -HUP {pid}, or " if pid else ""
+    return f"until it reloads its config ({hup}systemctl reload of its unit)"
 
 
 def _same(path: str, other: os.PathLike[str]) -> bool:
