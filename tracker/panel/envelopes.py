@@ -3,11 +3,15 @@ one frame send it: ``{"status": "success", "data": {...}}``, ``{"success":
 true, "result": [...]}``, ``{"status": "ok", "message": "OK", "response":
 ...}``. Pure; looked at by :mod:`tracker.panel.script_shapes` once the
 usual reading has failed (a multi status) or at one look per answer (the
-other calls): never per item."""
+other calls): never per item. An error envelope's words to
+``refill_status`` that are no refill's (:func:`no_refill_words`) judged
+here too."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from tracker.panel import refusals
 
 # The keys that hold the answer, and those an envelope may hold beside it.
 HOLDERS = frozenset({"data", "result", "response", "payload"})
@@ -55,3 +59,15 @@ def opened(data: Any) -> Any:
     (the asked IDs, the action's shape)."""
     key = _holder(data)
     return None if key is None else data[key]
+
+
+def no_refill_words(words: str) -> bool:
+    """Return True when ``words``, those of an error envelope answering
+    ``refill_status`` (``{"status": "error", "message": "Invalid API key",
+    "data": null}``), are never one refill's outcome: the key refused, the
+    panel busy or limiting calls, the call itself refused ("Incorrect
+    request", "Unknown action"); read as the same words bare, ``{"error":
+    ...}``. Other words ("Refill rejected") may be the refill's own Error."""
+    if refusals.is_key_refusal(words) or refusals.is_busy(words):
+        return True
+    return refusals.refuses_the_call(words)

@@ -15,7 +15,7 @@ from typing import Any
 
 from tracker.panel import values
 from tracker.panel.bare import has_words, is_error_word, is_status_word
-from tracker.panel.envelopes import holds_nothing, opened
+from tracker.panel.envelopes import holds_nothing, no_refill_words, opened
 from tracker.panel.ids import key_id, listed_id, named_id, written_id
 from tracker.panel.json_decoder import WrittenFloat
 from tracker.panel.refusals import add_maybe_placed
@@ -248,7 +248,8 @@ def error_enveloped(action: str, data: Any, reads: bool) -> Any:
     it under one wrapper key; to a call that only reads (``reads``), a
     refusal as JSON APIs write one (:func:`error_said`); to ``add``,
     ``refill``, ``cancel`` one with words, holding nothing else
-    (:func:`refusal_said`); else ``data``. One
+    (:func:`refusal_said`); to ``refill_status`` one whose words are no
+    refill's (:func:`envelopes.no_refill_words`); else ``data``. One
     look per answer. One holding nothing (``[]``, ``{}``, ``null``) is that
     bare value, to any call but ``add`` (its outcome unknown either way, the
     whole answer shown)."""
@@ -259,6 +260,9 @@ def error_enveloped(action: str, data: Any, reads: bool) -> Any:
         return inner if error_inside(action, {"data": inner}) is inner else data
     if inner is None and action in _ACTS:  # {"status": "error", "message": ..., "data": null}
         return refusal_said(action, data)
+    said = error_said(data) if inner is None and action == "refill_status" else data
+    if said is not data and data.keys() & _HOLDERS and no_refill_words(said["error"]):
+        return said  # the key's, busy or the call's words, a holder beside: no refill's
     return error_said(data) if reads and inner is None else data
 
 
