@@ -152,3 +152,24 @@ def test_only_words_holding_nothing_else_are_the_refusal():
     # refill_status: its own {"status": "Error", "message": ...} may be the refill's.
     kept = {"status": "error", "message": "Link changed", "data": None}
     assert error_enveloped("refill_status", kept, False) is kept
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": "error", "data": {}},
+        {"success": False},
+        {"status": "Failed", "code": 500, "result": None},
+        {"success": False, "message": " ", "data": []},
+    ],
+    ids=["status-error", "success-false", "failed-code", "blank-message"],
+)
+def test_a_wordless_error_envelope_to_cancel_is_its_outcome_unknown(tmp_path, monkeypatch, answer):
+    """A 200 answering cancel an error envelope of no words: no order's answer
+    (its keys were read as orders, ``cancel_answer_ignored``), nor a refusal
+    (the panel may have canceled): the order's cancel unknown, the answer shown."""
+    exit_code, said, cancels = _cancelled(tmp_path / "wordless", monkeypatch, answer, 200)
+    assert exit_code != 0 and cancels == [(7, "Unknown", cancels[0][2])]
+    assert "answered an error with no words" in cancels[0][2]
+    assert not [line for line in said if "cancel_answer_ignored" in line]
+    assert any("#7  unknown:" in line and "check the panel" in line for line in said), said

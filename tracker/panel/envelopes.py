@@ -4,14 +4,15 @@ true, "result": [...]}``, ``{"status": "ok", "message": "OK", "response":
 ...}``. Pure; looked at by :mod:`tracker.panel.script_shapes` once the
 usual reading has failed (a multi status) or at one look per answer (the
 other calls): never per item. An error envelope's words to
-``refill_status`` that are no refill's (:func:`no_refill_words`) judged
-here too."""
+``refill_status`` that are no refill's (:func:`no_refill_words`), and one
+saying no words (:func:`says_only_no`), judged here too."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tracker.panel import refusals
+from tracker.panel.bare import is_error_word
 
 # The keys that hold the answer, and those an envelope may hold beside it.
 HOLDERS = frozenset({"data", "result", "response", "payload"})
@@ -71,3 +72,35 @@ def no_refill_words(words: str) -> bool:
     if refusals.is_key_refusal(words) or refusals.is_busy(words):
         return True
     return refusals.refuses_the_call(words)
+
+
+_SAYING = frozenset({"status", "success", "code", "message", "msg"})
+
+
+def says_only_no(data: Any) -> bool:
+    """Return True when ``data`` is an error envelope saying no words:
+    ``{"status": "error", "data": {}}``, ``{"success": false}`` (a ``code``
+    beside, a blank ``message``, one holder key holding nothing: ``{}``,
+    ``[]``, ``null``). No order's answer (its keys are no orders), nor a
+    refusal in words: what was done, if anything, cannot be told."""
+    if type(data) is not dict or not 0 < len(data) <= 6:
+        return False
+    held = [key for key in data if key in HOLDERS]
+    if len(held) > 1 or not _SAYING.issuperset(key for key in data if key not in held):
+        return False
+    if any(type(data[k]) not in (dict, list, type(None)) or data[k] for k in held):
+        return False
+    if any(
+        k in data and not (data[k] is None or type(data[k]) is str and not data[k].strip())
+        for k in ("message", "msg")
+    ):
+        return False  # words (or what may be some) beside
+    status, success = data.get("status"), data.get("success")
+    if "status" in data and not (type(status) is str and is_error_word(status)):
+        return False
+    if "success" in data and (type(success) not in (bool, int, str) or success not in _FALSE):
+        return False
+    return "status" in data or "success" in data
+
+
+_FALSE = (False, 0, "false", "0")  # a ``success`` saying no

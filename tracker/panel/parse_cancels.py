@@ -12,6 +12,7 @@ from typing import Any
 
 from tracker.errors import BadAnswerError
 from tracker.panel import values
+from tracker.panel.envelopes import says_only_no
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import CancelAnswer, CancelResult
@@ -123,7 +124,9 @@ def parse_cancel(requested: Iterable[int], data: Any) -> CancelAnswer:
     Whatever is ambiguous is unknown, never success: an order answered twice,
     differently, or under another order's key or one that is no order ID
     ("+5"); an error beside order results. ``"order": "+5"`` names none;
-    ``"order": 5.0`` or "5.0" names order 5, as a status key does.
+    ``"order": 5.0`` or "5.0" names order 5, as a status key does. An error
+    envelope saying no words (``{"success": false}``) is no answer about any
+    order (BadAnswerError: the orders' outcome unknown).
     """
     asked = {str(order_id): order_id for order_id in requested}
     if error_text(data) is not None:  # an object with an error
@@ -134,6 +137,8 @@ def parse_cancel(requested: Iterable[int], data: Any) -> CancelAnswer:
         return CancelAnswer([_unknown_cancel(o, why) for o in asked.values()], [])
     if not isinstance(data, dict | list):
         raise BadAnswerError(f"expected a list for cancel, got {came_back(data)}")
+    if says_only_no(data):  # {"status": "error", "data": {}}: its keys no orders
+        raise BadAnswerError(f"answered an error with no words: {values.shown(data)}")
     claims, ignored = _cancel_claims(asked, data)
     found: dict[int, CancelResult] = {}
     for order_id, item in claims:
