@@ -266,6 +266,9 @@ class Fuzzer:
             return [Obj([("refill", self.an_id(ids)), ("status", self.refill_status_value())])
                     for _ in ids]  # fmt: skip
         if action == "cancel":
+            if r.random() < 0.05:  # an error envelope of no words (hostile189): outcome unknown
+                return r.choice([Obj([("status", "error"), ("data", Obj([]))]),
+                                 Obj([("success", False)])])  # fmt: skip
             if r.random() < 0.3:
                 return Obj((str(i), r.choice([1, 0, "1", Obj([("error", "No")])])) for i in ids)
             return [Obj([("order", self.an_id(ids)), ("cancel", self.cancel_value())])
@@ -325,6 +328,8 @@ class Fuzzer:
         shapes = ["flag", "wrapped"]
         if action in ("status", "balance", "services", "add", "refill", "cancel"):
             shapes.append("json_api")  # to add, refill, cancel since hostile182
+        if action == "refill_status":  # with a holder (hostile189); without, maybe the refill's
+            shapes.append("json_api")
         # The words alone: an HTTP reason phrase ("Unauthorized") may be a
         # proxy's, read as the panel's refusal of the key to a read only.
         alone = action == "status" or words not in REASON_PHRASES
@@ -337,7 +342,8 @@ class Fuzzer:
         if shape == "flag":
             return Obj([("error", r.choice([True, 1, "true"])), (said, words)])
         if shape == "json_api":  # an error envelope's holder beside, null or empty, at times
-            held = [(r.choice(HOLDERS), r.choice([None, Obj([]), []]))] if r.random() < 0.3 else []
+            holds = r.random() < 0.3 or action == "refill_status"
+            held = [(r.choice(HOLDERS), r.choice([None, Obj([]), []]))] if holds else []
             return r.choice([Obj([("status", r.choice(["error", "fail"])), (said, words), *held]),
                              Obj([("success", False), (said, words), *held])])  # fmt: skip
         if shape == "wrapped":
