@@ -2,10 +2,15 @@
 
 The real CLI runs as a process of its own against a simulated panel that
 acts on each request as it arrives (its call counter says what reached it)
-and answers 3 s later. A first Ctrl-C waits for the answer, records it and
-sends nothing more; a second one leaves at once and says what may have
-happened. Waits have deadlines far above what they take; nothing asserts
-how fast.
+and holds back the answer to the call the test interrupts until the test
+lets it go: once the command said it heard the Ctrl-C, or the Ctrl-Cs were
+delivered (the command cannot say: stderr gone, SIGINT ignored). A second
+Ctrl-C must leave without the answer: it is let go only once the command
+ended. A first Ctrl-C waits for the answer, records it and sends nothing
+more; a second one leaves at once and says what may have happened. Waits
+have deadlines far above what they take (a held answer leaves on its own
+after HOLD s, so a broken command fails instead of hanging); nothing
+asserts how fast.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +30,70 @@ import pytest
 
 from tests.said import Said
 from tests.simconfig import SOURCE, sim_config
+from tracker.sim.faults import Reply
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "intr-key-5Wd8Kq2Zr7Np4Lx9"
 HANG = 60.0  # seconds: only reached when something hangs
+HOLD = 30.0  # seconds a held answer waits at most, inside the command's 50 s timeout
 AGAIN = "Ctrl-C again to leave without it"
+
+
+class HeldPanel(SimulatedPanel):
+    """A simulated panel that answers at once but for the calls :meth:`hold`
+    names: those are acted on as they arrive and answered once :meth:`let_go`
+    is called (or HOLD s later)."""
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self._held: tuple[str, int] | None = None
+        self._go = threading.Event()
+        self._arrival = threading.Lock()  # an answer and its call's number, together
+
+    def hold(self, action: str, call: int = 1) -> None:
+        """Hold the answers to the ``call``-th ``action`` call and those after it."""
+        self._held = (action, call)
+        self._go.clear()
+
+    def let_go(self) -> None:
+        """Send the answers held, and hold no more."""
+        self._go.set()
+
+    def answer(self, form: Mapping[str, str]) -> Reply:
+        action = form.get("action", "")
+        with self._arrival:
+            reply = super().answer(form)
+            number = self.calls[action]
+        held = self._held
+        if held is not None and held[0] == action and number >= held[1]:
+            self._go.wait(HOLD)
+        return reply
+
+
+def pending(proc: subprocess.Popen[str]) -> int:
+    """The signals sent to ``proc`` not delivered yet, as a mask (Linux's
+    /proc: the process's and each of its threads')."""
+    mask = 0
+    for status in Path(f"/proc/{proc.pid}/task").glob("*/status"):
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:  # the thread ended as it was read
+            continue
+        for line in lines:
+            if line.startswith(("SigPnd:", "ShdPnd:")):
+                mask |= int(line.split()[1], 16)
+    return mask
+
+
+def delivered(proc: subprocess.Popen[str]) -> None:
+    """Wait until the SIGINT sent to ``proc`` is delivered: dropped if
+    ignored, else taken by its main thread (the kernel's pick), whose wait
+    for an answer it interrupts: Python runs the handler before that wait
+    goes on."""
+    deadline = time.monotonic() + HANG
+    while pending(proc) & (1 << (signal.SIGINT - 1)):
+        assert time.monotonic() < deadline, "the Ctrl-C was never delivered"
+        time.sleep(0.01)
 
 
 class World:
@@ -59,20 +124,31 @@ class World:
             time.sleep(0.02)
 
     def interrupt(
-        self, proc: subprocess.Popen[str], action: str, calls: int, times: int, heard: bool = True
-    ):
-        """Once ``calls`` ``action`` calls reached the panel, send Ctrl-C
+        self, args: list[str], action: str, calls: int, times: int, heard: bool = True, **popen: Any
+    ) -> tuple[int, str, str]:
+        """Start ``smm-tracker ARGS`` with the answer to its ``calls``-th
+        ``action`` call held; once that call reached the panel, send Ctrl-C
         ``times`` times, each once the command said it heard the one before
-        (not ``heard``: it ignores them, 0.3 s apart); return (exit code,
-        stdout, stderr)."""
+        (not ``heard``: it ignores them, each once the one before was
+        delivered). Once the one Ctrl-C was heard, or every Ctrl-C ignored
+        was delivered, let the answer go; after two heard, only once the
+        command ended. Return (exit code, stdout, stderr)."""
+        panel = self.panel
+        assert isinstance(panel, HeldPanel), "the world of this module's fixture"
+        panel.hold(action, calls)
+        proc = self.cli(*args, **popen)
         self.wait_for(action, calls)
         said = Said(proc)
         for sent in range(times):
             if sent and heard:  # two sent a moment apart may arrive as one
                 said.wait_for(AGAIN, HANG)
-            elif sent:
-                time.sleep(0.3)
             proc.send_signal(signal.SIGINT)
+            if not heard:
+                delivered(proc)
+        if heard and times == 1:
+            said.wait_for(AGAIN, HANG)
+        if not heard or times == 1:
+            panel.let_go()
         code, out, err = said.finish(HANG)
         assert "Traceback" not in err
         return code, out, err
@@ -84,18 +160,21 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    panel = SimulatedPanel(key=KEY, latency=3.0, seed=5)
-    with PanelServer(panel, latency_from_arrival=True) as server:
-        config = sim_config(server.url, panel='timeout = "30s"')
+    panel = HeldPanel(key=KEY, seed=5)
+    with PanelServer(panel) as server:
+        config = sim_config(server.url, panel='timeout = "50s"')
         (tmp_path / "tracker.toml").write_text(config)
-        yield World(tmp_path, panel)
+        try:
+            yield World(tmp_path, panel)
+        finally:
+            panel.let_go()  # a handler still holding one, woken for the server's stop
 
 
 ADD = ["add", "--service", "1", "--link", "https://instagram.example/me", "--quantity", "500"]
 
 
 def test_add_interrupted_waits_for_the_order_and_tracks_it(world):
-    code, out, err = world.interrupt(world.cli(*ADD), "add", 1, times=1)
+    code, out, err = world.interrupt(ADD, "add", 1, times=1)
     assert code == 0
     assert AGAIN in err
     assert "the order was placed before the stop, and is tracked" in err
@@ -105,7 +184,7 @@ def test_add_interrupted_waits_for_the_order_and_tracks_it(world):
 
 
 def test_add_interrupted_twice_says_the_order_may_exist(world):
-    code, out, err = world.interrupt(world.cli(*ADD), "add", 1, times=2)
+    code, out, err = world.interrupt(ADD, "add", 1, times=2)
     assert code == 130
     assert out == ""
     assert "outcome unknown — check the panel before placing it again" in err
@@ -121,7 +200,7 @@ def tracked(world: World, count: int) -> list[str]:
 
 def test_cancel_interrupted_sends_no_more_and_keeps_the_answers(world):
     ids = tracked(world, 300)  # three calls of 100
-    code, out, err = world.interrupt(world.cli("cancel", "--yes", *ids), "cancel", 2, times=1)
+    code, out, err = world.interrupt(["cancel", "--yes", *ids], "cancel", 2, times=1)
     assert code == 130
     assert AGAIN in err
     assert err.rstrip().endswith("interrupted: 100 orders not sent")
@@ -132,7 +211,7 @@ def test_cancel_interrupted_sends_no_more_and_keeps_the_answers(world):
 
 def test_cancel_interrupted_twice_records_the_call_on_the_wire_as_unknown(world):
     ids = tracked(world, 300)
-    code, out, err = world.interrupt(world.cli("cancel", "--yes", *ids), "cancel", 2, times=2)
+    code, out, err = world.interrupt(["cancel", "--yes", *ids], "cancel", 2, times=2)
     assert code == 130
     assert err.rstrip().endswith("interrupted: 100 orders not sent")
     assert world.panel.calls["cancel"] == 2
@@ -144,7 +223,7 @@ def test_cancel_interrupted_twice_records_the_call_on_the_wire_as_unknown(world)
 def test_cancel_interrupted_twice_on_the_last_call_says_what_came_of_every_order(world):
     # Nothing was left to send: the last line said "interrupted: 0 orders not sent".
     ids = tracked(world, 200)
-    code, out, err = world.interrupt(world.cli("cancel", "--yes", *ids), "cancel", 2, times=2)
+    code, out, err = world.interrupt(["cancel", "--yes", *ids], "cancel", 2, times=2)
     assert code == 130
     last = err.rstrip().splitlines()[-1]
     came = "100 orders canceled, 100 unknown"
@@ -156,7 +235,7 @@ def test_cancel_interrupted_twice_on_the_last_call_says_what_came_of_every_order
 def test_refill_interrupted_waits_for_the_answer(world):
     (order,) = world.panel.seed_orders(1, status="Completed")
     assert world.cli("track", str(order)).wait(HANG) == 0
-    code, out, err = world.interrupt(world.cli("refill", str(order)), "refill", 1, times=1)
+    code, out, err = world.interrupt(["refill", str(order)], "refill", 1, times=1)
     assert code == 0
     assert AGAIN in err
     assert f"requested for order {order}" in out
@@ -167,12 +246,17 @@ def test_add_interrupted_with_stderr_gone_still_tracks_the_order(world):
     # `smm-tracker add ... 2>&1 | tee add.log`: Ctrl-C stops tee too, so the
     # line the first Ctrl-C writes meets a closed pipe. The order placed must
     # still be waited for and tracked.
+    # Its answer is let go once the Ctrl-C was delivered: the handler, and
+    # its line's write, run before the command reads on.
     read, write = os.pipe()
+    world.panel.hold("add")
     proc = world.cli(*ADD, stderr=write)
     os.close(write)
     os.close(read)  # the reader is gone before the Ctrl-C
     world.wait_for("add")
     proc.send_signal(signal.SIGINT)
+    delivered(proc)
+    world.panel.let_go()
     out, _ = proc.communicate(timeout=HANG)
     assert proc.returncode == 0
     placed = int(out.strip())
@@ -180,11 +264,14 @@ def test_add_interrupted_with_stderr_gone_still_tracks_the_order(world):
     assert world.panel.calls["add"] == 1
 
 
+def ignoring() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def test_add_started_with_ctrl_c_ignored_keeps_ignoring_it(world):
     # `smm-tracker add ... &` in a script: the shell starts it with SIGINT
     # ignored, so the Ctrl-C meant for the script never stops it.
-    proc = world.cli(*ADD, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    code, out, err = world.interrupt(proc, "add", 1, times=2, heard=False)
+    code, out, err = world.interrupt(ADD, "add", 1, times=2, heard=False, preexec_fn=ignoring)
     assert code == 0, err
     assert AGAIN not in err
     assert world.rows("SELECT order_id FROM orders") == [(int(out.strip()),)]
@@ -207,16 +294,18 @@ def waits_for_the_lock(proc: subprocess.Popen[str]) -> bool:
 def interrupted_while_storing(world: World, args: list[str], action: str) -> tuple[int, str, str]:
     """Run the CLI with ``args``; once ``action`` reached the panel, have
     another connection take the write lock (add proves the database writable
-    before sending: a lock held before then refuses it); once the panel's answer
-    is in (3 s) and the command waits to store it, send Ctrl-C twice, then free
-    the lock; return (code, out, err). Waited for, not slept: a fixed 4 s
-    sent the Ctrl-Cs before the answer was in hand whenever it came, or was
-    read, a second late (on a loaded host), and the command left (130)."""
+    before sending: a lock held before then refuses it) and let the panel's
+    answer go; once the command waits to store it, send Ctrl-C twice, then
+    free the lock; return (code, out, err). Waited for, not slept: a fixed
+    4 s sent the Ctrl-Cs before the answer was in hand whenever it came, or
+    was read, a second late (on a loaded host), and the command left (130)."""
     holder = sqlite3.connect(world.dir / "t.db", isolation_level=None)
     try:
+        world.panel.hold(action)
         proc = world.cli(*args)
         world.wait_for(action)
         holder.execute("BEGIN IMMEDIATE")
+        world.panel.let_go()
         deadline = time.monotonic() + HANG
         while not waits_for_the_lock(proc):  # the answer is in; storing it waits
             assert proc.poll() is None, "the command ended before storing the answer"
