@@ -12,19 +12,16 @@ was done (a refill ID), it stays the answer it was: outcome unknown. To
 
 from __future__ import annotations
 
-import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from envelope_kit import cancelled, refilled, said
 from hostile import json_reply
-from simconfig import add_panel, scripted_panel
+from simconfig import add_panel
 
 KEY = "hostile-key-ActingEnvelope182Zq"
 ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
-DONE = {"status": "Completed", "remains": "0", "charge": "0.5", "start_count": "10"}
-GOING = {"status": "In progress", "remains": "5", "charge": "0.5", "start_count": "10"}
 ENVELOPES = pytest.mark.parametrize(
     "envelope",
     [
@@ -38,28 +35,8 @@ ENVELOPES = pytest.mark.parametrize(
 CODES = pytest.mark.parametrize("code", [200, 400])
 
 
-def _rows(directory: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(directory / "t.db") as db:
-        return list(db.execute(sql))
-
-
-def _said(output: str, directory: Path) -> list[str]:
-    """A command's output lines, sorted, without times or its directory."""
-    output = output.replace(str(directory), "<dir>")
-    output = re.sub(r"\d{4}-\d\d-\d\d[T ][\d:.]+(?:Z|\+00:00)?", "<time>", output)
-    return sorted(re.sub(r"\b(\w+_s|seconds)=[\d.]+", r"\1=<s>", output).splitlines())
-
-
 def _refilled(directory: Path, monkeypatch: Any, answer: Any, code: int) -> Any:
-    directory.mkdir()
-    with scripted_panel(directory, monkeypatch, KEY) as (_, replies, cli):
-        replies["status"] = json_reply({"5": DONE})
-        replies["refill"] = json_reply(answer, code)
-        assert cli("track", "5").exit_code == 0
-        asked = cli("refill", "5")
-    assert "Traceback" not in asked.output
-    refills = _rows(directory, "SELECT refill_id, status, error FROM refills")
-    return asked.exit_code, _said(asked.output, directory), refills
+    return refilled(directory, monkeypatch, KEY, answer, code)
 
 
 @ENVELOPES
@@ -76,15 +53,7 @@ def test_a_refill_refused_in_an_error_envelope_is_the_bare_refusal(
 
 
 def _cancelled(directory: Path, monkeypatch: Any, answer: Any, code: int) -> Any:
-    directory.mkdir()
-    with scripted_panel(directory, monkeypatch, KEY) as (_, replies, cli):
-        replies["status"] = json_reply({"7": GOING})
-        replies["cancel"] = json_reply(answer, code)
-        assert cli("track", "7").exit_code == 0
-        result = cli("cancel", "--yes", "--force", "7")
-    assert "Traceback" not in result.output
-    cancels = _rows(directory, "SELECT order_id, result, error FROM cancels")
-    return result.exit_code, _said(result.output, directory), cancels
+    return cancelled(directory, monkeypatch, KEY, answer, code)
 
 
 @ENVELOPES
@@ -107,7 +76,7 @@ def _placed(directory: Path, monkeypatch: Any, answer: Any) -> Any:
         placed = cli(*ADD)
     assert "Traceback" not in placed.output
     assert server.calls("add") == 1  # never sent twice
-    return placed.exit_code, _said(placed.output, directory)
+    return placed.exit_code, said(placed.output, directory)
 
 
 @pytest.mark.parametrize("words", ["Not enough funds on balance", "Invalid API key"])

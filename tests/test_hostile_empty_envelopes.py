@@ -11,12 +11,11 @@ empty listing a broken answer (bare ``[]`` is an empty catalogue); to
 
 from __future__ import annotations
 
-import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from envelope_kit import DONE, GOING, cancelled, refilled, rows, said
 from hostile import json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import polled_then_answered, scripted_panel
@@ -24,8 +23,6 @@ from simconfig import polled_then_answered, scripted_panel
 pytestmark = pytest.mark.usefixtures("fresh_logs")  # its log lines read from the CLI's output
 
 KEY = "hostile-key-EmptyEnvelope182Zq"
-DONE = {"status": "Completed", "remains": "0", "charge": "0.5", "start_count": "10"}
-GOING = {"status": "In progress", "remains": "5", "charge": "0.5", "start_count": "10"}
 ENVELOPES = {
     "data": lambda held: {"status": "success", "data": held},
     "result": lambda held: {"success": True, "result": held},
@@ -45,19 +42,6 @@ HELD = pytest.mark.parametrize(
     ],
     ids=["data-object", "data-list", "data-null", "result-list", "response-object", "payload-null"],
 )
-
-
-def _rows(directory: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(directory / "t.db") as db:
-        return list(db.execute(sql))
-
-
-def _said(output: str, directory: Path) -> list[str]:
-    """A run's output lines, sorted (the jobs run at once), without what
-    differs from run to run: times, seconds, its directory."""
-    output = output.replace(str(directory), "<dir>")
-    output = re.sub(r"\d{4}-\d\d-\d\d[T ][\d:.]+(?:Z|\+00:00)?", "<time>", output)
-    return sorted(re.sub(r"\b(\w+_s|seconds)=[\d.]+", r"\1=<s>", output).splitlines())
 
 
 def _both(tmp_path: Path, monkeypatch: Any, held: Any, envelope: str, seen: Any) -> Any:
@@ -83,8 +67,8 @@ def _refill_followed(directory: Path, monkeypatch: Any, answer: Any) -> Any:
         replies["refill_status"] = json_reply(answer)
         run = cli("run", "--once")
     assert "Traceback" not in run.output
-    refills = _rows(directory, "SELECT refill_id, status, error FROM refills")
-    return run.exit_code, _said(run.output, directory), refills
+    refills = rows(directory, "SELECT refill_id, status, error FROM refills")
+    return run.exit_code, said(run.output, directory), refills
 
 
 @HELD
@@ -96,14 +80,7 @@ def test_refill_status_answered_an_empty_envelope_is_read_as_the_bare_answer(
 
 
 def _refill_asked(directory: Path, monkeypatch: Any, answer: Any) -> Any:
-    with scripted_panel(directory, monkeypatch, KEY) as (_, replies, cli):
-        replies["status"] = json_reply({"5": DONE})
-        replies["refill"] = json_reply(answer)
-        assert cli("track", "5").exit_code == 0
-        asked = cli("refill", "5")
-    assert "Traceback" not in asked.output
-    refills = _rows(directory, "SELECT refill_id, status, error FROM refills")
-    return asked.exit_code, _said(asked.output, directory), refills
+    return refilled(directory, monkeypatch, KEY, answer)
 
 
 @HELD
@@ -115,14 +92,7 @@ def test_refill_answered_an_empty_envelope_is_read_as_the_bare_answer(
 
 
 def _cancelled(directory: Path, monkeypatch: Any, answer: Any) -> Any:
-    with scripted_panel(directory, monkeypatch, KEY) as (_, replies, cli):
-        replies["status"] = json_reply({"7": GOING})
-        replies["cancel"] = json_reply(answer)
-        assert cli("track", "7").exit_code == 0
-        result = cli("cancel", "--yes", "--force", "7")
-    assert "Traceback" not in result.output
-    cancels = _rows(directory, "SELECT order_id, result, error FROM cancels")
-    return result.exit_code, _said(result.output, directory), cancels
+    return cancelled(directory, monkeypatch, KEY, answer)
 
 
 @HELD
@@ -141,9 +111,9 @@ def _account_read(directory: Path, monkeypatch: Any, answer: Any, action: str) -
     assert "Traceback" not in run.output + shown.output
     return (
         run.exit_code,
-        _said(run.output, directory),
+        said(run.output, directory),
         shown.exit_code,
-        _said(shown.output, directory),
+        said(shown.output, directory),
     )
 
 
@@ -172,9 +142,9 @@ def test_status_answered_an_envelope_holding_null_is_read_as_bare_null(
         directory.rmdir()  # polled_then_answered makes it
         run, asked = polled_then_answered(directory, monkeypatch, KEY, GOING, answer, alone)
         assert "Traceback" not in run.output
-        orders = _rows(directory, "SELECT order_id, status, polling, error FROM orders")
-        alerts = _rows(directory, "SELECT kind FROM alerts")
-        return run.exit_code, _said(run.output, directory), orders, alerts, asked
+        orders = rows(directory, "SELECT order_id, status, polling, error FROM orders")
+        alerts = rows(directory, "SELECT kind FROM alerts")
+        return run.exit_code, said(run.output, directory), orders, alerts, asked
 
     exit_code, _, orders, alerts, _ = _both(tmp_path, monkeypatch, None, "data", seen)
     assert exit_code != 0 and ("unknown_status",) not in alerts
