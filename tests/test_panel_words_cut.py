@@ -38,3 +38,24 @@ def test_a_refused_cancels_words_are_cut_as_a_refused_refills(panel, tmp_path): 
     (refused,) = _rows(tmp_path, "SELECT requested_at FROM refills")
     again = cli("refill", "5")  # held back: the refusal said, its words cut the same
     assert f"(the panel refused it {refused[0]}: {SHOWN}); not sent" in _said(again)
+
+
+def test_a_refused_cancels_line_is_wrapped_on_an_80_column_terminal(
+    panel,  # noqa: F811
+    monkeypatch,
+):
+    """`cancel`'s "#5  refused: <80 characters>" is 93 columns: on a terminal
+    it is wrapped at its words, as `history ID`'s cancel line is, every word
+    kept; piped it stays one line (the test above)."""
+    _server, replies, cli = panel
+    words = "This order cannot be canceled because the provider has already started delivering"
+    replies["cancel"] = json_reply([{"order": 5, "cancel": {"error": words}}])
+    monkeypatch.setattr("tracker.cli.screen.stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    cancel = cli("cancel", "--yes", "5")
+    assert cancel.exit_code == 1, cancel.output
+    lines = cancel.stdout.splitlines()
+    assert lines == [
+        "#5  refused: This order cannot be canceled because the provider has already",
+        "  started deliveri…",
+    ], cancel.output  # was one line of 93 columns

@@ -8,6 +8,7 @@ import click
 
 from tracker.cli.cancel_calls import NOT_CANCELED, NOT_SENT
 from tracker.cli.render import PANEL_WORDS, safe_text
+from tracker.cli.screen import fitted, stdout_screen
 from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
@@ -27,22 +28,28 @@ def show(
 ) -> None:
     error = safe_text(raw, 200)  # the panel's words: no terminal escapes
     if result == ACCEPTED:
-        click.echo(f"#{order_id}  canceled (the panel accepted; {follows})")
+        _say(f"#{order_id}  canceled (the panel accepted; {follows})")
     elif result == REFUSED:  # follows: an earlier accept
-        click.echo(f"#{order_id}  refused: {safe_text(raw, PANEL_WORDS)}{follows}")
+        _say(f"#{order_id}  refused: {safe_text(raw, PANEL_WORDS)}{follows}")
     elif cut:  # left as it was by a stop (not sent, a refusal not judged): no wait cures it
-        click.echo(f"#{order_id}  {result}: {error}")
+        _say(f"#{order_id}  {result}: {error}")
     elif result in (NOT_SENT, NOT_CANCELED):
         # A wrong URL, a web server's 404: no wait cures it, its fix is said.
         fix = "" if names_fix(error) or says_its_fix(error) else unserved_hint(error, status, index)
         if fix is None and unanswered:  # no answer came: a refused port's fix, as add's
             fix = refused_hint(error, status, index)
         later = " - try again later" if fix is None else f" - {fix}" if fix else ""
-        click.echo(f"#{order_id}  {result}: {error}{later}")
+        _say(f"#{order_id}  {result}: {error}{later}")
     else:  # said once: an "outcome unknown" error says it already
         check = "" if "check the panel" in error else " - check the panel"
         fix = refused_hint(error, status, index) if unanswered else None  # not HTTP: the URL
-        click.echo(f"#{order_id}  unknown: {error}{check}{f' - {fix}' if fix else ''}")
+        _say(f"#{order_id}  unknown: {error}{check}{f' - {fix}' if fix else ''}")
+
+
+def _say(line: str) -> None:
+    """Print an order's line, wrapped at its words to a terminal's width (the
+    panel's words after "refused:" ran 16 columns past an 80-column one)."""
+    click.echo(fitted(line, stdout_screen()))
 
 
 # What each result is said as in the last line of a Ctrl-C that left nothing unsent.
