@@ -60,8 +60,9 @@ def test_a_panel_not_in_the_daemons_other_config_is_not_checked_while_it_runs(
         note = _note(mp)
     assert note.endswith(
         f"{DAEMON} (pid {PID}) has not loaded panel idle, not in the config it runs: "
-        "nothing checks it while it runs)"
-    )
+        f"nothing checks it while it runs (add the panel to {theirs} and have the daemon "
+        f"reload it: kill -HUP {PID}, or systemctl reload of its unit))"
+    )  # review191: the fix said, the config it runs named (was: nothing after "while it runs")
 
 
 def test_every_panel_loaded_the_note_is_as_before(panel, mp, tmp_path):  # noqa: F811

@@ -64,8 +64,15 @@ def who_checks(config: Config, panels: Mapping[str, int]) -> str:
     if own:  # its reload reads them
         added = f"panel {', '.join(late)}, added to the config since it read it"
         until = _reload(held.pid)
-    else:
+    else:  # the fix: the panel added to its config, which a reload reads
         added, until = f"panel {', '.join(late)}, not in the config it runs", "while it runs"
+        if said.config is not None:
+            those = "panel" if len(late) == 1 else "panels"
+            hup = f"kill -HUP {held.pid}, or " if held.pid else ""
+            until += (
+                f" (add the {those} to {said.config} and have the daemon reload it:"
+                f" {hup}systemctl reload of its unit)"
+            )
     if late and len(late) == len(panels):
         return f"{daemon} has not loaded {added}: nothing checks {it} {until}"
     if not alone or set(panels) == {alone}:
