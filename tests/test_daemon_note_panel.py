@@ -115,7 +115,13 @@ def test_the_daemon_run_with_panel_says_it_in_its_lock_file(panel, mp, tmp_path)
     daemon = subprocess.Popen(command, env=env, cwd=tmp_path)
     try:
         deadline = time.monotonic() + 20
-        while (found := seen(tmp_path / "t.db")) is None or found.pid != daemon.pid:
+        # Its lock file written: seen() may find the daemon by the database's
+        # flock (taken just before the lock file's lines are) with nothing said.
+        while (
+            (found := seen(tmp_path / "t.db")) is None
+            or found.pid != daemon.pid
+            or found.said.config is None
+        ):
             assert daemon.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
         assert found.said.panel == "idle"
