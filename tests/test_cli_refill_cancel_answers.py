@@ -681,7 +681,7 @@ def test_a_refill_id_given_twice_differently_is_unknown_not_refused(panel, tmp_p
     result = cli("refill", "5")
     assert result.exit_code == 1, result.output
     assert "may have reached the panel but its answer gave no usable refill ID" in _said(result)
-    assert "answered 'refill' twice, differently: 7 and 8" in _said(result)
+    assert 'answered "refill" twice, differently: "7" and "8"' in _said(result)
     assert _refills(tmp_path) == [(5, None, "Unknown")]
     assert server.calls("refill") == 1
 

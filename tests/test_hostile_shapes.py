@@ -119,7 +119,7 @@ def test_a_key_given_many_times_costs_work_in_proportion_not_its_square():
     Counted.made = 0
     read = once_each([("status", "Pending")] + [("remains", Counted(i)) for i in range(3000)])
     assert Counted.made < 100_000  # was 9 million: every value against every one before it
-    assert read["remains"]["error"].startswith("answered 'remains' twice, differently: 0 and 1")
+    assert read["remains"]["error"].startswith('answered "remains" twice, differently: 0 and 1')
     body = '{"1": {"status": "Pending", ' + ", ".join(f'"remains": {i}' for i in range(3)) + "}}"
     assert decode_document(body.encode()).data["1"]["remains"].said == (0, 1, 2)
 

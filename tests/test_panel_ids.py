@@ -415,7 +415,7 @@ def test_an_order_keyed_twice_differently_in_a_multi_refill_answer_is_unknown(pa
     # 78: refill 5 or 6 (or both) may exist: Unknown, never Refused (asked again).
     assert _rows(tmp_path, stored) == [(78, None, "Unknown"), (79, "7", "Pending")]
     (error,) = _rows(tmp_path, "SELECT error FROM refills WHERE order_id = 78")[0]
-    assert "answered '78' twice, differently" in error
+    assert 'answered "78" twice, differently' in error
 
 
 # One answer about another order or refill, to a call about one, ended the

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.panel.json_decoder import Twice
 from tracker.panel.values import as_json, short
 
 # Where a web framework's error object says its words: Laravel's and
@@ -19,8 +20,11 @@ def error_words(error: Any) -> str:
     is; an object's text under one of :data:`_WORDS_AT`
     (``{"code": 422, "message": "The link field is required."}``); a list of
     texts joined by "; "; anything else as JSON writes it (``{"code": 7}``,
-    ``true``). A key given twice (a ``Twice``, a dict of its own) is said
-    as it always was."""
+    ``true``). An ``error`` given twice, differently (a ``Twice``), in its
+    words: 'it answered "error" twice, differently: [] and {}', never
+    Python's rendering of the error item it is read as."""
+    if isinstance(error, Twice):
+        return short(f"it {error['error']}")
     if type(error) is dict:
         for name in _WORDS_AT:
             text = error.get(name)

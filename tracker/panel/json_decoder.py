@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from tracker.panel.values import short
+from tracker.panel.values import as_json
 
 
 class Twice(dict):
@@ -27,6 +27,11 @@ class Twice(dict):
     listing giving a term twice is read as listings of each (ambiguous)."""
 
     said: tuple[Any, ...] = ()
+
+    def __repr__(self) -> str:
+        """In words within an answer shown (``{'78': <answered "78" twice,
+        differently: 1 and 2>}``), never as the error item it is read as."""
+        return f"<{self['error']}>"
 
 
 # Values kept of a key an object gives more than once: each value is compared
@@ -46,8 +51,8 @@ def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             values.append(value)
     for key, values in given.items():
         if len(values) > 1:
-            said = f"{short(values[0], 40)} and {short(values[1], 40)}"
-            found[key] = twice(f"answered {key!r} twice, differently: {said}", values)
+            said = f"{as_json(values[0], 40)} and {as_json(values[1], 40)}"
+            found[key] = twice(f"answered {as_json(key)} twice, differently: {said}", values)
     return found
 
 
