@@ -57,3 +57,15 @@ def test_an_order_keyed_twice_is_said_in_words_within_the_answer_shown():
     said = str(raised.value)
     assert '<answered "23503" twice, differently: {"status": "Pending"} and' in said, said
     assert "{'error'" not in said and "\\'" not in said, said
+
+
+def test_an_add_answered_an_order_id_twice_says_it_in_words(tmp_path, monkeypatch):
+    # {"order": 77, "order": 78}: either may be placed, the outcome unknown.
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
+        replies["add"] = text_reply('{"order": 77, "order": 78}')
+        result = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
+    assert result.exit_code == 1, result.output
+    (said,) = [line for line in result.stderr.splitlines() if line.startswith("smm-tracker:")]
+    assert '{"order": <answered "order" twice, differently: 77 and 78>}' in said, said
+    assert '\\"' not in said and "{'" not in said, said
+    assert server.calls("add") == 1

@@ -17,7 +17,7 @@ from tracker.panel import values
 from tracker.panel.bare import has_words, is_error_word, is_status_word
 from tracker.panel.envelopes import holds_nothing, no_refill_words, opened
 from tracker.panel.ids import key_id, listed_id, named_id, written_id
-from tracker.panel.json_decoder import WrittenFloat
+from tracker.panel.json_decoder import Twice, WrittenFloat
 from tracker.panel.refusals import add_maybe_placed
 
 
@@ -290,9 +290,9 @@ _DEEP = 8  # numbers deeper than this many objects or lists are shown as JSON re
 
 
 def _marked(value: Any, texts: list[str], depth: int = 0) -> Any:
-    """Return ``value`` with each number whose JSON text Python would not
-    write back (a whole float's, a Decimal's) a mark, its text in ``texts``."""
-    if isinstance(value, WrittenFloat | Decimal):
+    """Return ``value`` with each number whose JSON text Python would not write
+    back (a whole float's, a Decimal's), and a Twice (its words), a mark, its text in ``texts``."""
+    if isinstance(value, WrittenFloat | Decimal | Twice):
         texts.append(value.text if isinstance(value, WrittenFloat) else str(value))
         return _mark(len(texts) - 1)
     if depth < _DEEP and isinstance(value, dict):
