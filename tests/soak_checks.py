@@ -8,14 +8,18 @@ command and each round; each returns the breaches found, as lines.
   (stopped_by set, an `order_lost` alert naming it, or the harness's own
   `untrack`); no two orders placed for one idempotency key;
 - an order's row changed only by a command whose calls carried an answer
-  that could speak of it (never by a failure of the whole call).
+  that could speak of it (never by a failure of the whole call);
+- a refill never sent twice for one order inside ``refill.cooldown``, an
+  unknown outcome's too, but by `refill --force` (:func:`refill_breaches`).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -192,4 +196,60 @@ def unanswered_changes(
             f"order {order_id} changed with no answer about it (only failures of "
             f"whole calls): {json.dumps(changed, default=str)}"
         )
+    return found
+
+
+# A refill request's row is stamped within this many seconds of its call: written
+# before it leaves, then stamped again at its answer (or failure), its retries
+# and waits between; to the second.
+SENT_WITHIN = 20.0
+
+
+def refill_breaches(directory: Path, calls: Sequence[Any], cooldown: float) -> list[str]:
+    """Given the soak's directory, the panel's calls (soak_panel.Call) and
+    ``refill.cooldown`` in seconds, return the refills sent again for an
+    order inside the cooldown of its last request, whatever came of that:
+    two of its ``refills`` rows requested less than the cooldown apart, or
+    two ``refill`` calls the panel carried out for it, the first recorded (a
+    row of the order stamped within SENT_WITHIN of it), less than the
+    cooldown apart; the later one not sent by `refill --force` (which sends
+    inside the cooldown by design). Stamps are to the second: 1 s spared."""
+    if cooldown <= 0 or not (directory / "t.db").exists():
+        return []
+    db = sqlite3.connect(directory / "t.db")
+    try:
+        rows = list(db.execute("SELECT order_id, requested_at, id FROM refills ORDER BY id"))
+    finally:
+        db.close()
+    stamps: dict[int, list[tuple[float, int]]] = {}
+    for order_id, requested_at, row_id in rows:
+        when = datetime.fromisoformat(requested_at).timestamp()
+        stamps.setdefault(order_id, []).append((when, row_id))
+    asked: dict[int, list[Any]] = {}
+    for call in calls:
+        if call.action == "refill":
+            for order_id in call.ids:
+                asked.setdefault(order_id, []).append(call)
+    found = []
+    for order_id, made in stamps.items():
+        for (before, _), (after, row_id) in zip(made, made[1:], strict=False):
+            forced = any(
+                c.forced and abs(c.at - after) <= SENT_WITHIN for c in asked.get(order_id, [])
+            )
+            if after - before < cooldown - 1 and not forced:
+                found.append(
+                    f"order {order_id}: refills row {row_id} requested {after - before:.0f} s "
+                    f"after the one before, inside refill.cooldown ({cooldown:g} s)"
+                )
+    for order_id, each in asked.items():
+        sent = sorted((c for c in each if c.acted), key=lambda c: c.at)
+        rowed = [when for when, _ in stamps.get(order_id, [])]
+        for first, then in zip(sent, sent[1:], strict=False):
+            recorded = any(abs(first.at - when) <= SENT_WITHIN for when in rowed)
+            if recorded and not then.forced and then.at - first.at < cooldown - 1:
+                found.append(
+                    f"order {order_id}: refill sent again {then.at - first.at:.0f} s after "
+                    f"one the panel carried out ({first.mode}), inside refill.cooldown "
+                    f"({cooldown:g} s): {then.form.get('action')} {then.ids} {then.mode}"
+                )
     return found

@@ -37,6 +37,7 @@ from soak_checks import (  # noqa: E402
     command_breaches,
     database_breaches,
     orders_now,
+    refill_breaches,
     unanswered_changes,
 )
 from soak_panel import SoakPanel  # noqa: E402
@@ -78,8 +79,11 @@ class World:
         self.panel = SoakPanel(seed, self.sim, TIMEOUT, honesty=self.r.choice([34, 15, 4]))
         self.panel.server.start()
         self.metrics_port = free_port()  # below the ephemeral range: no other bind(0) takes it
+        # refill.cooldown: none, or one a world's rounds outlast (drawn apart from
+        # self.r: each seed's other draws as they were).
+        self.cooldown = random.Random(f"{seed}:cooldown").choice([0, 60, 300])
         (directory / "tracker.toml").write_text(
-            config_text(self.panel.server.url, self.r, self.metrics_port)
+            config_text(self.panel.server.url, self.r, self.metrics_port, self.cooldown)
         )
         self.untracked: set[int] = set()
         self.keys: dict[str, list[str]] = {}  # idempotency key -> its add's flags
@@ -138,6 +142,8 @@ class World:
         with open(self.dir / "commands.log", "a") as kept:
             kept.write(f"== {self.log[-1]}\n-- stdout\n{ran.stdout}\n-- stderr\n{ran.stderr}\n")
             calls = self.panel.calls_since(start_calls)
+            for call in calls:  # inside refill.cooldown by design
+                call.forced = ran.args[0] == "refill" and "--force" in ran.args
             kept.write("-- calls\n" + "".join(f"{c.action} {c.ids} {c.mode}\n" for c in calls))
         breaches = command_breaches(ran)
         if ran.args[0] not in ("track", "untrack"):
@@ -206,6 +212,7 @@ class World:
         self.actions()
         self.clock.now += r.choice([5, 15, 30, 60])
         breaches = database_breaches(self.dir, self.untracked, self.panel.placed)
+        breaches += refill_breaches(self.dir, self.panel.calls_since(0), self.cooldown)
         if breaches:
             raise Breach("after the round: " + "\n  ".join(breaches))
 

@@ -77,6 +77,8 @@ class Call:
     readable: bool  # the answer may say something of the orders asked
     acted: bool  # the simulated panel carried the call out
     form: dict[str, str] = field(default_factory=dict)
+    at: float = 0.0  # when it came, time.time()
+    forced: bool = False  # sent by `refill --force` (set by the soak once it ended)
 
 
 class SoakPanel:
@@ -116,7 +118,8 @@ class SoakPanel:
         if acts and action == "add" and status == 200:
             self._placed(form, body)
         with self._lock:
-            self.calls.append(Call(action, ids, mode, speaks and status == 200, acts, form))
+            readable = speaks and status == 200
+            self.calls.append(Call(action, ids, mode, readable, acts, form, time.time()))
         return self._answer(mode, r, action, ids, status, headers, body)
 
     def _placed(self, form: dict[str, str], body: bytes) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 TIMEOUT, BUSY = 3.0, 5.0
 
 
-def config_text(url: str, r: random.Random, metrics_port: int) -> str:
+def config_text(url: str, r: random.Random, metrics_port: int, cooldown: int = 0) -> str:
     return f"""
 [database]
 path = "t.db"
@@ -39,7 +39,7 @@ unknown_give_up = "{r.choice(["0s", "1m", "3m"])}"
 late_checks = ["1m", "2m"]
 [refill]
 first_check = "0s"
-cooldown = "0s"
+cooldown = "{cooldown}s"
 unknown_service = "try"
 [alerts]
 unreachable_after = "30s"

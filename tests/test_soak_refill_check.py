@@ -1,0 +1,51 @@
+"""The fuzz soak's refill invariant (soak_checks.refill_breaches) finds a
+refill sent again for one order inside refill.cooldown, and nothing else: a
+`refill --force` and a request the tracker never recorded (forgotten as not
+sent) may go inside it."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+from soak_checks import refill_breaches
+from soak_panel import Call
+
+T0 = 1_800_000_000.0
+
+
+def _stamp(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
+
+
+def _world(tmp_path, stamps: list[float]):
+    db = sqlite3.connect(tmp_path / "t.db")
+    db.execute("CREATE TABLE refills (id INTEGER PRIMARY KEY, order_id INTEGER, requested_at TEXT)")
+    db.executemany(
+        "INSERT INTO refills (order_id, requested_at) VALUES (5, ?)", [(_stamp(t),) for t in stamps]
+    )
+    db.commit()
+    db.close()
+    return tmp_path
+
+
+def _call(at: float, forced: bool = False) -> Call:
+    return Call("refill", [5], "honest", True, True, {"action": "refill"}, at, forced)
+
+
+def test_a_refill_sent_again_inside_the_cooldown_is_a_breach(tmp_path):
+    world = _world(tmp_path, [T0 + 1, T0 + 25])  # the first unknown or not: stamped
+    found = refill_breaches(world, [_call(T0), _call(T0 + 24)], cooldown=300)
+    assert len(found) == 2, found
+    assert "order 5: refills row 2 requested 24 s after the one before" in found[0]
+    assert "order 5: refill sent again 24 s after one the panel carried out" in found[1]
+
+
+def test_forced_past_the_cooldown_or_never_recorded_is_none(tmp_path):
+    world = _world(tmp_path, [T0 + 1, T0 + 25])
+    assert refill_breaches(world, [_call(T0), _call(T0 + 24, forced=True)], cooldown=300) == []
+    assert refill_breaches(world, [_call(T0), _call(T0 + 24)], cooldown=20) == []
+    assert refill_breaches(world, [_call(T0), _call(T0 + 24)], cooldown=0) == []
+    (tmp_path / "forgotten").mkdir()  # no row: the tracker read it as never sent
+    forgotten = _world(tmp_path / "forgotten", [])
+    assert refill_breaches(forgotten, [_call(T0), _call(T0 + 24)], cooldown=300) == []
