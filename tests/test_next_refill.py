@@ -36,6 +36,20 @@ def _said(w, order_id: int) -> list[str]:
     return [line for line in out.stdout.splitlines() if "automatic refill request" in line]
 
 
+def _refill_missing(world, clocked, monkeypatch, **settings):
+    """A panel without the refill action (refused at the first request, not
+    yet learned missing), `refill ID` on the test's clock: the world and a
+    Completed order of it, polled."""
+    from tracker.sim.scripts import ScriptQuirks
+
+    monkeypatch.setattr("tracker.cli.refill.utcnow", clocked)
+    w = world(script=ScriptQuirks(missing_actions=("refill",)), **settings)
+    w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS)
+    w.poll()
+    return w, order
+
+
 def test_history_says_when_the_next_automatic_request_goes_and_the_round_agrees(world, clocked):
     w = world(refill='max_requests = 1\nwindow = "3d"')
     w.sync_services()
@@ -233,13 +247,7 @@ def test_the_command_it_names_to_ask_anyway_is_one_refill_takes_then(world, cloc
     # "(smm-tracker refill ID asks anyway)" was said right after a refusal,
     # where that command sends nothing ("inside refill.cooldown ...; pass
     # --force"): the command named is now the one `refill ID` takes then.
-    from tracker.sim.scripts import ScriptQuirks
-
-    monkeypatch.setattr("tracker.cli.refill.utcnow", clocked)
-    w = world(script=ScriptQuirks(missing_actions=("refill",)))
-    w.sync_services()
-    order = w.order(SERVICE_FOLLOWERS)
-    w.poll()
+    w, order = _refill_missing(world, clocked, monkeypatch)
     assert w.cli("refill", str(order)).exit_code == 1  # refused: the first in a row
     forced = w.cli("refill", "--force", str(order))  # refused again: learned missing
     assert forced.exit_code == 1 and "sim does not support refill" in forced.stderr
@@ -400,13 +408,7 @@ def test_after_a_refusal_the_line_says_the_last_request_was_refused(world, clock
     # ux181: after the panel refused the last request, the line said only
     # "refill.cooldown since its last request": it says the refusal, with
     # the panel's words cut short, as `refill ID` held back says it.
-    from tracker.sim.scripts import ScriptQuirks
-
-    monkeypatch.setattr("tracker.cli.refill.utcnow", clocked)
-    w = world(script=ScriptQuirks(missing_actions=("refill",)))
-    w.sync_services()
-    order = w.order(SERVICE_FOLLOWERS)
-    w.poll()
+    w, order = _refill_missing(world, clocked, monkeypatch)
     clocked.advance(DAY)  # past refill.first_check: only the cooldown holds it back
     held = w.cli("refill", str(order))  # refused: the first in a row, not learned
     assert held.exit_code == 1, held.output
@@ -428,16 +430,8 @@ def test_a_guarantee_ending_within_the_cooldown_of_a_refusal_says_the_refusal(
     # ux183: ux181 left the other form, the guarantee ending before the
     # cooldown of a refused request does: it said "since its last request"
     # alone. It says the refusal the same way.
-    from tracker.sim.scripts import ScriptQuirks
-
-    monkeypatch.setattr("tracker.cli.refill.utcnow", clocked)
-    w = world(
-        refill='window = "3d"\nwindow_from_name = false',
-        script=ScriptQuirks(missing_actions=("refill",)),
-    )
-    w.sync_services()
-    order = w.order(SERVICE_FOLLOWERS)
-    w.poll()
+    refill = 'window = "3d"\nwindow_from_name = false'
+    w, order = _refill_missing(world, clocked, monkeypatch, refill=refill)
     ends = iso(clocked() + timedelta(days=3))
     clocked.advance(2.5 * DAY)  # the cooldown of a request now outlasts the guarantee
     held = w.cli("refill", str(order))  # refused: the first in a row, not learned
