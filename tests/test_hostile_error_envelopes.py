@@ -13,21 +13,14 @@ order stored with the status "success"."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from typing import Any
 
 import pytest
+from envelope_kit import DONE, GOING, rows
 from simconfig import polled_then_answered
 
 KEY = "hostile-key-ErrorEnvelope177Zq"
-GOING = {"status": "In progress", "remains": "5", "charge": "0.5", "start_count": "10"}
-DONE = {"status": "Completed", "remains": "0", "charge": "0.5", "start_count": "10"}
 MODES = pytest.mark.parametrize("alone", [False, True], ids=["multi", "alone"])
-
-
-def _rows(directory: Any, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(directory / "t.db") as db:
-        return list(db.execute(sql))
 
 
 def _judged(directory: Any, monkeypatch: Any, answer: Any, alone: bool) -> Any:
@@ -40,9 +33,9 @@ def _judged(directory: Any, monkeypatch: Any, answer: Any, alone: bool) -> Any:
     assert "Traceback" not in run.output
     said = re.sub(r"paused \(key refused\):.*", "paused (key refused)", run.stdout)  # jobs' race
     failed = re.findall(r"status_failed .*?error=(.*?) job=", run.output)  # the log's words
-    alerts = _rows(directory, "SELECT kind, severity, message FROM alerts ORDER BY id")
-    orders = _rows(directory, "SELECT order_id, status, polling, error FROM orders ORDER BY 1")
-    moved = _rows(directory, "SELECT order_id, to_status FROM transitions ORDER BY id")
+    alerts = rows(directory, "SELECT kind, severity, message FROM alerts ORDER BY id")
+    orders = rows(directory, "SELECT order_id, status, polling, error FROM orders ORDER BY 1")
+    moved = rows(directory, "SELECT order_id, to_status FROM transitions ORDER BY id")
     return run.exit_code, said, failed, alerts, orders, moved, asked
 
 

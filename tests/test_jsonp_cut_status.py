@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from envelope_kit import GOING
 from hostile import HostileServer, Reply, json_reply
 from simconfig import cli_in, sim_config
 
 KEY = "hostile-key-JsonpCut182Zq"
-GOING = {"status": "In progress", "remains": "5", "charge": "0.5", "start_count": "10"}
 UNTOUCHED = [(7, "In progress", 1, None), (8, "In progress", 1, None)]
 JS = {"Content-Type": "text/javascript"}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from envelope_kit import DONE
 from hostile import Reply, json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import scripted_panel
@@ -16,7 +17,6 @@ from simconfig import scripted_panel
 pytestmark = pytest.mark.usefixtures("fresh_logs")  # its log lines read from the CLI's output
 
 KEY = "wire-key-NoDocument180Refill"
-DONE = {"status": "Completed", "remains": "0", "charge": "0.5", "start_count": "10"}
 
 
 def _refills(tmp_path) -> list[tuple]:
