@@ -68,11 +68,8 @@ def who_checks(config: Config, panels: Mapping[str, int]) -> str:
         added, until = f"panel {', '.join(late)}, not in the config it runs", "while it runs"
         if said.config is not None:
             those = "panel" if len(late) == 1 else "panels"
-            hup = f"kill -HUP {held.pid}, or " if held.pid else ""
-            until += (
-                f" (add the {those} to {said.config} and have the daemon reload it:"
-                f" {hup}systemctl reload of its unit)"
-            )
+            until += f" (add the {those} to {said.config} and have the daemon reload it: "
+            until += f"{_sends_hup(held.pid)})"
     if late and len(late) == len(panels):
         return f"{daemon} has not loaded {added}: nothing checks {it} {until}"
     if not alone or set(panels) == {alone}:
@@ -88,8 +85,12 @@ def who_checks(config: Config, panels: Mapping[str, int]) -> str:
 def _reload(pid: int | None) -> str:
     """Until when a panel the daemon has not loaded goes unchecked: its
     reload of the config (SIGHUP), and what sends it."""
-    hup = f"kill -HUP {pid}, or " if pid else ""
-    return f"until it reloads its config ({hup}systemctl reload of its unit)"
+    return f"until it reloads its config ({_sends_hup(pid)})"
+
+
+def _sends_hup(pid: int | None) -> str:
+    """What has the daemon ``pid`` (None: not known) reload its config."""
+    return f"{f'kill -HUP {pid}, or ' if pid else ''}systemctl reload of its unit"
 
 
 def _same(path: str, other: os.PathLike[str]) -> bool:
