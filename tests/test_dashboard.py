@@ -158,6 +158,7 @@ def test_tables_views_and_canned_queries_are_listed_internal_ones_hidden(served)
         "order_history",
         "stuck_longer_than",
         "spend_by_service",
+        "every_service_ranked",
         "rejected_refills",
     }
 

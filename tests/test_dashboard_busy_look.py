@@ -53,11 +53,13 @@ def test_the_scorecard_lists_the_first_20_services_as_its_charts_then_how_many_m
     assert len(linked(db, more["Service"])) == 25
 
 
-def linked(db, cell: str) -> list[dict]:
-    """The rows the scorecard's "more" line links to, as JSON."""
+def linked(db, cell: str, params: dict[str, str] | None = None) -> list[dict]:
+    """The rows the scorecard's "more" line links to, as JSON (the dashboard's
+    metadata served: its canned queries), ``params`` given to its query."""
     [link] = re.findall(r'href="([^"]+)"', cell)
     path, _, query = html.unescape(link).partition("?")
-    answer = served(db, f"{path}.json", {**dict(parse_qsl(query)), "_shape": "array"})
+    given = {**dict(parse_qsl(query)), **(params or {}), "_shape": "array"}
+    answer = served(db, f"{path}.json", given, metadata=build_metadata(db.stem, {}))
     assert answer.status_code == 200, answer.text
     return list(answer.json())
 
@@ -109,9 +111,33 @@ def test_the_more_line_links_to_the_served_databases_view(tmp_path):
     boards = build_metadata(db.stem, {})["plugins"]["datasette-dashboards"]
     more = card(db, "services", "scorecard", boards=boards)[-1]["Service"]
     [link] = re.findall(r'href="([^"]+)"', more)
-    assert link.startswith("/busy+reseller~2E2026?sql=WITH%20listed%20AS%20")
-    assert link.endswith("&amp;_hide_sql=1")  # the SQL folded away, its rows first
+    assert link == "/busy+reseller~2E2026/every_service_ranked"
     assert len(linked(db, more)) == 25
+
+
+def test_the_more_line_opens_a_page_titled_for_what_it_lists_every_service(tmp_path):
+    # It opened the database's query page, "Custom SQL query" over the SQL's
+    # rows, cut at Datasette's 1,000 rows. It is a canned query's page: its
+    # title and description say what it lists, its SQL folded away, and its
+    # rows go on past 1,000 services, a page of 1,000 from the rank given.
+    db = many_services(tmp_path / "t.db", 1203)
+    more = card(db, "services", "scorecard")[-1]["Service"]
+    assert more.startswith("1,183 more services (1,203 in all)")
+    [link] = re.findall(r'href="([^"]+)"', more)
+    assert link == "/t/every_service_ranked"
+    text = page(db, link, metadata=build_metadata(db.stem, {}))
+    [title] = re.findall(r"<h1[^>]*>(.*?)</h1>", text, re.S)
+    assert title == "Every service of the scorecard, ranked as the dashboard ranks them"
+    assert "<title>Every service of the scorecard" in text
+    assert "every service, ranked as the Service scorecard dashboard and" in text
+    assert '<pre id="sql-query">' not in text  # the SQL folded away
+    # 1,203 services, charged 1,203 USD down to 1: ranks 1 to 1,000, then on.
+    first = linked(db, more)
+    assert [(r["rank"], r["service"]) for r in first[:2]] == [(1, 1203), (2, 1202)]
+    assert len(first) == 1000
+    rest = linked(db, more, {"from_rank": "1001"})
+    assert [(r["rank"], r["service"]) for r in rest] == [(n, 1204 - n) for n in range(1001, 1204)]
+    assert linked(db, more, {"from_rank": "ten"}) == []  # digits only
 
 
 def test_a_long_panel_name_is_cut_in_the_wide_table_and_whole_in_its_title(tmp_path):

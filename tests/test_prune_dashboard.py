@@ -21,7 +21,7 @@ BOARDS = METADATA["plugins"]["datasette-dashboards"]
 CANNED = METADATA["databases"]["tracker"]["queries"]
 # The value a user would type for each named parameter (Datasette passes text):
 # order 7 is an old order prune keeps; '' is every panel in order_history.
-VALUES = {"order_id": "7", "panel": "", "hours": "24", "days": "30"}
+VALUES = {"order_id": "7", "panel": "", "hours": "24", "days": "30", "from_rank": "1"}
 # What reads the whole history rather than a recent window: after a prune it
 # shows what the file kept. Everything else looks at the last 30 days at most,
 # which no prune reaches (30d is its least --older-than): unchanged by it.

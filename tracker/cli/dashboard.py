@@ -46,31 +46,12 @@ INSTALL = (
 SETTINGS = {"sql_time_limit_ms": 10_000, "suggest_facets": False, "facet_time_limit_ms": 1_000}
 TEMPLATE_NAME = "tracker"  # the database's name as written in datasette.yml
 NO_THRESHOLDS = "VALUES (NULL, NULL)"
-# The scorecard's link to the full table, as written in datasette.yml: made the
-# served database's (its name in a URL as Datasette writes it, tilde-encoded)
-# and ranked as the scorecard ranks (RANKED).
-SCORECARD_LINK = f'href="/{TEMPLATE_NAME}/service_scorecard"'
-# The service_scorecard view's rows, every column as the view has them, ranked
-# as the scorecard table and `report` rank (tracker.rules.money.ranked_currencies):
-# in several currencies a currency at a time, A to Z by its largest figure's,
-# highest first in each, those that spent nothing last. The view's page ranks
-# by the bare number (53.28 RUB between 84.96 and 13.875 USD) and Datasette
-# sorts it by one column alone, so the link runs this on the database's page,
-# its SQL folded away. spend_by_currency's first figure is a service's
-# largest: its currency the scorecard's top_key, its spend its top.
-RANKED = """
-WITH listed AS MATERIALIZED (SELECT * FROM service_scorecard),
-given AS (
-  SELECT count(DISTINCT upper(trim(json_extract(spend_by_currency, '$[0].currency'))))
-         + max(spend_by_currency <> '[]'
-               AND json_extract(spend_by_currency, '$[0].currency') IS NULL) > 1 AS several
-  FROM listed)
-SELECT listed.* FROM listed, given
-ORDER BY CASE WHEN several THEN spend_by_currency = '[]' END,
-         CASE WHEN several THEN json_extract(spend_by_currency, '$[0].currency') IS NULL END,
-         CASE WHEN several THEN upper(trim(json_extract(spend_by_currency, '$[0].currency'))) END,
-         COALESCE(spend, json_extract(spend_by_currency, '$[0].spend')) DESC, panel, service
-"""
+# The scorecard's link to every service, as written in datasette.yml: the
+# canned query listing the service_scorecard view's rows ranked as the
+# scorecard ranks them, made the served database's (its name in a URL as
+# Datasette writes it, tilde-encoded).
+RANKED_QUERY = "every_service_ranked"
+SCORECARD_LINK = f'href="/{TEMPLATE_NAME}/{RANKED_QUERY}"'
 
 
 def datasette_installed() -> bool:
@@ -101,9 +82,8 @@ def build_metadata(database: str, thresholds: dict[str, float]) -> dict[str, Any
     from datasette.utils import tilde_encode
 
     data = yaml.safe_load(files("tracker.data").joinpath("datasette.yml").read_text())
-    ranked = quote(" ".join(RANKED.split()), safe="")
     # Inside the query's printf() format: each % of the URL written %%.
-    link = f'href="/{tilde_encode(database)}?sql={ranked}&amp;_hide_sql=1"'.replace("%", "%%")
+    link = f'href="/{tilde_encode(database)}/{RANKED_QUERY}"'.replace("%", "%%")
     data["databases"] = {database: data["databases"][TEMPLATE_NAME]}
     for board in data["plugins"]["datasette-dashboards"].values():
         for item in [*board.get("filters", {}).values(), *board["charts"].values()]:
