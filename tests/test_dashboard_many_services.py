@@ -76,3 +76,39 @@ def test_the_note_is_drawn_under_the_bars_in_a_band_of_its_own(tmp_path, chart):
     # a third, empty bar's room under each service's two (+20 px a service).
     bars_alone = _height(_drawn(tmp_path, display, [r for r in rows if not r["note"]]))
     assert _height(svg) - bars_alone <= 60  # a band of two bars: 50 px
+
+
+def test_past_20_services_in_two_currencies_each_currencys_highest_are_shown(tmp_path):
+    # 25 services charged 101-125 USD, 3 charged 5,000, 20 and 10 USDT. The
+    # table ranks a currency at a time, A to Z: its first 20 rows were all
+    # USD, and the month's biggest spender, 5,000 USDT, was on none of them
+    # (nor on the charts). Past 20 services in several currencies, the 20
+    # shown are each currency's highest, taken in turn (USD's 1st, USDT's
+    # 1st, USD's 2nd...), listed as ranked: 17 USD, then 3 USDT.
+    usd = [("u", n, 100.0 + n, "USD") for n in range(1, 26)]
+    usdt = [("t", 101, 5000.0, "USDT"), ("t", 102, 20.0, "USDT"), ("t", 103, 10.0, "USDT")]
+    db = orders_db(tmp_path / "t.db", usd + usdt)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE orders SET service = order_id")
+    conn.close()
+    *table, more = card(db, "services", "scorecard")
+    spends = [row["Spend"] for row in table]
+    assert spends == [f"{n}.00\xa0USD" for n in range(125, 108, -1)] + [
+        "5,000.00\xa0USDT",
+        "20.00\xa0USDT",
+        "10.00\xa0USDT",
+    ]
+    assert more["Service"].startswith(
+        "8 more services (28 in all; here each currency's highest in turn): "
+    )
+    # The charts draw those 20, in that order, and say so.
+    shown = [cell.split("(#")[1].rstrip(")") for cell in (r["Service"] for r in table)]
+    for chart, note in (
+        ("outcomes", "20 of 28 services, as the table"),
+        ("completion", "20 of 28 services with one Completed"),
+    ):
+        rows = card(db, "services", chart)
+        drawn = drawn_services(rows)
+        assert [label.split(" · #")[1].split(" ")[0] for label in drawn] == shown, chart
+        assert [r["note"] for r in rows if r["note"]] == [note], chart
