@@ -9,7 +9,9 @@ import asyncio
 import html
 import json
 import re
+import shutil
 import sqlite3
+import subprocess
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -181,3 +183,62 @@ def test_ids_and_flags_are_no_figures():
     assert not is_figure("21", "link", "orders")  # a table's text
     assert not is_figure(True, "orders", None)
     assert not is_figure(float("inf"), "charge", "orders")  # a blank cell
+
+
+NODE = shutil.which("node")
+# The page's script run by node over a table of Datasette's shape, each cell
+# [its text, whether it holds a figure's mark]; printed: each name's and
+# cell's classes.
+FAKE_PAGE = """
+const classes = () => { const on = new Set(); return { add: (c) => on.add(c), on }; };
+const cell = ([text, figure]) => ({ textContent: text, classList: classes(),
+  querySelector: (s) => (s === ":scope > span.figure" && figure ? {} : null) });
+const names = %s.map(() => ({ classList: classes() }));
+const rows = %s.map((row) => ({ cells: row.map(cell) }));
+const table = { tBodies: [{ rows }], querySelectorAll: (s) => (s === "thead th" ? names : []) };
+globalThis.document = { querySelectorAll: (s) => (s === "table.rows-and-columns" ? [table] : []) };
+%s
+const said = (box) => [...box.classList.on].join(" ");
+console.log(JSON.stringify({ names: names.map(said), rows: rows.map((r) => r.cells.map(said)) }));
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node")
+def test_the_page_script_marks_whole_columns_of_figures_and_figures_amid_text(tmp_path):
+    names = ["orders", "said", "name", "nothing"]
+    rows = [
+        [["1,818", True], ["1818", True], ["Likes", False], ["\xa0", False]],
+        [["\xa0", False], ["twelve", False], ["Views", False], ["", False]],
+        [["962", True], ["3", True], ["12", False], ["\xa0", False]],
+    ]
+    page = tmp_path / "page.js"
+    page.write_text(FAKE_PAGE % (json.dumps(names), json.dumps(rows), SCRIPT))
+    done = subprocess.run([NODE, str(page)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    marked = json.loads(done.stdout)
+    # A column of figures (a blank among them): its name and cells marked
+    # "figure", right-aligned. Figures among words: "amid-text", at the left
+    # as the words are. Words, or blanks alone: as they are.
+    assert marked["names"] == ["figure", "", "", ""]
+    assert marked["rows"] == [
+        ["figure", "amid-text", "", ""],
+        ["figure", "", "", ""],
+        ["figure", "amid-text", "", ""],
+    ]
+
+
+def test_the_served_stylesheet_right_aligns_a_figures_cell_with_no_script(busy):
+    # Without JavaScript the figures were marked but at the left: only the
+    # page's script right-aligned a column. The page's own stylesheet (the
+    # data: URL it links) makes each mark a block, its text at the right,
+    # from 577 px up (a phone's page shows a row as a card, a cell a line).
+    from urllib.parse import unquote
+
+    [text] = pages(busy, [f"/{DB}/order_overview"])
+    [css] = re.findall(r'href="data:text/css;charset=utf-8,([^"]+)"', text)
+    css = unquote(html.unescape(css))
+    wide = css[css.index("@media only screen and (min-width: 577px) {") :].split("\n}\n")[0]
+    rule = re.search(r"\.rows-and-columns td > span\.figure \{([^}]*)\}", wide)
+    assert rule, wide
+    assert "display: block;" in rule.group(1) and "text-align: right;" in rule.group(1)
+    assert re.search(r'<td class="col-age_seconds[^"]*"[^>]*><span class="figure">\d+</span>', text)

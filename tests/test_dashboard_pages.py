@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from datetime import timedelta
 from importlib.util import find_spec
@@ -111,16 +112,22 @@ def test_a_table_page_opens_on_its_rows_its_column_notes_folded(base, tmp_path, 
     assert "101" in page and "102" in page  # the rows
 
 
-def found(base: str, path: str, width: int, script: str, tmp_path, charts: bool = False) -> list:
+def found(
+    base: str, path: str, width: int, script: str, tmp_path, charts: bool = False, without=""
+) -> list:
     """Lay out the dashboard's page ``path`` in a frame ``width`` px wide
     (headless Chromium's window is 500 px at least), its own scripts and
     stylesheets from the dashboard, then run ``script`` in it (the body of an
     async load handler, ending ``return`` what it found) and return that.
     ``charts``: the page's charts drawn first, their rows fetched from the
     dashboard (the frame's page is not the dashboard's: the browser's
-    same-origin rule is lifted for it)."""
+    same-origin rule is lifted for it). ``without``: a script of the page's
+    own taken out of it (as a browser that runs none would lay it out)."""
     with urllib.request.urlopen(base + path, timeout=30) as answer:
         page = answer.read().decode()
+    if without:
+        assert f"<script>{without}</script>" in page
+        page = page.replace(f"<script>{without}</script>", "")
     page = page.replace("<head>", f'<head><base href="{base}/">', 1)
     told = (
         '<script>window.addEventListener("load", async () => {'
@@ -298,3 +305,63 @@ CUT_SORT = """
 def test_a_table_pages_sort_choice_is_whole_on_a_phone(base, tmp_path, path):
     # Datasette gives it 120 px: Orders' "Sort by created_at" read "Sort by create".
     assert found(base, path, 390, CUT_SORT, tmp_path) == []
+
+
+# Each figure's cell (<span class="figure">) on the page and its column's
+# name: where its text ends, short of its cell's right edge (0: at the
+# right); and how much room its cell has beside its text (where at the left
+# or at the right makes a difference).
+FIGURE_EDGES = """
+  const edges = [];
+  for (const table of document.querySelectorAll("table.rows-and-columns")) {
+    const names = [...table.querySelectorAll("thead th")];
+    const short = (box, words) => {
+      const text = document.createRange();
+      text.selectNodeContents(words);
+      const style = getComputedStyle(box);
+      const edge = box.getBoundingClientRect().right - parseFloat(style.paddingRight)
+        - parseFloat(style.borderRightWidth);
+      const room = edge - box.getBoundingClientRect().left - parseFloat(style.paddingLeft);
+      const ends = text.getBoundingClientRect();
+      return [Math.round(edge - ends.right), Math.round(room - ends.width)];
+    };
+    for (const row of table.tBodies[0].rows) {
+      [...row.cells].forEach((cell, i) => {
+        const figure = cell.querySelector(":scope > span.figure");
+        if (!figure) return;
+        const name = names[i];
+        edges.push({ text: cell.textContent.trim(), cell: short(cell, figure),
+                     name: short(name, name), column: name.textContent.trim() });
+      });
+    }
+  }
+  return edges;
+"""
+
+
+@pytest.mark.parametrize("path", ["/t/transitions", "/t/order_overview"])
+def test_figures_are_right_aligned_by_the_stylesheet_with_no_script_run(base, tmp_path, path):
+    # Without JavaScript (a browser without it, a reader mode, the page
+    # saved) the figures were marked but at the left of their cells, where
+    # the page's script had not right-aligned their columns: 962 under
+    # 1818 lined up by its first digit. The stylesheet right-aligns each.
+    from tracker.cli.datasette_figures import SCRIPT
+
+    edges = found(base, path, 1280, FIGURE_EDGES, tmp_path, without=SCRIPT)
+    assert edges, "no figure on the page"
+    assert [e for e in edges if abs(e["cell"][0]) > 1] == []
+    assert any(e["cell"][1] > 10 for e in edges)  # a cell with room at its left
+    # The script run, their column names are right-aligned over them too.
+    edges = found(base, path, 1280, FIGURE_EDGES, tmp_path)
+    assert [e for e in edges if abs(e["cell"][0]) > 1 or abs(e["name"][0]) > 1] == []
+
+
+def test_a_figure_in_a_column_of_text_stays_at_the_left_with_the_text(base, tmp_path):
+    # A query's column holding a number and words: the number is marked a
+    # figure, the stylesheet puts it at the right; the script, seeing words
+    # in its column, puts it back at the left, as its name and the words.
+    sql = "select 1818 as said union all select 'twelve words'"
+    edges = found(base, f"/t?sql={urllib.parse.quote(sql)}", 1280, FIGURE_EDGES, tmp_path)
+    assert [(e["text"], e["column"]) for e in edges] == [("1818", "said")]
+    [edge] = edges
+    assert edge["cell"][0] > 10 and edge["name"][0] > 10  # both at the left of their room

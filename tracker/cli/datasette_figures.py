@@ -10,6 +10,9 @@ int or float; on a query page, where ``money()`` writes amounts as text,
 text that reads as a number too) as ``<span class="figure">``, and the
 page's script right-aligns each column whose every cell that is not blank
 is so marked, its name too (class ``figure``; tracker/data/dashboard.css).
+The stylesheet right-aligns each marked cell by itself (no script run, the
+figures still line up); the script does what it cannot: the names, and a
+figure among a column's text left at the left (class ``amid-text``).
 Numbers that are no figure stay at the left: IDs (``id``, ``..._id``, a
 service's or a refill's) and yes/no flags (0 or 1, "1 when ..." in
 datasette.yml). The text shown is the one Datasette or the money plugin
@@ -72,8 +75,12 @@ def render_cell(value: Any, column: str, table: str | None, row: Any) -> Markup 
     return Markup(f'<span class="figure">{escape(shown or str(value))}</span>')
 
 
-# Each column whose every cell not blank holds a figure: the class "figure"
-# on its name and its cells (a column of blanks alone stays as it is).
+# What the stylesheet cannot do, column by column: each column whose every
+# cell not blank holds a figure, the class "figure" on its name and its cells
+# (a column of blanks alone stays as it is); each figure of a column holding
+# text too, the class "amid-text" on its cell, at the left as the text is.
+# Without the script the figures are right-aligned all the same, by the
+# stylesheet (span.figure a block, its text at the right), their names not.
 SCRIPT = """
 (function () {
   for (const table of document.querySelectorAll("table.rows-and-columns")) {
@@ -81,9 +88,13 @@ SCRIPT = """
     table.querySelectorAll("thead th").forEach((name, i) => {
       const cells = rows.map((row) => row.cells[i]).filter(Boolean);
       const held = cells.filter((cell) => cell.textContent.trim() !== "");
-      if (held.length && held.every((cell) => cell.querySelector(":scope > span.figure"))) {
+      const figures = held.filter((cell) => cell.querySelector(":scope > span.figure"));
+      if (!figures.length) return;
+      if (figures.length === held.length) {
         name.classList.add("figure");
         cells.forEach((cell) => cell.classList.add("figure"));
+      } else {
+        figures.forEach((cell) => cell.classList.add("amid-text"));
       }
     });
   }
