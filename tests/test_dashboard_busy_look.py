@@ -127,7 +127,7 @@ def test_the_more_line_opens_a_page_titled_for_what_it_lists_every_service(tmp_p
     assert link == "/t/every_service_ranked"
     text = page(db, link, metadata=build_metadata(db.stem, {}))
     [title] = re.findall(r"<h1[^>]*>(.*?)</h1>", text, re.S)
-    assert title == "Every service of the scorecard, ranked as the dashboard ranks them"
+    assert title == "Every service of the scorecard, ranked"
     assert "<title>Every service of the scorecard" in text
     assert "every service, ranked as the Service scorecard dashboard and" in text
     assert '<pre id="sql-query">' not in text  # the SQL folded away
