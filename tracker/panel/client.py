@@ -29,6 +29,7 @@ from tracker.panel import (
     refill_words,
     refusals,
 )
+from tracker.panel.error_words import flag_alone
 from tracker.panel.ids import to_id
 from tracker.panel.models import (
     Balance,
@@ -115,6 +116,8 @@ class PanelClient(StatusCalls[P]):
         then what :meth:`refusal` makes of it, raising AuthError for the key."""
         words = refusals.error_text(data)
         if words is None or names_it(words) or refusals.is_key_refusal(words):
+            return None
+        if flag_alone(data):  # {"error": true}: no words to judge, the parser's unknown
             return None
         if to_id(data.get("refill")) is not None or refusals.error_names_refill(data):
             return None  # an ID beside the error, or for it: the parser's unknown outcome

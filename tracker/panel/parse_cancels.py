@@ -13,6 +13,7 @@ from typing import Any
 from tracker.errors import BadAnswerError
 from tracker.panel import values
 from tracker.panel.envelopes import says_only_no
+from tracker.panel.error_words import flag_alone, no_words_said, says_no_words
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import CancelAnswer, CancelResult
@@ -45,6 +46,10 @@ def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
     if isinstance(value, Twice):  # "cancel": 1, "cancel": 0: it may have been canceled
         return _unknown_cancel(order_id, value["error"])
     message = error_text(value) or error_text(item)
+    if message is not None and (flag_alone(value) or flag_alone(item)) and not to_bool(value):
+        if values.says_no(value):  # "cancel": 0 beside: a plain no, in no words
+            return CancelResult(order_id=order_id, ok=False)
+        return _unknown_cancel(order_id, no_words_said(item))
     if message is None and values.says_yes(value):
         return CancelResult(order_id=order_id, ok=True)
     if message is not None and not to_bool(value) and is_panel_fault(message):
@@ -129,6 +134,8 @@ def parse_cancel(requested: Iterable[int], data: Any) -> CancelAnswer:
     order (BadAnswerError: the orders' outcome unknown).
     """
     asked = {str(order_id): order_id for order_id in requested}
+    if says_no_words(data):  # {"error": true}, {"error": ""}: no refusal, no order's answer
+        raise BadAnswerError(no_words_said(data))
     if error_text(data) is not None:  # an object with an error
         if not asked.keys() & data.keys():
             raise_for_error(data)

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from tracker.errors import AuthError, PanelAnswerError
-from tracker.panel.error_words import error_words
+from tracker.panel.error_words import error_words, flag_alone, no_words_said
 from tracker.panel.ids import written_id
 from tracker.panel.refusal_words import (
     ABOUT_THE_REQUEST,
@@ -189,6 +189,8 @@ def add_maybe_placed(data: Any) -> str | None:
         return None
     if error_names_order(data):
         return f"answered an order ID for its error{_coded(data)}"
+    if flag_alone(data):  # {"error": true}: no refusal in words, maybe placed
+        return no_words_said(data)
     if is_key_refusal(words):
         return None
     return words if is_busy(words) or is_panel_fault(words) else None
