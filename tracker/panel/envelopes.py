@@ -51,6 +51,27 @@ def holds_nothing(data: Any) -> bool:
     return key is not None and type(data[key]) in (dict, list, type(None)) and not data[key]
 
 
+def kept_whole(action: str, data: dict[str, Any]) -> bool:
+    """Return True when a success envelope holding nothing answering
+    ``action`` is read whole, not as that bare value: to ``add``, and to
+    ``refill`` or ``cancel`` when its ``message`` or ``msg`` says words
+    (``{"status": "success", "message": "Order canceled", "data": {}}``):
+    the outcome is unknown either way, but those words are said with it,
+    never dropped with the envelope."""
+    if action == "add":
+        return True
+    said = (data.get(key) for key in ("message", "msg"))
+    return action in ("refill", "cancel") and any(type(w) is str and _tells(w) for w in said)
+
+
+# Words beside an answer that tell nothing of it: dropped with the envelope.
+_NOTHING_SAID = frozenset({"", "ok", "okay", "success", "successful", "succeeded", "done", "true"})
+
+
+def _tells(words: str) -> bool:
+    return words.strip(" .!\t\r\n").lower() not in _NOTHING_SAID
+
+
 def opened(data: Any) -> Any:
     """Given a whole answer, return what its one holder key (``data``,
     ``result``, ``response``, ``payload``) holds when it is a success
@@ -104,3 +125,11 @@ def says_only_no(data: Any) -> bool:
 
 
 _FALSE = (False, 0, "false", "0")  # a ``success`` saying no
+
+
+def says_alone(data: Any) -> bool:
+    """Return True when ``data`` holds only what an envelope says beside an
+    answer, no holder (``{"status": "success", "message": "Order
+    canceled"}``): its keys name no order; its words are said with the
+    orders' outcome unknown, never dropped."""
+    return type(data) is dict and bool(data) and _SAYING.issuperset(data)

@@ -12,7 +12,7 @@ from typing import Any
 
 from tracker.errors import BadAnswerError
 from tracker.panel import values
-from tracker.panel.envelopes import says_only_no
+from tracker.panel.envelopes import holds_nothing, says_alone, says_only_no
 from tracker.panel.error_words import flag_alone, no_words_said, says_no_words
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id
 from tracker.panel.json_decoder import Twice
@@ -146,6 +146,8 @@ def parse_cancel(requested: Iterable[int], data: Any) -> CancelAnswer:
         raise BadAnswerError(f"expected a list for cancel, got {came_back(data)}")
     if says_only_no(data):  # {"status": "error", "data": {}}: its keys no orders
         raise BadAnswerError(f"answered an error with no words: {values.shown(data)}")
+    if holds_nothing(data) or says_alone(data):  # {"status": "success", "message": ...}
+        raise BadAnswerError(f"answered no order's result: {values.as_json(data)}")
     claims, ignored = _cancel_claims(asked, data)
     found: dict[int, CancelResult] = {}
     for order_id, item in claims:

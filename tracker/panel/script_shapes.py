@@ -15,7 +15,7 @@ from typing import Any
 
 from tracker.panel import values
 from tracker.panel.bare import has_words, is_error_word, is_status_word
-from tracker.panel.envelopes import holds_nothing, no_refill_words, opened
+from tracker.panel.envelopes import holds_nothing, kept_whole, no_refill_words, opened
 from tracker.panel.ids import key_id, listed_id, named_id, written_id
 from tracker.panel.json_decoder import Twice, WrittenFloat
 from tracker.panel.refusals import add_maybe_placed
@@ -251,10 +251,10 @@ def error_enveloped(action: str, data: Any, reads: bool) -> Any:
     (:func:`refusal_said`); to ``refill_status`` one whose words are no
     refill's (:func:`envelopes.no_refill_words`); else ``data``. One
     look per answer. One holding nothing (``[]``, ``{}``, ``null``) is that
-    bare value, to any call but ``add`` (its outcome unknown either way, the
-    whole answer shown)."""
+    bare value, but to ``add`` and a ``refill`` or ``cancel`` with words
+    beside (:func:`~tracker.panel.envelopes.kept_whole`: shown whole)."""
     inner = opened(data)
-    if action != "add" and holds_nothing(data):  # never "success" as a refill's status
+    if holds_nothing(data) and not kept_whole(action, data):  # never a refill's "success"
         return inner
     if type(inner) is dict and "error" in inner:
         return inner if error_inside(action, {"data": inner}) is inner else data
