@@ -133,3 +133,18 @@ def says_alone(data: Any) -> bool:
     canceled"}``): its keys name no order; its words are said with the
     orders' outcome unknown, never dropped."""
     return type(data) is dict and bool(data) and _SAYING.issuperset(data)
+
+
+def says_failure(data: Any) -> bool:
+    """Return True when ``data`` says it failed as JSON APIs write it,
+    whatever it holds beside: its ``status`` an error word ("error",
+    "fail", "failed") or its ``success`` false (false, 0, "false", "0").
+    An ``add`` answer so saying beside an order ID (``{"order": 77,
+    "status": "error", "message": "Not enough funds"}``) is as that ID
+    beside ``{"error": ...}``: placed or not, it cannot be told."""
+    if not isinstance(data, dict):
+        return False
+    status, success = data.get("status"), data.get("success", True)
+    if type(status) is str and is_error_word(status):
+        return True
+    return type(success) in (bool, int, str) and success in _FALSE

@@ -23,6 +23,7 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     decode_document,
     decode_json,
 )
+from tracker.panel.envelopes import says_failure
 from tracker.panel.ids import key_id, listed_id, named_id, written_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import OrderStatus
@@ -297,7 +298,7 @@ def parse_add(data: Any) -> int:
     shown = data if inner is not data else placed_row(data)  # the whole answer said
     data = placed_row(inner)
     order_id = written_id(data.get("order")) if isinstance(data, dict) else None
-    if order_id is not None and error_text(data) is not None:
+    if order_id is not None and (error_text(data) is not None or says_failure(data)):
         raise BadAnswerError(f"answered an order ID and an error: {as_sent(shown)}")
     if (words := add_maybe_placed(data)) is not None:
         raise BadAnswerError(words, status=answer_status(data))
