@@ -12,7 +12,7 @@ from typing import Any
 
 from tracker.errors import BadAnswerError
 from tracker.panel import values
-from tracker.panel.envelopes import holds_nothing, says_alone, says_only_no
+from tracker.panel.envelopes import holds_nothing, says_alone, says_failure, says_only_no
 from tracker.panel.error_words import flag_alone, no_words_said, says_no_words
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id
 from tracker.panel.json_decoder import Twice
@@ -50,7 +50,7 @@ def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
         if values.says_no(value):  # "cancel": 0 beside: a plain no, in no words
             return CancelResult(order_id=order_id, ok=False)
         return _unknown_cancel(order_id, no_words_said(item))
-    if message is None and values.says_yes(value):
+    if message is None and values.says_yes(value) and not says_failure(item):
         return CancelResult(order_id=order_id, ok=True)
     if message is not None and not to_bool(value) and is_panel_fault(message):
         return _unknown_cancel(order_id, maybe_canceled(message))
@@ -61,7 +61,7 @@ def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
         return CancelResult(order_id=order_id, ok=False, error=words)
     if message is None and words is None and values.says_no(value):
         return CancelResult(order_id=order_id, ok=False)
-    if message is not None:  # what may be a yes, beside an error
+    if message is not None or says_failure(item):  # what may be a yes, beside an error
         why = f"answered a cancel and an error: {values.shown(item)}"
     else:
         why = f"answered without a readable cancel result: {values.shown(value)}"
@@ -148,6 +148,9 @@ def parse_cancel(requested: Iterable[int], data: Any) -> CancelAnswer:
         raise BadAnswerError(f"answered an error with no words: {values.shown(data)}")
     if holds_nothing(data) or says_alone(data):  # {"status": "success", "message": ...}
         raise BadAnswerError(f"answered no order's result: {values.as_json(data)}")
+    if says_failure(data):  # {"7": 1, "status": "error"}: as an error beside them
+        why = f"answered an error beside the orders' results: {values.as_json(data)}"
+        return CancelAnswer([_unknown_cancel(o, why) for o in asked.values()], [])
     claims, ignored = _cancel_claims(asked, data)
     found: dict[int, CancelResult] = {}
     for order_id, item in claims:

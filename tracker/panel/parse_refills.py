@@ -15,6 +15,7 @@ from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError, NoOrderNamedError, PanelError
 from tracker.panel import values
+from tracker.panel.envelopes import says_failure
 from tracker.panel.error_words import flag_alone, no_words_said
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id, to_id
 from tracker.panel.json_decoder import Twice
@@ -48,7 +49,7 @@ def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
     # may be all the panel matches; see _asked_as for answers naming it 7).
     refill_id = str(value) if to_id(value) is not None else None
     message = error_text(value) or error_text(answer)
-    if refill_id is not None and message is None:
+    if refill_id is not None and message is None and not says_failure(answer):
         return RefillRequest(order_id=order_id, refill_id=refill_id)
     if refill_id is None and (error_names_refill(answer) or error_names_refill(value)):
         why = _id_for_error(answer)  # a refill made, maybe
