@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from envelope_kit import cancelled, refilled
+from hostile import json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")  # its log lines read from the CLI's output
@@ -45,3 +46,28 @@ def test_a_refill_answered_words_and_no_result_says_them(tmp_path, monkeypatch):
     assert (refill_id, status) == (None, "Unknown")
     assert "Refill request accepted" in error
     assert any("Refill request accepted" in line for line in said), said
+
+
+def test_a_multi_refill_answered_words_and_no_result_says_them(tmp_path, monkeypatch):
+    """The refill job's call for many orders: each order's request Unknown
+    (it may have been made), the panel's words stored with it, an answer
+    as the bare ``[]`` is ("not in the panel's answer"), never a failed
+    call, never asked again alone."""
+    from scripted_panel import rows
+    from simconfig import request_refills_once, scripted_panel
+    from structlog.testing import capture_logs
+
+    answer = {"status": "success", "message": "Refills queued", "data": []}
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
+        assert cli("track", "5", "6").exit_code == 0
+        replies["refill"] = json_reply(answer)
+        with capture_logs() as logs:
+            request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6])
+        assert server.calls("refill") == 1
+    # An answer, as the bare [] is: no failed call (refill_request_failed, errors=1).
+    assert not [e for e in logs if e["event"] == "refill_request_failed"], logs
+    [done] = [e for e in logs if e["event"] == "refill_requests_done"]
+    assert (done["errors"], done["unknown"]) == (0, 2)
+    stored = rows(tmp_path, "SELECT order_id, status, error FROM refills ORDER BY order_id")
+    assert [(o, status) for o, status, _ in stored] == [(5, "Unknown"), (6, "Unknown")]
+    assert all("Refills queued" in error for _, _, error in stored), stored

@@ -15,7 +15,7 @@ from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError, NoOrderNamedError, PanelError
 from tracker.panel import values
-from tracker.panel.envelopes import says_failure
+from tracker.panel.envelopes import holds_nothing, says_failure
 from tracker.panel.error_words import flag_alone, no_words_said
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id, to_id
 from tracker.panel.json_decoder import Twice
@@ -150,6 +150,9 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
             raise BadAnswerError(_id_for_error(data), status=answer_status(data))
         raise_for_error(data)
     asked = set(requested)
+    if holds_nothing(data):  # kept whole for its words ({"message": "Refill queued", "data": []})
+        why = f"answered no order's result: {values.as_json(data)}"
+        return [RefillRequest(order_id=o, error=why, unknown=True) for o in sorted(asked)]
     if isinstance(data, dict) and any(named_id(key) in asked for key in data):
         entries = list(data.items())  # keyed by order ID: its bare values read too
     else:
