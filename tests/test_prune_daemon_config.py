@@ -77,7 +77,7 @@ def test_a_daemon_whose_config_cannot_be_read_leaves_every_such_row(setup, tmp_p
     assert dry.exit_code == 0 and "alert_state" not in shown(dry.output), dry.output
     assert result.exit_code == 0, result.output
     (line,) = [line for line in result.output.splitlines() if "alert_state" in line]
-    assert line.startswith(f"{KEPT} (8 would go): the daemon running on this database ")
+    assert line.startswith(f"{KEPT} (8 kept): the daemon running on this database ")
     assert f"(pid {os.getpid()}) runs config {theirs}, which this prune cannot read: {why}" in line
     assert _said(result.output) == WENT, result.output  # the rest of the prune went on
     assert _kept(db) == before
@@ -91,9 +91,27 @@ def test_an_older_daemons_lock_file_naming_no_config_leaves_them(setup):  # noqa
         result = cli("prune", "--older-than", "365d", "--yes")
     assert result.exit_code == 0, result.output
     assert (
-        f"{KEPT} (4 would go): the daemon running on this database (pid {os.getpid()})"
+        f"{KEPT} (4 kept): the daemon running on this database (pid {os.getpid()})"
         " names no config in its lock file (an older smm-tracker's)"
     ) in result.output.splitlines()
     assert "gone" in _kept(db)
     again = cli("prune", "--older-than", "365d", "--yes")  # the daemon stopped: they go
     assert _said(again.output) == {"alert_state": 4} and "gone" not in _kept(db), again.output
+
+
+@pytest.mark.parametrize("dry", [True, False])
+def test_rows_kept_for_an_unknown_daemon_are_not_said_to_go(setup, tmp_path, dry):  # noqa: F811
+    cli, db = setup
+    assert cli("prune", "--older-than", "365d", "--yes").exit_code == 0  # the old history gone
+    _marked(db, "gone")
+    with DatabaseLock(db, config=_unreadable(tmp_path, "gone")):
+        result = cli("prune", "--older-than", "365d", *(["--dry-run"] if dry else ["--yes"]))
+    assert result.exit_code == 0, result.output
+    kept = "none would go" if dry else "none deleted"
+    assert result.output.splitlines()[1:] == [  # never "4 would go" over "nothing to delete"
+        f"alert_state rows of panels gone from the config: {kept} (4 kept): the daemon running"
+        f" on this database (pid {os.getpid()}) runs config {tmp_path / 'etc.toml'}, which"
+        " this prune cannot read: it does not exist",
+        "nothing to delete",
+    ]
+    assert "gone" in _kept(db)

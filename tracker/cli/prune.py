@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 # The rows of panels gone from the config (forget_gone), said as a table's.
 MARKS = "alert_state"
 KEPT = f"{MARKS} rows of panels gone from the config: none deleted"
+KEPT_DRY = f"{MARKS} rows of panels gone from the config: none would go"
 
 # The file does not shrink: SQLite reuses its free pages for new rows. No
 # VACUUM here: it copies the whole file, holding back the daemon's writes.
@@ -139,8 +140,9 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
         if left and (marks := gone_marks(store, [*left, *theirs])):
             if unknown is None:
                 found[MARKS] = marks
-            else:  # a daemon runs panels not known here: none of them go
-                click.echo(fitted(f"{KEPT} ({marks} would go): {unknown}", screen, 4))
+            else:  # a daemon runs panels not known here: none of them go, said kept
+                kept = f"{KEPT_DRY if dry_run else KEPT} ({marks} kept): {unknown}"
+                click.echo(fitted(kept, screen, 4))
         if not any(found.values()):
             click.echo("nothing to delete")
             if free_bytes(store):  # a prune before left it: still to give back
