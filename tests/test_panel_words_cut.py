@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hostile import json_reply
+from hostile import Reply, json_reply
 from test_cli_refill_cancel_answers import _rows, _said, panel  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("quick_backoff")
@@ -59,3 +59,54 @@ def test_a_refused_cancels_line_is_wrapped_on_an_80_column_terminal(
         "#5  refused: This order cannot be canceled because the provider has already",
         "  started deliveri…",
     ], cancel.output  # was one line of 93 columns
+
+
+# ux194: the refused refill said at once, and cancel's unknown and not-sent
+# lines, cut the panel's words at 200 characters (a fix or a closing
+# parenthesis of the tracker's cut with them): at PANEL_WORDS now, the
+# tracker's words around them whole.
+PAGE = "Internal error " + "p" * 250  # a 500's page, as the panel layer quotes it
+
+
+def test_a_refill_refused_at_once_cuts_the_panels_words_as_refused_lines_do(panel):  # noqa: F811
+    _server, replies, cli = panel
+    replies["refill"] = json_reply({"error": WORDS})
+    refused = cli("refill", "5")
+    assert refused.exit_code == 1, refused.output
+    assert _said(refused) == f"smm-tracker: order 5: the panel refused the refill: {SHOWN}"
+    replies["refill"] = json_reply({"refill": "R" + "z" * 250})  # no usable refill ID
+    lost = cli("refill", "6")
+    assert lost.exit_code == 1, lost.output
+    answer = "{'refill': 'R" + "z" * 66 + "…"  # 80 characters of the answer
+    assert _said(lost) == (
+        "smm-tracker: order 6: the refill request may have reached the panel but its answer "
+        f"gave no usable refill ID (answered without a usable refill ID: {answer}); "
+        "recorded as sent, so it is not resent inside the cooldown"
+    )
+
+
+@pytest.mark.parametrize(
+    ("reply", "line"),
+    [
+        (
+            Reply(PAGE.encode(), 500),
+            "#5  unknown: sim: cancel: outcome unknown — check the panel before canceling "
+            f"again (HTTP 500: {PAGE[:79]}…)",  # its parenthesis closed
+        ),
+        (
+            json_reply({"error": "Too many requests " + WORDS}),
+            f"#5  not sent: panel busy: {('Too many requests ' + WORDS)[:79]}… - try again later",
+        ),
+        (
+            json_reply([{"order": 5, "cancel": {"what": WORDS}}]),
+            "#5  unknown: answered without a readable cancel result: "
+            f"{repr({'what': WORDS})[:79]}… - check the panel",
+        ),
+    ],
+)
+def test_cancels_unknown_and_not_sent_lines_cut_the_panels_words_alone(panel, reply, line):  # noqa: F811
+    _server, replies, cli = panel
+    replies["cancel"] = reply
+    cancel = cli("cancel", "--yes", "5")
+    assert cancel.exit_code == 1, cancel.output
+    assert line in cancel.stdout.splitlines(), cancel.output  # were 200 characters

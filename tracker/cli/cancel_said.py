@@ -7,7 +7,8 @@ from __future__ import annotations
 import click
 
 from tracker.cli.cancel_calls import NOT_CANCELED, NOT_SENT
-from tracker.cli.render import PANEL_WORDS, safe_text
+from tracker.cli.panel_words import panel_words, quoting_panel
+from tracker.cli.render import safe_text
 from tracker.cli.screen import fitted, stdout_screen
 from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
@@ -26,24 +27,26 @@ def show(
     cut: bool = False,
     follows: str = "",
 ) -> None:
-    error = safe_text(raw, 200)  # the panel's words: no terminal escapes
+    # The fixes read the whole message; the line cuts the panel's words in it
+    # at PANEL_WORDS, as a refusal's (they were cut at 200, a fix with them).
+    error, shown = safe_text(raw), quoting_panel(raw)
     if result == ACCEPTED:
         _say(f"#{order_id}  canceled (the panel accepted; {follows})")
     elif result == REFUSED:  # follows: an earlier accept
-        _say(f"#{order_id}  refused: {safe_text(raw, PANEL_WORDS)}{follows}")
+        _say(f"#{order_id}  refused: {panel_words(raw)}{follows}")
     elif cut:  # left as it was by a stop (not sent, a refusal not judged): no wait cures it
-        _say(f"#{order_id}  {result}: {error}")
+        _say(f"#{order_id}  {result}: {shown}")
     elif result in (NOT_SENT, NOT_CANCELED):
         # A wrong URL, a web server's 404: no wait cures it, its fix is said.
         fix = "" if names_fix(error) or says_its_fix(error) else unserved_hint(error, status, index)
         if fix is None and unanswered:  # no answer came: a refused port's fix, as add's
             fix = refused_hint(error, status, index)
         later = " - try again later" if fix is None else f" - {fix}" if fix else ""
-        _say(f"#{order_id}  {result}: {error}{later}")
+        _say(f"#{order_id}  {result}: {shown}{later}")
     else:  # said once: an "outcome unknown" error says it already
         check = "" if "check the panel" in error else " - check the panel"
         fix = refused_hint(error, status, index) if unanswered else None  # not HTTP: the URL
-        _say(f"#{order_id}  unknown: {error}{check}{f' - {fix}' if fix else ''}")
+        _say(f"#{order_id}  unknown: {shown}{check}{f' - {fix}' if fix else ''}")
 
 
 def _say(line: str) -> None:

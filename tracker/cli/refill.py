@@ -22,8 +22,9 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.order_args import order_panel, parse_order_id
+from tracker.cli.panel_words import panel_words, quoting_panel
 from tracker.cli.panels import name_is_one_of, note_held_elsewhere, panel_holding
-from tracker.cli.render import PANEL_WORDS, safe_text
+from tracker.cli.render import safe_text
 from tracker.cli.screen import stderr_screen
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.cli.store_open import open_store
@@ -194,11 +195,11 @@ def _unstored(
             "may ask for another while it runs)"
         )
     elif answer["status"] == REFUSED:
-        said = f"the panel refused the refill request: {safe_text(answer['error'], PANEL_WORDS)}"
+        said = f"the panel refused the refill request: {panel_words(answer['error'])}"
         again = f"smm-tracker refill{f' --panel {quote(name)}' if several else ''} --force {oid}"
         todo = f"nothing was refilled: `{again}` asks again"
     else:
-        said = f"its answer gave no usable refill ID ({safe_text(answer['error'], 200)})"
+        said = f"its answer gave no usable refill ID ({quoting_panel(answer['error'])})"
         todo = "check the panel"
     told = f"order {oid}: {said}, but it was not recorded"
     if stopped:
@@ -246,7 +247,7 @@ def _report(
         # what no wait cures (a wrong URL, a page, its size) says its fix, as
         # add's: a page answered before the panel's script (UnservedError) its
         # URL's; any other error (a refusal with its code) a web page's only.
-        why = f": {errors[0]}" if errors else ""
+        why = f": {quoting_panel(errors[0])}" if errors else ""
         failed = errors[0] if errors else None  # status: the HTTP code of its answer
         hint = unserved_hint if unserved else web_page_hint
         fix = (
@@ -269,8 +270,8 @@ def _report(
         came = "was lost" if unanswered else "gave no usable refill ID"
         fail(
             f"order {oid}: the refill request may have reached the panel but its answer {came} "
-            f"({answer['error']}); recorded as sent, so it is not resent inside the cooldown"
-            + (f"; {fix}" if fix else "")
+            f"({quoting_panel(answer['error'])}); recorded as sent, "
+            "so it is not resent inside the cooldown" + (f"; {fix}" if fix else "")
         )
     elif answer["status"] == REFUSED:
         again = (  # "until the panel takes a request of it" said nothing a user could do
@@ -281,4 +282,4 @@ def _report(
         if running:  # "The refill task is not completed for this order"
             ids = ", ".join(map(safe_text, running))
             tail = f" (refill {ids} still runs: followed as In progress)"
-        fail(f"order {oid}: the panel refused the refill: {answer['error']}{tail}")
+        fail(f"order {oid}: the panel refused the refill: {panel_words(answer['error'])}{tail}")
