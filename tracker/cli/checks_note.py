@@ -6,8 +6,9 @@ Nothing running: ``run --once`` now, the daemon within
 ends. A daemon holding the database (a ``run --once`` refused then): it
 checks them, as its lock file says it runs (:func:`tracker.service.
 lock_seen.seen`): the panel it runs alone (``run --panel``) checked, the
-others not while it runs; ``schedule.status_every`` with its value when it
-reads the config this command read, else its own, unvalued; a panel its
+others not while it runs (its restart without ``--panel`` checks them);
+``schedule.status_every`` with its value when it reads the config this
+command read, else its own, unvalued; a panel its
 lock file's ``panels=`` does not name (not loaded: added to the config since
 it read it, until it reloads; not in another config it reads, while it
 runs), not checked. A lock file that
@@ -77,9 +78,15 @@ def who_checks(config: Config, panels: Mapping[str, int]) -> str:
         but = f", but not those of {added}: none {until}" if late else ""
         return f"{daemon}{run} checks {it} within {every}{but}"
     polls = f"{daemon} polls panel {alone} alone (run --panel {alone})"
+    # The fix, as the other notes say theirs: a second daemon on this database
+    # is refused (one per database), so this one polling every panel.
+    fix = "restart it without --panel, which polls every panel"
     if alone not in panels:
-        return f"{polls}: nothing checks {it} while it runs"
-    return f"{polls}: it checks those of {alone} within {every}; nothing the others while it runs"
+        return f"{polls}: nothing checks {it} while it runs ({fix})"
+    return (
+        f"{polls}: it checks those of {alone} within {every}; "
+        f"nothing the others while it runs ({fix})"
+    )
 
 
 def _reload(pid: int | None) -> str:
