@@ -168,6 +168,35 @@ def test_balance_names_the_currency_of_its_threshold_and_runway(tmp_path, monkey
     assert info["runway"]["text"].endswith(" at 96 RUB/day")
 
 
+def _checks(said: str) -> list[list[str]]:
+    """`balance`'s table of checks, each line's words but its time's."""
+    lines = said.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("  CHECKED"))
+    return [line.split()[1:] for line in lines[start:]]
+
+
+def test_balances_checks_on_a_terminal_name_their_currency_as_a_charge_does(
+    cli, store, monkeypatch
+):
+    # ux194: the checks under `rub: 1000.00 RUB` were headed `BALANCE` on a
+    # terminal, `CHARGE RUB` in `orders`: now `BALANCE RUB`, per row for a
+    # panel that changed currency; piped as before (the panel's line says it).
+    record_balance(store, "rub", utcnow().replace(microsecond=0), Decimal(12), "USD")
+    piped = cli("balance", "--panel", "rub")
+    assert piped.exit_code == 0, piped.output
+    assert _checks(piped.stdout) == [["BALANCE"], ["1000.00", "RUB"], ["12.00"]], piped.stdout
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
+    shown = cli("balance", "--panel", "rub")
+    assert _checks(shown.stdout) == [
+        ["UTC", "BALANCE", "CUR"],
+        ["1000.00", "RUB"],
+        ["12.00", "USD"],
+    ], shown.stdout
+    alpha = cli("balance", "--panel", "alpha")  # one currency: said once, in the header
+    assert _checks(alpha.stdout) == [["UTC", "BALANCE", "USD"], ["1000.00"]], alpha.stdout
+
+
 def test_history_names_the_currency_of_a_refund_as_its_table_does(cli, store, monkeypatch):
     # A rouble panel's script that names no currency: the table's CUR said
     # RUB (the panel's, from its balance), the `charge now` line said 0.40

@@ -39,7 +39,11 @@ from tracker.store.listing import failing_calls, failing_panels, not_answering
 SHOWN_HISTORY = 8  # balance checks listed per panel in text output; --json has the day
 
 
-_CHECKS = (["at", "balance"], ["CHECKED", "BALANCE"])
+# A terminal's: the currency said once in BALANCE's header, or per row (a
+# panel that changed it); piped, as scripts have read it: the panel's line says it.
+_CHECKS = (["at", "balance", "currency"], ["CHECKED", "BALANCE", "CUR"])
+_CHECKS_SPEC = Columns(times={"at": MINUTE}, units={"currency": "balance"})
+_PIPED_CHECKS = (["at", "balance"], ["CHECKED", "BALANCE"])
 
 
 def _state(
@@ -92,6 +96,15 @@ def _learned_at(row: dict[str, Any], config: Config) -> str:
     was learned (:func:`~tracker.store.capabilities.learned_where`), read
     beside the balances of every URL the panel had."""
     return learned_where(row, [p.name for p in config.panels])
+
+
+def _with_unit(row: dict[str, Any], currency: str | None) -> dict[str, Any]:
+    """A check's balance and its currency (the last check's when it gave none)."""
+    return {
+        "at": row["at"],
+        "balance": money(row["balance"]),
+        "currency": row["currency"] or currency,
+    }
 
 
 def _amount(row: dict[str, Any], currency: str | None) -> str:
@@ -202,11 +215,13 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         lines(fitted(f"  state:  {state}", screen, 10))
         runway = safe_text(runway_value(info["runway"]["text"]))  # "runway: unknown (...)"
         lines(fitted(f"  runway: {runway}", screen, 10))
-        recent = [
-            {"at": r["at"], "balance": _amount(r, info["currency"])}
-            for r in info["history"][-SHOWN_HISTORY:]
-        ]
-        shown = table(recent, *_CHECKS, screen=screen, spec=Columns(times={"at": MINUTE}))
+        checks = info["history"][-SHOWN_HISTORY:]
+        if screen is None:
+            recent = [{"at": r["at"], "balance": _amount(r, info["currency"])} for r in checks]
+            shown = table(recent, *_PIPED_CHECKS)
+        else:  # its currency in the header, as a charge's ("BALANCE USD")
+            recent = [_with_unit(r, info["currency"]) for r in checks]
+            shown = table(recent, *_CHECKS, screen=screen, spec=_CHECKS_SPEC)
         lines("\n".join("  " + line for line in shown.splitlines()))
         if cuts[name] is not None:  # its note after its lines
             lines.out()
