@@ -109,7 +109,7 @@ def test_services_name_no_currency_over_a_rate_whose_currency_is_unknown(
         )
     store.close()
     lines = shown(cli, monkeypatch, True, "services")
-    assert lines[0].split()[4:6] == ["RATE", "MIN"], lines  # was RATE USD over 15.00
+    assert lines[0].split()[4:6] == ["RATE/1K", "MIN"], lines  # was RATE USD over 15.00
     rows = {
         line.split()[0]: line.split()[4:6] for line in lines if line.startswith(("alpha", "rub"))
     }

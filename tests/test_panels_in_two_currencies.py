@@ -161,10 +161,11 @@ def test_services_on_a_terminal_say_one_currency_in_the_rate_header(cli, store, 
     listed(store, "alpha", "USD")
     listed(store, "rub", "RUB", rate=15.0)
     one = on_a_terminal(cli, monkeypatch, "services", "--panel", "alpha")
-    assert one[0].split()[4:6] == ["RATE", "USD"] and "CUR" not in one[0].split()
+    # RATE/1K (ux194): the price of 1000, as API v2 gives it ("RATE USD 0.90": each?).
+    assert one[0].split()[4:6] == ["RATE/1K", "USD"] and "CUR" not in one[0].split()
     assert one[1].split()[4] == "0.90"
     both = on_a_terminal(cli, monkeypatch, "services")
-    assert both[0].split()[4:6] == ["RATE", "CUR"]  # two: a CUR column beside RATE
+    assert both[0].split()[4:6] == ["RATE/1K", "CUR"]  # two: a CUR column beside RATE
     rows = {line.split()[0]: line.split() for line in both if line.startswith(("alpha", "rub"))}
     assert (rows["alpha"][4:6], rows["rub"][4:6]) == (["0.90", "USD"], ["15.00", "RUB"])
 

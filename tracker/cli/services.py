@@ -68,9 +68,10 @@ _SCREEN_COLUMNS = [
     "named",
 ]
 # REFILL: "no", or the window its orders get ("90d (R90)"): a column of its
-# own, "-" beside each "no", would not fit 80 columns.
+# own, "-" beside each "no", would not fit 80 columns. RATE/1K: a rate is the
+# price of 1000 (API v2's), "RATE USD 0.90" read as 0.90 each.
 _SCREEN_HEADERS = [
-    *("PANEL", "SERVICE", "REFILL", "CANCEL", "RATE", "CUR", "MIN", "MAX", "SYNCED"),
+    *("PANEL", "SERVICE", "REFILL", "CANCEL", "RATE/1K", "CUR", "MIN", "MAX", "SYNCED"),
     "NAME",
 ]
 _ON_SCREEN = Columns(
