@@ -110,3 +110,19 @@ def test_cancels_unknown_and_not_sent_lines_cut_the_panels_words_alone(panel, re
     cancel = cli("cancel", "--yes", "5")
     assert cancel.exit_code == 1, cancel.output
     assert line in cancel.stdout.splitlines(), cancel.output  # were 200 characters
+
+
+def test_a_first_refusal_in_a_missing_actions_words_cuts_them_too(panel):  # noqa: F811
+    _server, replies, cli = panel
+    words = "Unknown action: " + "u" * 200  # what it answers an action that does not exist
+    replies["smm_tracker_no_such_action"] = replies["refill"] = json_reply({"error": words})
+    refused = cli("refill", "5")
+    assert refused.exit_code == 1, refused.output
+    assert (
+        _said(refused)
+        == (  # the words cut, the tracker's after them whole
+            f"smm-tracker: order 5: the panel refused the refill: sim: refill: {words[:79]}… (the"
+            " words it answers an action that does not exist: learned missing if the next refill"
+            " call is refused so too)"
+        )
+    )

@@ -39,6 +39,7 @@ from tracker.panel.fixes import refused_hint, unserved_hint, web_page_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
 from tracker.redact.scrub import register_secret
+from tracker.rules.capabilities import refused_once
 from tracker.rules.refill_eligibility import past_request
 from tracker.rules.refill_states import REFUSED, UNKNOWN
 from tracker.rules.refills import manual_blocker
@@ -151,7 +152,10 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
         )
     if result.refused_once:  # the first in a row: a flaky panel's, or a missing action's
         # Recorded as Refused, as any refusal: `history` and `refills` show it.
-        fail(f"order {oid}: the panel refused the refill: {result.errors[-1]}")
+        said, first = result.errors[-1], result.answers.get(oid)
+        if first is not None and first["error"]:  # its words cut, the tracker's whole
+            said = f"{name}: {refused_once('refill', panel_words(first['error']))}"
+        fail(f"order {oid}: the panel refused the refill: {said}")
     if result.raced:
         fail(
             f"order {oid}: a refill request of it was recorded meanwhile (the daemon's round?); "
