@@ -126,3 +126,15 @@ def test_a_first_refusal_in_a_missing_actions_words_cuts_them_too(panel):  # noq
             " call is refused so too)"
         )
     )
+
+
+def test_a_message_naming_its_own_fix_after_the_panels_words_is_kept_whole():
+    from tracker.cli.panel_words import quoting_panel
+
+    proxy = (  # as panel/proxies.py says a proxy's refusal of CONNECT
+        "sim: cancel: http://127.0.0.1:3128 refused CONNECT to panel.example:443: it answered"
+        f" HTTP 403: {'Forbidden ' * 12}; check $HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY"
+    )
+    assert quoting_panel(proxy) == proxy
+    page = f"sim: cancel: outcome unknown (HTTP 500: {'x' * 100})"
+    assert quoting_panel(page) == f"sim: cancel: outcome unknown (HTTP 500: {'x' * 79}…)"

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 
 from tracker.cli.render import PANEL_WORDS, cut_text, safe_text
+from tracker.panel.misdirected import names_fix
+from tracker.panel.proxies import says_its_fix
 
 # Where a tracker's message starts quoting the panel: its page or words after
 # the HTTP code ("(HTTP 500: <its page>)"), an answer shown as Python shows it
@@ -36,12 +38,13 @@ def quoting_panel(text: object) -> str:
     line shows it: the panel's part cut at PANEL_WORDS, a parenthesis the
     tracker opened before it closed after the cut, one of the tracker's
     after it ("HTTP 400: <its words> (may or may not be canceled: ...)")
-    kept whole, as the words before it."""
+    kept whole, as the words before it; one naming its fix (a URL's, a
+    proxy's: said after the words it quotes) whole."""
     line = safe_text(text)
     if said := _SAID_AFTER.search(line):  # the panel's words, then the tracker's
         return cut_text(line[: said.start()], PANEL_WORDS) + said.group()
     quoting = _QUOTING.search(line)
-    if quoting is None:  # the tracker's own words: whole
+    if quoting is None or names_fix(line) or says_its_fix(line):  # its fix may follow: whole
         return line
     head, words = line[: quoting.end()], line[quoting.end() :]
     tail = ""
