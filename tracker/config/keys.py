@@ -29,6 +29,11 @@ _HOLDS_CONTROL = "it holds a control character"
 # A format character (U+200B, U+FEFF, a bidi control...: tracker.redact's
 # set): copied with a key from a web page or a chat, shown nowhere.
 _HOLDS_INVISIBLE = "it holds an invisible character"
+# A key pasted with its quotes ('"k1..."' into a key file, key = "'k1...'",
+# export K="'k1...'"): sent with them, the panel said "Invalid API key".
+# Only at its ends; one inside a key is the panel's to judge.
+_QUOTES = "\"'`\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u00ab\u00bb"
+_IN_QUOTES = "it is in quote marks: write the key alone"
 # Letters and marks that show as nothing or as a blank, no format character
 # nor whitespace (those a key's strip() and split() see): the Hangul fillers
 # (U+115F, U+1160, U+3164, U+FFA0), the braille blank (U+2800), the
@@ -65,9 +70,12 @@ def unset_variable(problem: str) -> bool:
 def _no_key(key: str) -> str:
     """Given a key, return why no panel gave it ("it holds ..."), "" when
     nothing says so: a control character or an invisible one in it (a
-    format character, or one that shows as a blank: a Hangul filler)."""
+    format character, or one that shows as a blank: a Hangul filler), or
+    quote marks at its ends."""
     if _CONTROL.search(key):
         return _HOLDS_CONTROL
+    if key and (key[0] in _QUOTES or key[-1] in _QUOTES):
+        return _IN_QUOTES
     if key.isascii():
         return ""
     return _HOLDS_INVISIBLE if invisible(key) or _compiled(_BLANK_LOOKING).search(key) else ""
