@@ -37,6 +37,24 @@ _MADE_UP = 'name = "main"'
 # before as a [table] or a key (a [panels] then a [[panels]]), not a key twice.
 _OVERWRITE = "Cannot overwrite a value"
 _LISTED = re.compile(r"^\s*\[\[\s*([a-z_]+)\s*$")
+# A text whose closing quote was left out: tomllib's words for it, in double
+# quotes (at its line's end, at the file's) and in single quotes (a quote
+# later in the file, none).
+_UNCLOSED = (
+    "Illegal character '\\n'",
+    "Unterminated string",
+    "Found invalid character '\\n'",
+    'Expected "\'"',
+)
+_UNCLOSED_FIX = "a text without its closing quote? end it on its own line, as in"
+# A value that is right, then "," or ";" (JSON's, a language's).
+_AFTER_VALUE = "Expected newline or end of document after a statement"
+_TRAILING = ",;"
+_DROP = "nothing goes after a setting's value on its line but a # comment: drop the"
+# Python's True: TOML's booleans are lower case alone.
+_BOOLEAN = re.compile(r"(?i)(?:true|false)(?![A-Za-z0-9_-])")
+# A Windows path's backslash in double quotes.
+_ESCAPE = "Unescaped '\\' in a string"
 
 
 def toml_fix(message: str, text: str) -> str:
@@ -52,6 +70,21 @@ def toml_fix(message: str, text: str) -> str:
         )
     if message.startswith(_OVERWRITE) and (listed := _listed_name(message, text)) is not None:
         return f": {_listed_fix(listed)}"
+    if message.startswith(_UNCLOSED):
+        return f": {_UNCLOSED_FIX} {_quoted_form(message, text) or _MADE_UP}"
+    rest = _slip_rest(message, text)
+    if message.startswith(_AFTER_VALUE) and rest[:1] and rest[0] in _TRAILING:
+        return f": {_DROP} '{rest[0]}'"
+    if message.startswith("Invalid value") and _BOOLEAN.match(rest):
+        named = _line_key(message, text)
+        said = f", as in {named} = true" if named in _config_keys(r"(?:true|false)") else ""
+        return f": write true or false in lower case{said}"
+    if message.startswith(_ESCAPE):
+        named = _line_key(message, text) or "path"
+        return (
+            ": a \\ in double quotes starts an escape: write the text in single quotes, "
+            f"as in {named} = '...', or each \\ as \\\\"
+        )
     for words, fix, keyless in _TOML_FIXES:
         if message.startswith(words):
             if (form := _quoted_form(message, text)) is None and keyless:
@@ -108,6 +141,24 @@ def _slip_line(message: str, text: str) -> str | None:
     return lines[int(at[1]) - 1][: int(at[2]) - 1]
 
 
+def _slip_rest(message: str, text: str) -> str:
+    """Given tomllib's message and the file's text, return the line of the
+    slip from its column on ("" when the message names no line of it)."""
+    at = _AT.search(message)
+    lines = text.split("\n")
+    if at is None or not 0 < int(at[1]) <= len(lines):
+        return ""
+    return lines[int(at[1]) - 1][int(at[2]) - 1 :]
+
+
+def _line_key(message: str, text: str) -> str | None:
+    """Given tomllib's message and the file's text, return the key whose
+    value the slip is in when it is one of the config's, else None."""
+    line = _slip_line(message, text)
+    found = _KEY_BEFORE.search(line) if line is not None else None
+    return found[1] if found and found[1] in _config_keys() else None
+
+
 def toml_words(message: str) -> str:
     """Given tomllib's message, return it as said: "Cannot declare ('panels',
     'x') twice" as "[panels.x] written twice" (a table the config has; "a
@@ -128,11 +179,14 @@ def toml_words(message: str) -> str:
     return f"{table} written twice {found[2]}: {_PANELS_TWICE if table == '[panels]' else fix}"
 
 
-def _config_keys() -> set[str]:
+def _config_keys(value: str = "") -> set[str]:
     """Return the keys and tables of the config: those the packaged example
-    sets or shows commented out (it shows each one)."""
+    sets or shows commented out (it shows each one); given a ``value``
+    pattern, only the keys it shows set to a value matching it."""
     from importlib.resources import files  # a TOML slip only
 
     example = files("tracker.data").joinpath("config.example.toml").read_text(encoding="utf-8")
-    keys = re.findall(r"^\s*(?:#\s*)?([a-z_]+)\s*=", example, re.M)
+    keys = re.findall(rf"^\s*(?:#\s*)?([a-z_]+)\s*=\s*{value}", example, re.M)
+    if value:
+        return set(keys)
     return set(keys) | set(re.findall(r"^\s*(?:#\s*)?\[\[?([a-z_]+)\]", example, re.M))
