@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from tracker.clock import iso, utcnow
 from tracker.config.database import read_database as read_database_section
@@ -20,6 +21,7 @@ from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import PanelConfig
 from tracker.config.sections import read_metrics
 from tracker.errors import ConfigError
+from tracker.panel.misdirected import EXAMPLE_HOST
 from tracker.rules.balance_doctor import learned_checks
 from tracker.rules.capabilities import BALANCE
 from tracker.rules.database_doctor import database_check
@@ -159,7 +161,8 @@ def run_checks(
     answers = call_panels({i: p for i, (_, _, p) in enumerate(panels) if p}, no_balance)
     for index, (name, source, panel) in enumerate(panels):
         if panel is None:
-            checks.append(panel_check(name, source, skipped="fix its config problems first"))
+            skipped = f"fix its config problems first{_placeholder(data, index)}"
+            checks.append(panel_check(name, source, skipped=skipped))
         else:
             checks.append(answers[index])
     checks.extend(key_file_checks(data, path, env, [name for name, _s, _p in panels]))
@@ -226,6 +229,22 @@ def _key_places(
             name, source, _panel = panels[index]
             places[name] = key_place(index, given[0], source)
     return places
+
+
+def _placeholder(data: dict[str, Any], index: int) -> str:
+    """Given the config's tables and a panel's place, return what to say of
+    its url when it is still `init`'s placeholder ("" when not): the key
+    not set, doctor said only that, and the url the next time."""
+    raw = data.get("panels")
+    item = raw[index] if isinstance(raw, list) and index < len(raw) else None
+    url = item.get("url") if isinstance(item, dict) else None
+    try:
+        host = urlsplit(url.strip()).hostname if isinstance(url, str) else None
+    except ValueError:  # a broken URL: its own problem says so
+        return ""
+    if host != EXAMPLE_HOST:
+        return ""
+    return f", and its url: {EXAMPLE_HOST} is the example config's placeholder, not a panel"
 
 
 _Section = TypeVar("_Section")
