@@ -198,7 +198,9 @@ class _Group(click.Group):
             _stopped_while_loading(ctx, name)
             import difflib
 
-            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1)
+            guessed = _GUESSED.get(args[0])  # another tool's word: nothing close to it here
+            close = [guessed] if guessed else []
+            close = close or difflib.get_close_matches(args[0], self.list_commands(ctx), n=1)
             if not close or ctx.resilient_parsing or "Did you mean" in exc.message:
                 raise
             raise click.UsageError(f"{exc.message} Did you mean '{close[0]}'?", ctx) from None
@@ -236,6 +238,16 @@ class _Group(click.Group):
             from tracker.cli.output import closed_pipe
 
             closed_pipe(exc)
+
+
+# The words a newcomer tries first, from other tools (git's, a daemon's),
+# and the command here that does it: `status` is each order's in `orders`.
+_GUESSED = {
+    **dict.fromkeys(("status", "list", "ls", "show"), "orders"),
+    **dict.fromkeys(("start", "daemon", "serve"), "run"),
+    "check": "doctor",
+    **dict.fromkeys(("setup", "config", "configure"), "init"),
+}
 
 
 def _stopped_while_loading(ctx: click.Context, name: str) -> None:
