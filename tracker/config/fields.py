@@ -82,6 +82,21 @@ def host_problem(url: str) -> str | None:
     return None
 
 
+def _quoted(value: Any, kinds: tuple[type, ...]) -> str:
+    """Given a value of the wrong type and the types taken, return what to
+    write when it is a number or a boolean in quotes ("100", "false"), else
+    "" (the value itself is never said: it may be a pasted key)."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    number = int in kinds or float in kinds
+    if number and bool not in kinds and re.fullmatch(r"[+-]?[0-9]+(?:\.[0-9]+)?", text):
+        return ": write the number without quotes"
+    if bool in kinds and text.lower() in ("true", "false"):
+        return ": write true or false without quotes"
+    return ""
+
+
 class Table:
     """One TOML table being read: tracks its path, the keys used, and problems."""
 
@@ -146,7 +161,7 @@ class Table:
             return default
         # bool is a subclass of int: `retries = true` must not read as 1.
         if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-            self.fail(key, f"must be {what}, not {toml_type(value)}")
+            self.fail(key, f"must be {what}, not {toml_type(value)}{_quoted(value, kinds)}")
             return default
         if isinstance(value, str) and "\0" in value:  # no path, URL or name holds one
             self.fail(key, "must not contain a NUL character (\\u0000)")
