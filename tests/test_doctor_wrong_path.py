@@ -15,6 +15,8 @@ from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-WrongPath3Lm"
 HINT = "; no API at this URL's path — check panels[0].url"
+# Neither path is /api/v2: said after it (tests/test_doctor_api_path.py).
+ENDS = " (an API v2 URL most often ends in /api/v2, as the panel's API page gives it)"
 
 
 @pytest.mark.parametrize("path", ["/api/v3", "/"])
@@ -29,7 +31,7 @@ def test_a_path_serving_no_api_names_the_url_to_check(tmp_path, monkeypatch, pat
         [line] = [x for x in doctor.stdout.splitlines() if x.startswith("FAIL panel sim")]
         assert line == (
             "FAIL panel sim: key: environment variable SIM_KEY; balance call failed: "
-            f"HTTP 404 from {url}: Not Found{HINT}"
+            f"HTTP 404 from {url}: Not Found{HINT}{ENDS}"
         )
         assert KEY not in doctor.output
     finally:
