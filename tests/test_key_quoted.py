@@ -72,3 +72,43 @@ def test_a_key_with_a_quote_mark_inside_it_is_still_taken(cli, tmp_path, monkeyp
     result = cli("--config", config, "run", "--once")
     assert "quote marks" not in result.output, result.output
     assert "panels[0].key_env" not in result.output, result.output
+
+
+ASSIGNED = {
+    "variable": f"SMM_API_KEY={GOOD}",
+    "lower": f"key={GOOD}",
+    "api_key": f"api_key={GOOD}",
+}
+SAID_ASSIGNED = (
+    "(it starts with a name and =, as an environment file writes it: write the key alone)"
+)
+
+
+@pytest.mark.parametrize("name", list(ASSIGNED))
+def test_a_key_file_written_as_an_environment_file_is_refused(cli, tmp_path, name):
+    """`SMM_API_KEY=k1...` in the key file: a line of an EnvironmentFile=,
+    or of a panel's docs (`key=...`), copied whole. Sent whole, the panel
+    said only "Invalid API key"."""
+    (tmp_path / "panel.key").write_text(ASSIGNED[name] + "\n", encoding="utf-8")
+    config = write_config(tmp_path / "k.toml", key='key_file = "panel.key"')
+    for args in (("run", "--once"), ADD):
+        line = one_line(cli("--config", config, *args), "panels[0].key_file", SAID_ASSIGNED)
+        assert GOOD not in line and "k1k2k3" not in line and "SMM_API_KEY" not in line, line
+
+
+def test_a_key_in_the_config_written_with_its_name_is_refused(cli, tmp_path):
+    config = write_config(tmp_path / "k.toml", key=f'key = "key={GOOD}"')
+    line = one_line(cli("--config", config, "run", "--once"), "panels[0].key", SAID_ASSIGNED)
+    assert GOOD not in line, line
+
+
+@pytest.mark.parametrize(
+    "key", [f"{GOOD}==", f"abc={GOOD}", "Zq9Wx8Vt+k1k2k3/AbCdEf==", "monkeyZqWxVtkAbCdEf="]
+)
+def test_a_key_with_an_equals_sign_of_its_own_is_still_taken(cli, tmp_path, monkeypatch, key):
+    """Base64's padding, a = inside: no name of a key before it."""
+    monkeypatch.setenv("BAD_INPUT_KEY", key)
+    config = write_config(tmp_path / "k.toml", key=KEY_LINE)
+    result = cli("--config", config, "run", "--once")
+    assert "environment file" not in result.output, result.output
+    assert "panels[0].key_env" not in result.output, result.output

@@ -34,6 +34,12 @@ _HOLDS_INVISIBLE = "it holds an invisible character"
 # Only at its ends; one inside a key is the panel's to judge.
 _QUOTES = "\"'`\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u00ab\u00bb"
 _IN_QUOTES = "it is in quote marks: write the key alone"
+# A line of an environment file, or of a panel's docs, copied whole
+# ("SMM_API_KEY=k1...", "key=k1..."): the key's name before it, and "=".
+_ASSIGNED = r"(?i)[a-z_]*key[a-z0-9_]*=[^=]"  # never base64's padding, at its end
+_HOLDS_ASSIGNED = (
+    "it starts with a name and =, as an environment file writes it: write the key alone"
+)
 # Letters and marks that show as nothing or as a blank, no format character
 # nor whitespace (those a key's strip() and split() see): the Hangul fillers
 # (U+115F, U+1160, U+3164, U+FFA0), the braille blank (U+2800), the
@@ -70,12 +76,14 @@ def unset_variable(problem: str) -> bool:
 def _no_key(key: str) -> str:
     """Given a key, return why no panel gave it ("it holds ..."), "" when
     nothing says so: a control character or an invisible one in it (a
-    format character, or one that shows as a blank: a Hangul filler), or
-    quote marks at its ends."""
+    format character, or one that shows as a blank: a Hangul filler), quote
+    marks at its ends, or its name and "=" before it."""
     if _CONTROL.search(key):
         return _HOLDS_CONTROL
     if key and (key[0] in _QUOTES or key[-1] in _QUOTES):
         return _IN_QUOTES
+    if "=" in key and _compiled(_ASSIGNED).match(key):
+        return _HOLDS_ASSIGNED
     if key.isascii():
         return ""
     return _HOLDS_INVISIBLE if invisible(key) or _compiled(_BLANK_LOOKING).search(key) else ""
