@@ -82,6 +82,16 @@ def host_problem(url: str) -> str | None:
     return None
 
 
+# Other tools' (and panels' API pages') names for a key of the config, none
+# close enough for difflib: the config's own name is meant.
+_NAMED_ELSEWHERE = {
+    **dict.fromkeys(("token", "api_token", "apitoken", "secret", "password"), "key"),
+    **dict.fromkeys(("key_path", "keyfile", "token_file", "secret_file"), "key_file"),
+    **dict.fromkeys(("endpoint", "api_endpoint", "base_url", "host", "api"), "url"),
+    **dict.fromkeys(("interval", "poll_interval", "poll_every"), "status_every"),
+}
+
+
 def _quoted(value: Any, kinds: tuple[type, ...]) -> str:
     """Given a value of the wrong type and the types taken, return what to
     write when it is a number or a boolean in quotes ("100", "false"), else
@@ -280,7 +290,8 @@ class Table:
         if unknown:  # only then: a config without a mistake loads without difflib
             import difflib
         for key in unknown:
-            close = difflib.get_close_matches(key, known, n=1)
+            close = [k for k in (_NAMED_ELSEWHERE.get(key.lower()),) if k in known]
+            close = close or difflib.get_close_matches(key, known, n=1)
             meant.update(close)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             self.fail(key, f"unknown key{hint}")
