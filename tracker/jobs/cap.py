@@ -24,7 +24,7 @@ from tracker.rules.cap_day import CapClock, cap_day
 from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import currency_shown, money
-from tracker.rules.reorder_costs import counts_toward, not_counted, unchecked
+from tracker.rules.reorder_costs import balance_fresh, counts_toward, not_counted, unchecked
 from tracker.store.alerts import latest_balance
 from tracker.store.automation_spend import currency_hold, spent_by_currency
 from tracker.store.connection import Connection
@@ -141,7 +141,7 @@ class DailyCap:
         self._asked = True
         last = latest_balance(store, self.panel)
         at = read_iso(last["at"]) if last else None
-        if at is not None and (self._clock() - at).total_seconds() < self._fresh_for:
+        if balance_fresh(at, self._clock(), self._fresh_for):
             return None  # fresh: no call
         if not self._balance():
             return unchecked(iso(at) if at is not None else "never")

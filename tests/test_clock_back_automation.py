@@ -1,0 +1,30 @@
+"""The wall clock set back while the automation runs: what it stamped ahead of
+the clock (a balance check, its services' medians) is not taken as fresh until
+the clock catches up. Against the simulated panel on loopback, on the test's
+clock, with the real jobs."""
+
+from __future__ import annotations
+
+from automation_kit import run
+from refill_world import H, World
+from test_cap_currency import balance, kinds, partial, reorder_world, skipped
+
+HELD = "automation_currency_held"
+
+
+def test_a_balance_stamped_ahead_of_a_clock_set_back_is_asked_again_before_a_reorder(world, clock):
+    # A balance checked while the clock ran three hours ahead read as fresh
+    # (its age below 0) until the clock caught up: with the balance job
+    # failing meanwhile, re-orders went on a currency not checked for hours.
+    w: World = reorder_world(world, "RUB")
+    balance(w, "RUB")
+    clock.advance(-3 * H)  # NTP sets the clock back
+    parent = partial(w)
+    w.panel.currency = "USD"  # the panel switches; the balance job fails or is late
+    asked = w.panel.calls["balance"]
+    assert run(w)
+    assert w.panel.calls["balance"] == asked + 1 and w.panel.calls["add"] == 0
+    reason = "the panel's currency is USD, not the daily cap's RUB (automation.daily_cap_currency)"
+    assert skipped(w) == {parent: reason}
+    [alert] = kinds(w, HELD)
+    assert alert["data"]["orders"] == [parent]
