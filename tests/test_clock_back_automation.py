@@ -6,8 +6,10 @@ clock, with the real jobs."""
 from __future__ import annotations
 
 from automation_kit import run
-from refill_world import H, World
+from refill_world import DAY, H, World
 from test_cap_currency import balance, kinds, partial, reorder_world, skipped
+
+from tracker.rules.reorders import STALE_SERVICE
 
 HELD = "automation_currency_held"
 
@@ -19,6 +21,7 @@ def test_a_balance_stamped_ahead_of_a_clock_set_back_is_asked_again_before_a_reo
     w: World = reorder_world(world, "RUB")
     balance(w, "RUB")
     clock.advance(-3 * H)  # NTP sets the clock back
+    assert w.sync_services()  # the services answer (rates fresh); the balance job fails
     parent = partial(w)
     w.panel.currency = "USD"  # the panel switches; the balance job fails or is late
     asked = w.panel.calls["balance"]
@@ -28,3 +31,17 @@ def test_a_balance_stamped_ahead_of_a_clock_set_back_is_asked_again_before_a_reo
     assert skipped(w) == {parent: reason}
     [alert] = kinds(w, HELD)
     assert alert["data"]["orders"] == [parent]
+
+
+def test_a_services_list_stamped_ahead_of_a_clock_set_back_is_no_fresh_rate(world, clock):
+    # Synced while the clock ran three days ahead, the services' rates read as
+    # fresh for those three days on top of 2 x services_every: a day with the
+    # services call failing, re-orders were still priced on day-old rates.
+    w: World = reorder_world(world, "RUB")  # the services synced now
+    clock.advance(-3 * DAY)  # the clock put right: three days back
+    balance(w, "RUB")
+    clock.advance(DAY)  # a day on, the services call failing all along
+    parent = partial(w)
+    assert run(w)
+    assert w.panel.calls["add"] == 0
+    assert skipped(w) == {parent: STALE_SERVICE}

@@ -20,6 +20,14 @@ from datetime import datetime, timedelta
 STEP_SECONDS = 5.0
 
 
+def ahead(at: datetime, now: datetime) -> bool:
+    """Given a stored moment and ``now``, return whether it lies more than
+    ``STEP_SECONDS`` after ``now``: a clock since set back stamped it, and how
+    old it is cannot be told. Taken as fresh by its age (below 0), it stayed
+    so until the clock caught up: days after a clock put right by days."""
+    return (at - now).total_seconds() > STEP_SECONDS
+
+
 def counted_from(since: datetime | None, now: datetime) -> datetime:
     """Given when a run of failures began (None: it begins now), return the
     moment its length counts from: ``now`` for one stamped after ``now``. The

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from tracker.clock import iso
 from tracker.config.automation import is_code, writable_label
 from tracker.panel.statuses import PARTIAL
-from tracker.rules.clocksteps import STEP_SECONDS
+from tracker.rules.clocksteps import ahead
 from tracker.rules.delivery import delivered
 from tracker.rules.money import currency_shown, same_currency
 
@@ -127,14 +127,11 @@ def balance_fresh_for(every: float, balance_every: float) -> float:
 def balance_fresh(at: datetime | None, now: datetime, fresh_for: float) -> bool:
     """Given when a panel's last balance was stored (None: never), ``now`` and
     :func:`balance_fresh_for`, return whether a run may re-order on it without
-    asking first. One stamped more than ``STEP_SECONDS`` ahead of ``now`` is
+    asking first. One stamped more than a clock step's slack ahead of ``now`` is
     not: a clock since set back stamped it, and its age is not known (taken
     as fresh, it was until the clock caught up, hours with the balance job
-    failing meanwhile)."""
-    if at is None:
-        return False
-    age = (now - at).total_seconds()
-    return -STEP_SECONDS <= age < fresh_for
+    failing meanwhile: :func:`~tracker.rules.clocksteps.ahead`)."""
+    return at is not None and not ahead(at, now) and (now - at).total_seconds() < fresh_for
 
 
 def fits(spent: Decimal, cost: Decimal, cap: Decimal) -> bool:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from tracker.config.model import AutomationConfig
 from tracker.panel.statuses import PARTIAL, status_reason
+from tracker.rules.clocksteps import ahead
 from tracker.rules.delivery import delivered, total_quantity
 from tracker.rules.reorder_costs import estimated_cost, usable_rate
 from tracker.rules.reorder_pace import ONE_ORDER, Pace, one_order_because, paced
@@ -235,9 +236,13 @@ def reorder_plan(
     if not sold_by_quantity(service.type):
         return OTHER_TYPE  # a Package's rate is per order: the estimate bounds nothing
     if fresh_for is not None and (
-        service.synced_at is None or now - service.synced_at > timedelta(seconds=fresh_for)
+        service.synced_at is None
+        or now - service.synced_at > timedelta(seconds=fresh_for)
+        or ahead(service.synced_at, now)
     ):
-        return STALE_SERVICE  # the services call failing while the price rose
+        # The services call failing while the price rose, or a list synced by
+        # a clock since set back: its rates' age is not known.
+        return STALE_SERVICE
     if not usable_rate(service.rate):
         return NO_RATE
     assert service.rate is not None  # usable_rate
