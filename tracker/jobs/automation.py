@@ -27,6 +27,7 @@ from tracker.jobs.cancels import AUTOMATION_REORDERED, PAGE, service_facts
 from tracker.jobs.cap import DailyCap
 from tracker.jobs.reorder_one import NOT_SENT, ReorderOne
 from tracker.jobs.stalls import service_medians, watch_stalls
+from tracker.jobs.steps import Looks
 from tracker.rules.reorder_costs import balance_fresh_for, fits
 from tracker.rules.reorders import (
     ALONE_ABOVE_CAP,
@@ -40,6 +41,7 @@ from tracker.rules.reorders import (
     Plan,
     reorder_plan,
 )
+from tracker.rules.stale_pending import seen_ahead
 from tracker.store import automation as sql
 from tracker.store.automation_candidates import partial_candidates
 from tracker.store.automation_spend import spent_toward
@@ -73,10 +75,13 @@ class AutomationRound(ReorderOne):
             url=self.client.panel.url,
         )
         self._held = 0  # orders whose stall the watch held back at its last pass
+        # The wall clock's steps between two runs: time set ahead is no time Pending.
+        self.looks = Looks(self.clock, monotonic or (lambda: None), boottime)
 
     def run(self) -> bool:
         """Run every part that is switched on; return True when no call failed."""
-        now = self.clock()
+        now, gap = self.looks.step("run")
+        self.ahead = seen_ahead(self.ahead, now, gap)
         settled = sql.settle_interrupted(self.store, self.panel, now - self.grace, now)
         if settled:
             log.warning("automation_interrupted", panel=self.panel, actions=settled)

@@ -50,7 +50,7 @@ from tracker.rules.reorders import (
     SENDING,
     UNKNOWN,
 )
-from tracker.rules.stale_pending import NOT_STALE, cancel_blocker
+from tracker.rules.stale_pending import NOT_STALE, SetAhead, cancel_blocker, set_ahead_since
 from tracker.rules.stalls import LATE_POLLS
 from tracker.store import automation as sql
 from tracker.store.automation_candidates import pending_candidates, service_facts
@@ -114,6 +114,7 @@ class PanelActions:
         # row: this round sends no more (its orders asked again next round).
         self.refused_once = False
         self.unsent: list[str] = []  # the round's cancel_not_sent words
+        self.ahead: tuple[SetAhead, ...] = ()  # the clock set ahead (AutomationRound's looks)
 
     # --- stale Pending -------------------------------------------------------------
 
@@ -147,6 +148,7 @@ class PanelActions:
                     now,
                     confirmed_at=parse_iso(confirmed) if confirmed else None,
                     fresh_for=self.fresh_for,
+                    set_ahead=set_ahead_since(self.ahead, since),
                 )
                 if why is None:
                     row_id = sql.begin_action(
