@@ -35,7 +35,8 @@ from tracker.clock import Clock, iso, utcnow
 from tracker.config.model import Config
 from tracker.errors import StopRequested, StoreError
 from tracker.jobs.base import Job
-from tracker.rules.prune import cutoffs
+from tracker.jobs.steps import Looks
+from tracker.rules.prune import ClockSet, clock_set, cutoffs, held_back
 from tracker.rules.prune_notes import DAEMON
 from tracker.store.orders import Store
 from tracker.store.prune import Plans, count, forget_gone, prune, zero
@@ -66,8 +67,14 @@ class AutoPrune:
         panel: str | None = None,
         open_store: Callable[[], Store] | None = None,
         on_batch: Callable[[], None] = lambda: None,
+        monotonic: Callable[[], float | None] | None = None,
+        boottime: Callable[[], float | None] | None = None,
     ):
         self.config, self.stop_event, self.clock, self.panel = config, stop_event, clock, panel
+        # The wall clock's steps since the start (or reload): rows stamped by a
+        # clock behind today's are younger than they read (rules.prune.held_back).
+        self.looks, self.set = Looks(clock, monotonic or (lambda: None), boottime), ClockSet()
+        self.looks.step(NAME)
         self.on_batch = on_batch  # each batch committed: progress, for the watchdog
         database = config.database
         self.open_store = open_store or (
@@ -134,9 +141,12 @@ class AutoPrune:
     def _run(self, store: Store, older_than: str) -> bool:
         started = time.monotonic()
         refill = self.config.refill
-        now = self.clock()
+        now, gap = self.looks.step(NAME)
+        self.set = clock_set(self.set, gap)
         window = longest_refill_window(store, refill) if refill.enabled else None
-        cut = cutoffs(now, self.config.database.prune_seconds, window)
+        cut = cutoffs(now, self.config.database.prune_seconds, window, held_back(self.set))
+        if held := held_back(self.set):
+            log.info("prune_clock_held", held_s=round(held), cutoff=iso(cut.records))
         plans: Plans = {}
         done = zero()  # what committed batches deleted: all 0 until the first
         try:
@@ -173,12 +183,18 @@ def prune_jobs(
     clock: Clock = utcnow,
     panel: str | None = None,
     on_batch: Callable[[], None] = lambda: None,
+    clocks: tuple[Callable[[], float | None], Callable[[], float | None]] | None = None,
 ) -> list[Job]:
     """Return the daemon's prune job, or none while ``database.prune_older_than``
     is off. ``on_batch``: told of each batch committed (the watchdog's
-    progress: a long first prune is no stuck job)."""
+    progress: a long first prune is no stuck job). ``clocks``: the monotonic
+    and boot clocks, telling the wall clock's steps (a prune's cutoffs held back)."""
     if not config.database.prune_older_than:
         return []
     name = config.panel(panel).name if panel else None  # as `run --panel` names its jobs
-    job = AutoPrune(config, stop_event, clock=clock, panel=name, on_batch=on_batch)
+    monotonic, boottime = clocks or (None, None)
+    job = AutoPrune(
+        config, stop_event, clock=clock, panel=name, on_batch=on_batch,
+        monotonic=monotonic, boottime=boottime,
+    )  # fmt: skip
     return [Job(NAME, EVERY, job.run, first_after=FIRST_AFTER)]

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 # The 30-day floor is the config's too (database.prune_older_than), read below the rules.
 from tracker.config.database import MIN_AGE as MIN_AGE
 from tracker.config.database import too_recent as too_recent
+from tracker.rules.clocksteps import Gap
 
 ORDER_BATCH = 1000  # orders per transaction: the daemon's writes wait for one batch at most
 ROW_BATCH = 5000  # balance checks or alerts per transaction
@@ -33,14 +35,44 @@ class Cutoffs:
         return self.completed < self.records
 
 
-def cutoffs(now: datetime, older_than: float, refill_window: float | None) -> Cutoffs:
-    """Given now, ``--older-than`` in seconds and the refill window (None while
-    refills are off), return the cutoffs."""
+def cutoffs(
+    now: datetime, older_than: float, refill_window: float | None, held: float = 0.0
+) -> Cutoffs:
+    """Given now, ``--older-than`` in seconds, the refill window (None while
+    refills are off) and the seconds a clock step holds them back
+    (:func:`held_back`), return the cutoffs."""
+    now -= timedelta(seconds=max(0.0, held))
     records = now - timedelta(seconds=older_than)
     completed = records
     if refill_window is not None:
         completed = min(records, now - timedelta(seconds=refill_window))
     return Cutoffs(records, completed)
+
+
+class ClockSet(NamedTuple):
+    """The seconds the wall clock was set since the daemon's first look (above
+    0 ahead), all steps added up, and the lowest that sum has been (0 or less)."""
+
+    net: float = 0.0
+    lowest: float = 0.0
+
+
+def clock_set(state: ClockSet, gap: Gap) -> ClockSet:
+    """Given the steps so far and the :class:`~tracker.rules.clocksteps.Gap`
+    since the last look, return them with this one. A gap the boot clock
+    cannot tell from a sleep counts as the clock set ahead: a prune then
+    keeps more, never deletes what is younger than its age."""
+    net = state.net + (gap.seconds if gap.set_by is None else gap.set_by)
+    return ClockSet(net, min(state.lowest, net))
+
+
+def held_back(state: ClockSet) -> float:
+    """Given the steps seen, return the seconds the prune's cutoffs move back:
+    how much further behind today's clock the one that stamped a row may have
+    read. A clock set a year ahead (or set right a year ahead of a board's
+    build date) made every row a year older; set ahead and back again as far,
+    nothing is held."""
+    return state.net - state.lowest
 
 
 def families(candidates: Iterable[int], links: Iterable[tuple[int, int]]) -> list[list[int]]:

@@ -209,8 +209,9 @@ class Service(Startup, Heartbeat):
             tracker.poll_listeners.append(self.calls.observe_poll)  # its late checks
             jobs = select_jobs(tracker, config, self.panel)  # what `run --once` runs, and:
             jobs += prune_jobs(
-                config, tracker.stop_event, tracker.clock, self.panel, self.stats.touch
-            )
+                config, tracker.stop_event, tracker.clock, self.panel, self.stats.touch,
+                (tracker.monotonic, tracker.boottime),  # the clock's steps hold its cutoffs back
+            )  # fmt: skip
             tracker.warn_unconfigured()  # at start and at each reload: never silent
             probes = anew = frozenset[str]()  # a refused key, a threshold changed: a probe now
             if (old := self._watch) is not None:  # a reload: an outage, a failing panel go on
