@@ -28,6 +28,7 @@ from tracker.jobs.cap import DailyCap
 from tracker.jobs.reorder_one import NOT_SENT, ReorderOne
 from tracker.jobs.stalls import service_medians, watch_stalls
 from tracker.jobs.steps import Looks
+from tracker.rules.clocksteps import seen_ahead
 from tracker.rules.reorder_costs import balance_fresh_for, fits
 from tracker.rules.reorders import (
     ALONE_ABOVE_CAP,
@@ -41,7 +42,6 @@ from tracker.rules.reorders import (
     Plan,
     reorder_plan,
 )
-from tracker.rules.stale_pending import seen_ahead
 from tracker.store import automation as sql
 from tracker.store.automation_candidates import partial_candidates
 from tracker.store.automation_spend import spent_toward

@@ -39,6 +39,7 @@ from tracker.panel.client import PanelClient
 from tracker.panel.values import quoted
 from tracker.rules.alerts import order_ids as shown_ids
 from tracker.rules.capabilities import refused_once
+from tracker.rules.clocksteps import SetAhead, set_ahead_since
 from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert
 from tracker.rules.losses import unsupported_alert
@@ -50,7 +51,7 @@ from tracker.rules.reorders import (
     SENDING,
     UNKNOWN,
 )
-from tracker.rules.stale_pending import NOT_STALE, SetAhead, cancel_blocker, set_ahead_since
+from tracker.rules.stale_pending import NOT_STALE, cancel_blocker
 from tracker.rules.stalls import LATE_POLLS
 from tracker.store import automation as sql
 from tracker.store.automation_candidates import pending_candidates, service_facts

@@ -21,7 +21,9 @@ from tracker.jobs.learned import store_status_mode, try_multi_again
 from tracker.jobs.poll import PollResult, poll_panel
 from tracker.jobs.prejudge import Prejudge
 from tracker.jobs.refill_jobs import refill_jobs
+from tracker.jobs.steps import Looks
 from tracker.jobs.watch import Watch
+from tracker.rules.clocksteps import SetAhead, seen_ahead
 from tracker.rules.late_checks import raised_alerts, refund_alerts
 from tracker.rules.transitions import Cadence
 from tracker.store.readings import open_counts_of, panels_in_database
@@ -43,6 +45,10 @@ class Tracker(Core):
         self.polls: dict[str, PollResult] = {}  # each panel's last poll (`run --once` summary)
         self.prejudges: dict[str, Prejudge] = {}  # see prejudge_in_polls
         self.poll_listeners: list[Callable[[PollResult], None]] = []  # each poll's result
+        # The wall clock's steps between a panel's polls: no time toward giving
+        # up an order the panel calls unknown (Cadence.set_ahead).
+        self.looks = Looks(self.clock, self.monotonic, self.boottime)
+        self.ahead: dict[str, tuple[SetAhead, ...]] = {}
 
     def prejudge_in_polls(self) -> None:
         """Have each poll judge the orders it changed for the stall watch while
@@ -150,11 +156,13 @@ class Tracker(Core):
             try_multi_again(self.store, self.clients[panel], self.clock())
         except StoreError as exc:  # the mode kept: tried at a later poll
             log.debug("status_mode_unread", panel=panel, error=str(exc))
+        ahead = seen_ahead(self.ahead.get(panel, ()), *self.looks.step(panel))
+        self.ahead[panel] = ahead
         result = poll_panel(
             self.store,
             self.clients[panel],
             clock=self.clock,
-            cadence=self.cadence,
+            cadence=self.cadence._replace(set_ahead=ahead),
             everything=self.everything,
             stop_event=self.stop_event,
             on_transitions=self._notify,

@@ -11,8 +11,10 @@ cannot be told apart; with it, a sleep is real time passing and a step is not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 # More than this between the wall clock's move and the monotonic clock's is a
 # step (NTP, an operator, a VM resumed after sleeping), not NTP's slewing: the
@@ -146,3 +148,36 @@ def clock_gap(
     set_by = (wall - at).total_seconds() - (boot - boot_before)
     set_by = set_by if abs(set_by) > STEP_SECONDS else 0.0
     return Gap(asleep + set_by, asleep)
+
+
+# The forward steps kept (the latest): a clock set ahead this often is set
+# ahead more often than anything waits on it.
+KEPT_STEPS = 16
+
+
+class SetAhead(NamedTuple):
+    """A step of the wall clock forward, a sleep not told from it: a moment
+    stamped before ``before`` was stamped by a clock ``seconds`` behind today's."""
+
+    before: datetime
+    seconds: float
+
+
+def seen_ahead(steps: Sequence[SetAhead], now: datetime, gap: Gap) -> tuple[SetAhead, ...]:
+    """Given the forward steps seen so far, ``now`` and the clock's
+    :class:`Gap` since the last look, return the
+    steps with this one's: the clock set ahead by so much, or the whole gap
+    when a sleep cannot be told from a step (no boot clock: a cancel waits
+    longer, an order is given up later, never sooner). A sleep is real
+    time passing: none."""
+    ahead = gap.seconds if gap.set_by is None else gap.set_by
+    if ahead <= 0:
+        return tuple(steps)
+    return (*steps, SetAhead(now - timedelta(seconds=ahead), ahead))[-KEPT_STEPS:]
+
+
+def set_ahead_since(steps: Sequence[SetAhead], since: datetime) -> float:
+    """Given the forward steps seen and a stored moment, return the seconds the
+    clock was set ahead after it was stamped: a Pending order first seen at
+    20:00 under a clock set ahead 8 h at 21:00 has been Pending 1 h, not 9."""
+    return sum(step.seconds for step in steps if since < step.before)

@@ -8,13 +8,10 @@ of :mod:`tracker.rules.reorders` (the service's facts, the action names).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from tracker.config.model import AutomationConfig
 from tracker.panel.statuses import PENDING
-from tracker.rules.clocksteps import Gap
 from tracker.rules.reorders import UNKNOWN_SERVICE, ServiceFacts
 
 # Why a Pending order is not cancelled (``automation_skips.reason``).
@@ -44,8 +41,8 @@ def cancel_blocker(
     confirmed within ``fresh_for`` seconds (the tracker was stopped, or the
     poll failed) may be long out of date: an order delivering now is not
     canceled on the strength of it. ``set_ahead``: the seconds the wall clock
-    was set ahead since ``created_at`` was stamped (:func:`set_ahead_since`):
-    no time the order spent Pending."""
+    was set ahead since ``created_at`` was stamped, no time the order spent
+    Pending (:func:`~tracker.rules.clocksteps.set_ahead_since`)."""
     if status != PENDING:
         return f"not {PENDING}"
     if now - created_at < timedelta(seconds=config.cancel_pending_after + set_ahead):
@@ -59,35 +56,3 @@ def cancel_blocker(
     if not service.cancel:
         return NO_CANCEL
     return None
-
-
-# The forward steps kept (the latest): a clock set ahead this often is set
-# ahead more often than a Pending order waits.
-KEPT_STEPS = 16
-
-
-class SetAhead(NamedTuple):
-    """A step of the wall clock forward, a sleep not told from it: a moment
-    stamped before ``before`` was stamped by a clock ``seconds`` behind today's."""
-
-    before: datetime
-    seconds: float
-
-
-def seen_ahead(steps: Sequence[SetAhead], now: datetime, gap: Gap) -> tuple[SetAhead, ...]:
-    """Given the forward steps seen so far, ``now`` and the clock's
-    :class:`~tracker.rules.clocksteps.Gap` since the last look, return the
-    steps with this one's: the clock set ahead by so much, or the whole gap
-    when a sleep cannot be told from a step (no boot clock: a cancel waits
-    longer, never comes early). A sleep is real time passing: none."""
-    ahead = gap.seconds if gap.set_by is None else gap.set_by
-    if ahead <= 0:
-        return tuple(steps)
-    return (*steps, SetAhead(now - timedelta(seconds=ahead), ahead))[-KEPT_STEPS:]
-
-
-def set_ahead_since(steps: Sequence[SetAhead], since: datetime) -> float:
-    """Given the forward steps seen and a stored moment, return the seconds the
-    clock was set ahead after it was stamped: a Pending order first seen at
-    20:00 under a clock set ahead 8 h at 21:00 has been Pending 1 h, not 9."""
-    return sum(step.seconds for step in steps if since < step.before)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracker.clock import iso, iso_shared, parse_iso, read_iso
 from tracker.panel.statuses import is_terminal
+from tracker.rules.clocksteps import SetAhead, set_ahead_since
 from tracker.rules.delivery import stored_count
 from tracker.rules.late_checks import charge_before, charged_elsewhere
 
@@ -40,6 +41,9 @@ class Cadence(NamedTuple):
     # An order ended Partial, Canceled or Refunded is asked again this long
     # after it ended (seconds, ascending; see tracker.rules.late_checks).
     late_checks: tuple[float, ...] = ()
+    # The wall clock's forward steps the daemon saw (rules.clocksteps.seen_ahead):
+    # no time an order was called unknown for, toward give_up.
+    set_ahead: tuple[SetAhead, ...] = ()
 
 
 class Outcome(NamedTuple):
@@ -160,6 +164,8 @@ def _unknown(
     count = stored_count(row.get("error_count")) + 1  # text edited in by hand: 0
     since = row["unknown_since"] if read_iso(row.get("unknown_since")) else stamp  # or unreadable
     waited = (now - parse_iso(since)).total_seconds()
+    if cadence.set_ahead:  # a clock set ahead since: no days of the panel calling it unknown
+        waited -= set_ahead_since(cadence.set_ahead, parse_iso(since))
     changes: dict[str, Any] = {
         "last_checked_at": stamp,
         "updated_at": stamp,
