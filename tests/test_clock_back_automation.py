@@ -5,11 +5,14 @@ clock, with the real jobs."""
 
 from __future__ import annotations
 
+import json
+
 from automation_kit import run
 from refill_world import DAY, H, World
 from test_cap_currency import balance, kinds, partial, reorder_world, skipped
 
 from tracker.rules.reorders import STALE_SERVICE
+from tracker.sim.server import SERVICE_FOLLOWERS
 
 HELD = "automation_currency_held"
 
@@ -45,3 +48,24 @@ def test_a_services_list_stamped_ahead_of_a_clock_set_back_is_no_fresh_rate(worl
     assert run(w)
     assert w.panel.calls["add"] == 0
     assert skipped(w) == {parent: STALE_SERVICE}
+
+
+def test_a_clock_set_back_leaves_no_services_median_unread_until_it_catches_up(world, clock):
+    # The medians are read once an hour: read at 12:00, the clock then set
+    # back three days, they were not read again for three days, and an order
+    # went without the eta its service's median gives.
+    w: World = world()
+    waiting = w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    assert run(w)
+    clock.advance(-3 * DAY)
+    done = [w.order(SERVICE_FOLLOWERS, "In progress") for _ in range(3)]
+    w.poll()
+    clock.advance(H)
+    for order in done:
+        w.panel.pin(order, "Completed")
+    w.poll()  # three completed in an hour each: the service's median
+    clock.advance(H)
+    assert run(w)
+    [row] = [o for o in json.loads(w.cli("orders", "--json").stdout) if o["order_id"] == waiting]
+    assert row["eta"] is not None

@@ -28,7 +28,7 @@ from tracker.jobs.cap import DailyCap
 from tracker.jobs.reorder_one import NOT_SENT, ReorderOne
 from tracker.jobs.stalls import service_medians, watch_stalls
 from tracker.jobs.steps import Looks
-from tracker.rules.clocksteps import seen_ahead
+from tracker.rules.clocksteps import ahead, seen_ahead
 from tracker.rules.reorder_costs import balance_fresh_for, fits
 from tracker.rules.reorders import (
     ALONE_ABOVE_CAP,
@@ -102,9 +102,14 @@ class AutomationRound(ReorderOne):
     def _medians(self, now: datetime) -> dict[int, float]:
         """Return the services' median times to complete, read at most once per
         MEDIANS_EVERY: they move slowly (reading them walks every Completed
-        order of the last 30 days, in the m023 index)."""
+        order of the last 30 days, in the m023 index). Read again when read
+        by a clock since set back: not when it catches up, days later."""
         cached = self._cached_medians
-        if cached is None or (now - cached[0]).total_seconds() >= MEDIANS_EVERY:
+        if (
+            cached is None
+            or (now - cached[0]).total_seconds() >= MEDIANS_EVERY
+            or ahead(cached[0], now)
+        ):
             cached = (now, service_medians(self.store, self.panel, now))
             self._cached_medians = cached
         return cached[1]
