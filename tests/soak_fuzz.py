@@ -34,6 +34,7 @@ from fuzzing import KEY  # noqa: E402
 from ports import free_port  # noqa: E402
 from soak_checks import (  # noqa: E402
     Ran,
+    cancel_breaches,
     command_breaches,
     database_breaches,
     orders_now,
@@ -87,8 +88,7 @@ class World:
         )
         self.untracked: set[int] = set()
         self.keys: dict[str, list[str]] = {}  # idempotency key -> its add's flags
-        self.commands = 0
-        self.round = 0
+        self.commands, self.round, self.cancel_row = 0, 0, 0  # cancel_row: cancels' last id
 
     def close(self) -> None:
         self.panel.server.stop()
@@ -145,7 +145,8 @@ class World:
             for call in calls:  # inside refill.cooldown by design
                 call.forced = ran.args[0] == "refill" and "--force" in ran.args
             kept.write("-- calls\n" + "".join(f"{c.action} {c.ids} {c.mode}\n" for c in calls))
-        breaches = command_breaches(ran)
+        found, self.cancel_row = cancel_breaches(self.dir, ran.args, before, calls, self.cancel_row)
+        breaches = command_breaches(ran) + found
         if ran.args[0] not in ("track", "untrack"):
             spoken = {i for c in calls if c.readable and c.action == "status" for i in c.ids}
             breaches += unanswered_changes(before, orders_now(self.dir), spoken)

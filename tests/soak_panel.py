@@ -79,6 +79,7 @@ class Call:
     form: dict[str, str] = field(default_factory=dict)
     at: float = 0.0  # when it came, time.time()
     forced: bool = False  # sent by `refill --force` (set by the soak once it ended)
+    code: int = 0  # the simulated panel's HTTP code, had it acted
 
 
 class SoakPanel:
@@ -119,7 +120,8 @@ class SoakPanel:
             self._placed(form, body)
         with self._lock:
             readable = speaks and status == 200
-            self.calls.append(Call(action, ids, mode, readable, acts, form, time.time()))
+            call = Call(action, ids, mode, readable, acts, form, time.time(), code=status)
+            self.calls.append(call)
         return self._answer(mode, r, action, ids, status, headers, body)
 
     def _placed(self, form: dict[str, str], body: bytes) -> None:

@@ -1,0 +1,65 @@
+"""The fuzz soak's cancel invariant (soak_checks.cancel_breaches) finds a
+cancel the product promises not to send: by a command but `cancel`, sent
+again in one `cancel` once its answer was stored or its outcome unknown, an
+order stored as ended without --force; and nothing else: the halves of a
+call refused as a whole, a retried 429, a new `cancel` of the user's."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+from soak_checks import cancel_breaches
+from soak_panel import Call
+
+OPEN = ("In progress",)
+ENDED = ("Completed",)
+
+
+def _world(tmp_path, orders: list[int]):
+    db = sqlite3.connect(tmp_path / "t.db")
+    db.execute("CREATE TABLE cancels (id INTEGER PRIMARY KEY, order_id INTEGER, result TEXT)")
+    db.executemany(
+        "INSERT INTO cancels (order_id, result) VALUES (?, 'Unknown')", [(o,) for o in orders]
+    )
+    db.commit()
+    db.close()
+    return tmp_path
+
+
+def _call(ids: list[int], mode: str = "honest", code: int = 200, acted: bool = True) -> Call:
+    return Call("cancel", ids, mode, acted, acted, {"action": "cancel"}, 0.0, code=code)
+
+
+def test_a_cancel_sent_again_after_its_answer_or_an_unknown_one_is_a_breach(tmp_path):
+    world = _world(tmp_path, [5, 5, 6])
+    calls = [_call([5, 6], "lost"), _call([5]), _call([6])]
+    found, last = cancel_breaches(world, ["cancel", "--yes", "5", "6"], {5: OPEN}, calls, 0)
+    assert last == 3
+    assert found == [
+        "order 5: 2 cancels rows from one `cancel`: sent again after its answer was stored",
+        "order 5: cancel sent again (honest) after one the panel carried out whose answer "
+        "was lost (outcome unknown)",
+        "order 6: cancel sent again (honest) after one the panel carried out whose answer "
+        "was lost (outcome unknown)",
+    ]
+
+
+def test_an_ended_order_without_force_or_a_cancel_by_another_command_is_a_breach(tmp_path):
+    world = _world(tmp_path, [7])
+    args = ["cancel", "--yes", "7"]
+    found, _ = cancel_breaches(world, args, {7: ENDED}, [_call([7])], 0)
+    assert found == ["order 7: cancel sent, stored as 'Completed', no --force"]
+    assert cancel_breaches(world, [*args, "--force"], {7: ENDED}, [_call([7])], 0) == ([], 1)
+    found, _ = cancel_breaches(world, ["run", "--once"], {7: OPEN}, [_call([7])], 1)
+    assert found == ["run --once: a cancel sent ([7] honest): only `cancel` sends one"]
+
+
+def test_halves_a_retried_429_and_the_users_next_cancel_are_none(tmp_path):
+    world = _world(tmp_path, [5, 6])
+    halves = [_call([5, 6], "whole", acted=False), _call([5], "whole", acted=False)]
+    calls = [*halves, _call([5]), _call([6], "lost", code=429), _call([6])]
+    assert cancel_breaches(world, ["cancel", "--yes", "5", "6"], {}, calls, 0) == ([], 2)
+    with closing(sqlite3.connect(world / "t.db")) as db, db:  # the user's next `cancel` of 5
+        db.execute("INSERT INTO cancels (order_id, result) VALUES (5, 'Unknown')")
+    assert cancel_breaches(world, ["cancel", "--yes", "5"], {5: OPEN}, [_call([5])], 2) == ([], 3)
