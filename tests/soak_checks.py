@@ -216,7 +216,8 @@ def refill_breaches(directory: Path, calls: Sequence[Any], cooldown: float) -> l
     ``refill.cooldown`` in seconds, return the refills sent again for an
     order inside the cooldown of its last request, whatever came of that:
     two of its ``refills`` rows requested less than the cooldown apart, or
-    two ``refill`` calls the panel carried out for it, the first recorded (a
+    a ``refill`` call for it after one in which the panel gave it a refill
+    (``Call.done``; a refusal, "not eligible", is none) that was recorded (a
     row of the order stamped within SENT_WITHIN of it), less than the
     cooldown apart; the later one not sent by `refill --force` (which sends
     inside the cooldown by design). Stamps are to the second: 1 s spared."""
@@ -248,9 +249,11 @@ def refill_breaches(directory: Path, calls: Sequence[Any], cooldown: float) -> l
                     f"after the one before, inside refill.cooldown ({cooldown:g} s)"
                 )
     for order_id, each in asked.items():
-        sent = sorted((c for c in each if c.acted), key=lambda c: c.at)
+        each = sorted(each, key=lambda c: c.at)
         rowed = [when for when, _ in stamps.get(order_id, [])]
-        for first, then in zip(sent, sent[1:], strict=False):
+        for first, then in zip(each, each[1:], strict=False):
+            if order_id not in first.done:  # the panel gave it no refill (refused, or never ran)
+                continue
             recorded = any(abs(first.at - when) <= SENT_WITHIN for when in rowed)
             if recorded and not then.forced and then.at - first.at < cooldown - 1:
                 found.append(

@@ -80,6 +80,7 @@ class Call:
     at: float = 0.0  # when it came, time.time()
     forced: bool = False  # sent by `refill --force` (set by the soak once it ended)
     code: int = 0  # the simulated panel's HTTP code, had it acted
+    done: frozenset[int] = frozenset()  # the orders it gave a refill or canceled
 
 
 class SoakPanel:
@@ -120,7 +121,8 @@ class SoakPanel:
             self._placed(form, body)
         with self._lock:
             readable = speaks and status == 200
-            call = Call(action, ids, mode, readable, acts, form, time.time(), code=status)
+            done = did(action, ids, body) if acts and status == 200 else frozenset()
+            call = Call(action, ids, mode, readable, acts, form, time.time(), status, done)
             self.calls.append(call)
         return self._answer(mode, r, action, ids, status, headers, body)
 
@@ -185,6 +187,23 @@ def asked_ids(action: str, form: dict[str, str]) -> list[int]:
         if name in form:
             return [int(t) for t in form[name].split(",") if t.strip().isdigit()]
     return []
+
+
+def did(action: str, ids: list[int], body: bytes) -> frozenset[int]:
+    """Given a call and the simulated panel's answer, return the orders it
+    gave a refill or canceled (an item of its own, not an error)."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return frozenset()
+    if action not in ("refill", "cancel"):
+        return frozenset()
+    if isinstance(value, dict):  # one order's: {"refill": 71} or {"error": ...}
+        return frozenset(ids) if "error" not in value else frozenset()
+    items = [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+    return frozenset(
+        int(i["order"]) for i in items if not isinstance(i.get(action, {}), dict) and "order" in i
+    )
 
 
 def whole_failure(r: random.Random, fz: Fuzzer, action: str = "", multi: bool = False) -> Reply:

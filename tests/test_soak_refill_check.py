@@ -29,8 +29,9 @@ def _world(tmp_path, stamps: list[float]):
     return tmp_path
 
 
-def _call(at: float, forced: bool = False) -> Call:
-    return Call("refill", [5], "honest", True, True, {"action": "refill"}, at, forced)
+def _call(at: float, forced: bool = False, done: bool = True) -> Call:
+    form = {"action": "refill"}
+    return Call("refill", [5], "honest", True, True, form, at, forced, 200, frozenset([5] * done))
 
 
 def test_a_refill_sent_again_inside_the_cooldown_is_a_breach(tmp_path):
@@ -49,3 +50,13 @@ def test_forced_past_the_cooldown_or_never_recorded_is_none(tmp_path):
     (tmp_path / "forgotten").mkdir()  # no row: the tracker read it as never sent
     forgotten = _world(tmp_path / "forgotten", [])
     assert refill_breaches(forgotten, [_call(T0), _call(T0 + 24)], cooldown=300) == []
+
+
+def test_a_refill_sent_again_after_the_panel_refused_it_is_none(tmp_path):
+    # Seed 77 round 8: a 403 Cloudflare challenge around the panel's refusal of
+    # both orders ("You are not eligible to send refill request", errors alone:
+    # retried, as README says), then its answer read: no refill was given.
+    world = _world(tmp_path, [T0 - 66, T0 + 2])
+    assert refill_breaches(world, [_call(T0, done=False), _call(T0 + 1)], cooldown=60) == []
+    # The same call giving a refill, lost, then sent again: a breach as before.
+    assert len(refill_breaches(world, [_call(T0), _call(T0 + 1, done=False)], cooldown=60)) == 1
