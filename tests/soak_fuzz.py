@@ -20,7 +20,6 @@ checked; the first breach ends the seed with its seed, round and command
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import signal
 import subprocess
@@ -46,6 +45,7 @@ from soak_setup import (  # noqa: E402
     BUSY,
     TIMEOUT,
     Clock,
+    cli_env,
     cmdline,
     config_text,
     idempotency_keys,
@@ -80,9 +80,10 @@ class World:
         self.panel = SoakPanel(seed, self.sim, TIMEOUT, honesty=self.r.choice([34, 15, 4]))
         self.panel.server.start()
         self.metrics_port = free_port()  # below the ephemeral range: no other bind(0) takes it
-        # refill.cooldown: none, or one a world's rounds outlast (drawn apart from
-        # self.r: each seed's other draws as they were).
+        # Drawn apart from self.r (each seed's other draws as they were): refill.cooldown,
+        # none or one its rounds outlast; whether a cancel names an ended order too.
         self.cooldown = random.Random(f"{seed}:cooldown").choice([0, 60, 300])
+        self.ended = random.Random(f"{seed}:ended")
         (directory / "tracker.toml").write_text(
             config_text(self.panel.server.url, self.r, self.metrics_port, self.cooldown)
         )
@@ -94,12 +95,6 @@ class World:
         self.panel.server.stop()
 
     # --- running the CLI ------------------------------------------------------
-
-    def env(self) -> dict[str, str]:
-        env = {**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE}
-        env.pop("SMM_TRACKER_CONFIG", None)
-        env.pop("NOTIFY_SOCKET", None)
-        return env
 
     def cli(
         self,
@@ -114,7 +109,7 @@ class World:
         process = subprocess.Popen(
             [sys.executable, "-m", "tracker", *args],
             cwd=self.dir,
-            env=self.env(),
+            env=cli_env(KEY, SOURCE),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -162,7 +157,7 @@ class World:
         process = subprocess.Popen(
             [sys.executable, "-m", "tracker", *args],
             cwd=self.dir,
-            env=self.env(),
+            env=cli_env(KEY, SOURCE),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -253,6 +248,8 @@ class World:
             self.cli("refill", str(r.choice(done_ids)), *(["--force"] if r.random() < 0.7 else []))
         if open_ids and r.random() < 0.3:
             chosen = r.sample(open_ids, min(len(open_ids), r.randint(1, 3)))
+            if done_ids and self.ended.random() < 0.3:  # an ended one too: not sent
+                chosen.append(self.ended.choice(done_ids))
             self.cli("cancel", "--yes", *map(str, chosen))
         if open_ids and r.random() < 0.1:
             chosen_id = r.choice(open_ids)

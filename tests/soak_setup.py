@@ -5,6 +5,7 @@ database, and the daemon's metrics and command line (to search for the key).
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import time
@@ -49,6 +50,15 @@ listen = "127.0.0.1:{metrics_port}"
 level = "debug"
 format = "json"
 """
+
+
+def cli_env(key: str, source: str) -> dict[str, str]:
+    """The CLI's environment: the key in SIM_KEY, this tree's tracker first,
+    none of the caller's config (SMM_TRACKER_CONFIG) nor systemd's socket."""
+    env = {**os.environ, "SIM_KEY": key, "PYTHONPATH": source}
+    env.pop("SMM_TRACKER_CONFIG", None)
+    env.pop("NOTIFY_SOCKET", None)
+    return env
 
 
 class Clock:
