@@ -17,8 +17,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 4
 
 lint: $(STAMP)
-	$(BIN)/ruff check tracker tests
-	$(BIN)/ruff format --check tracker tests
+	$(BIN)/ruff check tracker tests bench
+	$(BIN)/ruff format --check tracker tests bench
 	$(BIN)/mypy
 
 check: lint test
