@@ -229,6 +229,7 @@ def add(
             exc.status,
             index,
             lists=[name for name in ("comments", "usernames") if name in extra],
+            url=panel_config.url,
         )
         told = str(exc)
         if not isinstance(exc, OutcomeUnknownError) and "; no order placed" not in told:

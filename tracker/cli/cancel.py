@@ -189,7 +189,10 @@ def cancel(
         except (Exception, KeyboardInterrupt) as exc:  # the panel's answers said, not lost
             for oid, result, raw in answered:  # as below, an accepted one's note aside
                 said = "not recorded" * (result == ACCEPTED)
-                show(oid, result, raw, index, codes.get(oid), oid in unanswered, oid in cut, said)
+                show(
+                    *(oid, result, raw, index, codes.get(oid), oid in unanswered, oid in cut),
+                    *(said, panel_config.url),
+                )
             left = len(ids) - len(results) - len(answered)  # never sent
             stopped = isinstance(exc, KeyboardInterrupt)
             fail(unrecorded(kept, exc, left), EXIT_INTERRUPTED if stopped else EXIT_FAILED)
@@ -210,6 +213,7 @@ def cancel(
                 follows=_follows(order_id, why.get(order_id), track, late.get(order_id), now)
                 if result == ACCEPTED
                 else earlier.get(order_id, ""),
+                url=panel_config.url,
             )
 
     try:

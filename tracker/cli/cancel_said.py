@@ -26,6 +26,7 @@ def show(
     unanswered: bool = False,
     cut: bool = False,
     follows: str = "",
+    url: str | None = None,
 ) -> None:
     # The fixes read the whole message; the line cuts the panel's words in it
     # at PANEL_WORDS, as a refusal's (they were cut at 200, a fix with them).
@@ -38,7 +39,8 @@ def show(
         _say(f"#{order_id}  {result}: {shown}")
     elif result in (NOT_SENT, NOT_CANCELED):
         # A wrong URL, a web server's 404: no wait cures it, its fix is said.
-        fix = "" if names_fix(error) or says_its_fix(error) else unserved_hint(error, status, index)
+        said_fix = names_fix(error) or says_its_fix(error)
+        fix = "" if said_fix else unserved_hint(error, status, index, url=url)
         if fix is None and unanswered:  # no answer came: a refused port's fix, as add's
             fix = refused_hint(error, status, index)
         later = " - try again later" if fix is None else f" - {fix}" if fix else ""

@@ -180,7 +180,8 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     status = result.statuses[0] if result.statuses else None
     unanswered = bool(result.unanswered) and result.unanswered[0]
     unserved = bool(result.unserved) and result.unserved[0]  # a page before the script
-    _report(oid, name, answer, result.errors, result.running, index, status, unanswered, unserved)
+    running = result.running
+    _report(oid, name, answer, result.errors, running, index, status, unanswered, unserved, url)
 
 
 def _unstored(
@@ -245,6 +246,7 @@ def _report(
     status: int | None = None,
     unanswered: bool = False,
     unserved: bool = False,
+    url: str | None = None,
 ) -> None:
     if answer is None:
         # Certainly never reached the panel (busy, refused key, unreachable);
@@ -255,7 +257,7 @@ def _report(
         failed = errors[0] if errors else None  # status: the HTTP code of its answer
         hint = unserved_hint if unserved else web_page_hint
         fix = (
-            hint(failed, status, index)
+            hint(failed, status, index, url=url)
             if failed and not names_fix(failed) and not says_its_fix(failed)
             else None
         )

@@ -6,24 +6,38 @@ Pure: the error's words (as :mod:`tracker.panel.failures` and
 about, as data (``PanelError.status``: never read back out of the words,
 where a panel's own text may name any code), and the panel's place in the
 config in, a hint or None out. ``add``, ``refill``, ``cancel`` and ``doctor``
-end their lines with it.
+end their lines with it; given the panel's URL, a hint to check it says where
+an API v2 URL most often ends when its path ends elsewhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from urllib.parse import urlsplit
 
 from tracker.panel.failures import BOT_CHECK, REFUSED_BY, TO_TLS, WEB_PAGE
 from tracker.panel.not_http import NOT_HTTP
 
 
 def web_page_hint(
-    message: str, status: int | None, panel_index: int, *, lists: Collection[str] = ()
+    message: str,
+    status: int | None,
+    panel_index: int,
+    *,
+    lists: Collection[str] = (),
+    url: str | None = None,
 ) -> str | None:
     """Given an error message and the HTTP code of its answer (None: none
     came), return the hint to add when the panel URL answered a web page
-    instead of the API, or a page refused the request for its size
+    instead of the API (its path's note: :func:`api_path_note`, given the
+    panel's ``url``), or a page refused the request for its size
     (:func:`size_hint`: ``lists``), else None."""
+    return _with_path(_web_page(message, status, panel_index, lists), panel_index, url)
+
+
+def _web_page(
+    message: str, status: int | None, panel_index: int, lists: Collection[str]
+) -> str | None:
     size = size_hint(status, lists) if WEB_PAGE in message else None
     if size is not None:  # the request is what is wrong, not the URL
         return size
@@ -45,7 +59,12 @@ def web_page_hint(
 
 
 def unserved_hint(
-    message: str, status: int | None, panel_index: int, *, lists: Collection[str] = ()
+    message: str,
+    status: int | None,
+    panel_index: int,
+    *,
+    lists: Collection[str] = (),
+    url: str | None = None,
 ) -> str | None:
     """Given the error of a call not sent and the HTTP code of its answer
     (None: none came), return what to do when waiting cures nothing: a web
@@ -54,16 +73,36 @@ def unserved_hint(
     405 from the panel's URL (not its ``{"error": ...}``: a refusal, never
     "not sent"), its path; for another 401 or 403 (a framework's JSON, a
     firewall's text), the URL or the host; "" for a move to https:// (its
-    line names the URL to set); else None (a 5xx, a 408: try again later)."""
-    hint = size_hint(status, lists) or web_page_hint(message, status, panel_index)
+    line names the URL to set); else None (a 5xx, a 408: try again later).
+    Given the panel's ``url``, a hint to check it ends with its path's note
+    (:func:`api_path_note`)."""
+    hint = size_hint(status, lists) or web_page_hint(message, status, panel_index, url=url)
     if hint is not None or TO_TLS in message:
         return hint or ""
     if status in _NO_API:
-        return f"no API at this URL's path — check panels[{panel_index}].url"
+        no_api = f"no API at this URL's path — check panels[{panel_index}].url"
+        return _with_path(no_api, panel_index, url)
     if status in _REFUSED:  # {"message": "Unauthenticated."}, a firewall's text
         url = f"panels[{panel_index}].url"
         return f"this URL refuses access before the API — check {url}, or {_LET_IN}"
     return None
+
+
+def api_path_note(url: str) -> str:
+    """Given a panel's URL that answered a web page or no API, return what
+    to say of its path when it is not /api/v2 (a home page, /api, /api/v3),
+    else ""."""
+    if urlsplit(url).path.rstrip("/").endswith("/api/v2"):
+        return ""
+    return " (an API v2 URL most often ends in /api/v2, as the panel's API page gives it)"
+
+
+def _with_path(hint: str | None, panel_index: int, url: str | None) -> str | None:
+    """Given a hint, ``panels[panel_index]`` and its URL (None: not known),
+    return the hint with the URL path's note when it says to check the URL."""
+    if hint is None or url is None or not hint.endswith(f"check panels[{panel_index}].url"):
+        return hint
+    return hint + api_path_note(url)
 
 
 def refused_hint(message: str, status: int | None, panel_index: int) -> str | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection
-from urllib.parse import urlsplit
 
 from tracker.config.model import PanelConfig
 from tracker.errors import (
@@ -83,13 +82,11 @@ def call_panel(panel: PanelConfig, index: int = 0, *, learned: bool = False) -> 
             if learned:
                 return no_balance_check(panel.name, panel.key_source, exc.detail)
             return balance_refused_once_check(panel.name, panel.key_source, exc.detail)
-        hint = web_page_hint(exc.detail, exc.status, index)
+        hint = web_page_hint(exc.detail, exc.status, index, url=panel.url)
         if hint is None and isinstance(exc, TransientError):  # no answer: not the panel's words
             hint = refused_hint(exc.detail, exc.status, index)
         if hint is None and names_wrong_url(exc.detail):  # a web server's 404, not the panel's
-            hint = unserved_hint(exc.detail, exc.status, index)
-        if hint is not None and hint.endswith(f"check panels[{index}].url"):
-            hint += _api_path(panel.url)  # a web site's address pasted for its API's
+            hint = unserved_hint(exc.detail, exc.status, index, url=panel.url)
         if hint is None and isinstance(exc, AuthError):  # the fix, not the panel's words alone
             hint = refused_key_hint(key_place(index, panel.key_field, panel.key_source))
         error = f"{exc.detail}; {hint}" if hint else exc.detail
@@ -104,15 +101,6 @@ def call_panel(panel: PanelConfig, index: int = 0, *, learned: bool = False) -> 
     return panel_check(
         panel.name, panel.key_source, balance=balance.balance, currency=balance.currency
     )
-
-
-def _api_path(url: str) -> str:
-    """Given a panel's URL that answered a web page or no API, return what
-    to say of its path when it is not /api/v2 (a home page, /api, /api/v3),
-    else ""."""
-    if urlsplit(url).path.rstrip("/").endswith("/api/v2"):
-        return ""
-    return " (an API v2 URL most often ends in /api/v2, as the panel's API page gives it)"
 
 
 def _own_deadline(error: str, quick: float, configured: float) -> str:
