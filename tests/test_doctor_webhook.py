@@ -77,12 +77,33 @@ def test_a_receiver_that_is_down_now_is_a_warning_not_a_failure(tmp_path, monkey
     finally:
         server.stop()
     assert webhook_lines(result.stdout) == [
-        f"warn alerts.webhook: http://127.0.0.1:{port}: no TCP connection within 5s "
-        "(Connection refused): alerts sent there fail and are kept to be tried again; "
-        "is the receiver up?"
+        # An instant refusal: "no TCP connection within 5s" read as a wait (polish200).
+        f"warn alerts.webhook: http://127.0.0.1:{port}: connection refused at once (nothing "
+        "listens at that host and port): alerts sent there fail and are kept to be tried "
+        "again; is the receiver up, and the port in alerts.webhook_url right?"
     ]
     assert result.exit_code == 0, result.stdout
     assert TOKEN not in result.stdout + result.stderr
+
+
+def test_a_receiver_silent_until_the_timeout_is_said_so(monkeypatch):
+    # A connection never answered (a firewall dropping it) takes the whole
+    # timeout: its line says so, as a refusal's no more does.
+    from tracker.panel import lookups
+    from tracker.service import doctor_webhook
+
+    def silent(addresses, port, deadline):
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(lookups, "resolve", lambda host, port, timeout: ["127.0.0.1"])
+    monkeypatch.setattr(doctor_webhook, "_connect", silent)
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    monkeypatch.delenv("http_proxy", raising=False)
+    check = doctor_webhook.webhook_check(f"http://127.0.0.1:9/{TOKEN}", 5.0)
+    assert check.detail == (
+        "http://127.0.0.1:9: no TCP connection within 5s (timed out): alerts sent there "
+        "fail and are kept to be tried again; is the receiver up?"
+    )
 
 
 def test_a_webhook_host_that_does_not_exist_still_fails(tmp_path, monkeypatch):

@@ -69,12 +69,20 @@ def webhook_check(url: str, timeout: float) -> Check:
     try:
         _connect(addresses, port, deadline)
     except OSError as exc:  # down now: alerts are kept and tried again, orders tracked
+        kept = "alerts sent there fail and are kept to be tried again"
+        if isinstance(exc, ConnectionRefusedError):  # at once: the timeout played no part
+            return Check(
+                WARN,
+                NAME,
+                f"{where}: connection refused at once (nothing listens at that host and port): "
+                f"{kept}; is the receiver up, and the port in alerts.webhook_url right?",
+            )
         reason = exc.strerror or str(exc) or type(exc).__name__
+        waited = f" within {timeout:g}s" if isinstance(exc, TimeoutError) else ""
         return Check(
             WARN,
             NAME,
-            f"{where}: no TCP connection within {timeout:g}s ({reason}): alerts sent "
-            "there fail and are kept to be tried again; is the receiver up?",
+            f"{where}: no TCP connection{waited} ({reason}): {kept}; is the receiver up?",
         )
     return Check(OK, NAME, f"{where} opens a TCP connection (no alert sent)")
 
