@@ -36,7 +36,7 @@ import structlog
 from tracker.clock import Clock
 from tracker.jobs.batch_answer import Answer
 from tracker.jobs.few_lines import FewLines
-from tracker.rules.money import money_or_none
+from tracker.rules.money import charged_in, money_or_none
 from tracker.store.late_checks import LateStored, due_late_ids, store_late
 from tracker.store.orders import Store
 from tracker.store.told_marks import told_once
@@ -174,6 +174,7 @@ class LateChecks:
                 raised=change["raised"],
                 before=change["before"],
                 after=change["after"],
+                **charged_in(change),
             )
         for order in stored.kept:
             tell_kept(self.kept, order, late=True)

@@ -29,6 +29,7 @@ from tracker.jobs.late_checks import LATE_CALL, LateChecks, kept_lines, tell_kep
 from tracker.jobs.poll_result import PollResult, count_failure, failed, late_done
 from tracker.panel.client import PanelClient
 from tracker.rules.counts import counted
+from tracker.rules.money import charged_in
 from tracker.rules.transitions import Cadence, horizons
 from tracker.store.orders import Store
 
@@ -188,7 +189,8 @@ def poll_panel(
                 if order.get("kept"):  # an ended order's charge in another currency: kept
                     tell_kept(kept, order, late=False)
                 else:
-                    charged.tell(order["order_id"], before=order["before"], after=order["after"])
+                    before, after = order["before"], order["after"]
+                    charged.tell(order["order_id"], before=before, after=after, **charged_in(order))
             for ids, answer, asked in settled:
                 result.calls += answer.calls
                 result.checked += len(asked)

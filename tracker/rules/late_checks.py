@@ -27,7 +27,7 @@ from tracker.panel.values import short
 from tracker.rules.counts import counted
 from tracker.rules.delivery import plausible_remains, total_quantity
 from tracker.rules.episodes import Alert, listed, more_in_data
-from tracker.rules.money import CURRENCY_SHOWN, money, same_currency
+from tracker.rules.money import CURRENCY_SHOWN, charge_currencies, money, same_currency
 
 if TYPE_CHECKING:  # a type only
     from tracker.panel.models import OrderStatus
@@ -161,6 +161,7 @@ def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateCha
             same = same_currency(currency, row.get("currency"))  # "usd" is USD
             up = after > before and same and is_terminal(report.status)
             repriced = {"order_id": row["order_id"], "before": before, "after": after}
+            repriced |= charge_currencies(row.get("currency"), currency)
             repriced["raised"] = up
             if up or (same and after < before):
                 item = {

@@ -90,6 +90,21 @@ def same_currency(a: str | None, b: str | None) -> bool:
     return (a or "").strip().upper() == (b or "").strip().upper()
 
 
+def charge_currencies(before: Any, after: Any) -> dict[str, Any]:
+    """Given the currency a charge was stored in and the one it is now in,
+    return what its ``order_charge_changed`` line says of them: ``currency``
+    (now's; None: none said), and ``currency_before`` when it was another."""
+    if before is None or same_currency(before, after):
+        return {"currency": after}
+    return {"currency": after, "currency_before": before}
+
+
+def charged_in(change: dict[str, Any]) -> dict[str, Any]:
+    """Given a charge change (:func:`charge_currencies` in it), return its
+    currency fields for its log line."""
+    return {name: change[name] for name in ("currency", "currency_before") if name in change}
+
+
 def currency_key(currency: str | None) -> str | None:
     """Given a currency label, return what names its currency ("usd", " USD"
     and "USD" are one): the label stripped and upper-cased; None stays None

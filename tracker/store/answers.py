@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from tracker.clock import iso
 from tracker.rules.delivery import plausible_remains, total_quantity
 from tracker.rules.late_checks import LATE_STATUSES, kept_charge
+from tracker.rules.money import charge_currencies
 from tracker.rules.status_tuples import (
     STATUS_READS,
     STATUS_WRITES,
@@ -63,8 +64,9 @@ def write_answer(
     stored it is not stored (the good one kept; an order it ends has none), and added at each
     answer saying it; else stored as sent, and added once, until its remains is one again.
     Each order whose charge the panel changed (a re-price, a refund) goes to ``repriced`` with
-    the charge before and after; an ended one whose charge it gave in another currency, kept,
-    with ``kept``. The child orders an answer names: :mod:`tracker.store.children`."""
+    the charge before and after and its currency (``charge_currencies``); an ended one whose
+    charge it gave in another currency, kept, with ``kept``. The child orders an answer
+    names: :mod:`tracker.store.children`."""
     stamp, base = iso(now), polled_at or now
     recorded: list[dict[str, Any]] = []
     # The raw cursor, not sqlite-utils: this runs once per 100 orders.
@@ -92,7 +94,11 @@ def write_answer(
         if repriced is not None and report.currency is not None and values[_CURRENCY] is None:
             repriced.append(kept_charge(order_id, before, row[_CURRENCY_READ], report))  # kept
         if after is not None and before is not None and after != before and repriced is not None:
-            repriced.append({"order_id": order_id, "before": before, "after": after})
+            was, said = row[_CURRENCY_READ], values[_CURRENCY]  # None: the stored one kept
+            repriced.append(
+                {"order_id": order_id, "before": before, "after": after}
+                | charge_currencies(was, was if said is None else said)
+            )
         if whole and values[-1] == row[_POLLING]:  # a new status (see _TURNED_OWN)
             if _SHARED_TURNED:
                 turned.append((*values[:_OWN_END], values[-2], rowid))
