@@ -68,7 +68,10 @@ def test_balance_shows_current_state_history_and_runway(cli, store) -> None:
     assert lines[2] == "  runway: about 2h15m left at 96 USD/day"
     assert lines[3].split() == ["CHECKED", "BALANCE"]
     assert len(lines[4:-1]) == 8 and lines[-2].split()[-1] == "9.00"
-    assert lines[-1] == "spare: no balance fetched yet (the daemon checks it on its schedule)"
+    assert lines[-1] == (  # no daemon runs: what fetches it (polish200)
+        "spare: no balance fetched yet (smm-tracker run --once fetches it now; the daemon "
+        "(smm-tracker run) within schedule.balance_every (15m))"
+    )
 
     data = json.loads(cli("balance", "--json", "--panel", "main").output)
     (info,) = data["panels"]

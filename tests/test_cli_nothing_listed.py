@@ -36,7 +36,11 @@ def cli(tmp_path, monkeypatch):
         (["refills", "--status", "Rejected"], "no refill requests with status Rejected"),
         (["services"], "no services stored yet (the daemon syncs them; or pass --refresh)"),
         (["report"], "no orders first seen in the last 30d"),
-        (["balance"], "main: no balance fetched yet (the daemon checks it on its schedule)"),
+        (
+            ["balance"],
+            "main: no balance fetched yet (smm-tracker run --once fetches it now; the daemon "
+            "(smm-tracker run) within schedule.balance_every (15m))",
+        ),
     ],
 )
 def test_nothing_to_list_is_a_note_on_stderr(cli, args, note):

@@ -10,6 +10,7 @@ import click
 
 from tracker.cli import pruned
 from tracker.cli.balance_fields import no_balance_yet, panel_balance, window_start
+from tracker.cli.checks_note import who_fetches
 from tracker.cli.database import database_option
 from tracker.cli.listing import NOT_ANSWERING, key_places, not_answering_words
 from tracker.cli.listing import calls_failed as _calls_failed
@@ -199,7 +200,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         if info is None:
             # On stderr, like every "nothing to list" note; --json: its figures null.
             kind, since = failing_now.get(name, ("", ""))
-            why = "the daemon checks it on its schedule"
+            why = who_fetches(config, name, database is not None)  # as its lock file says
             if kind in NOT_ANSWERING:  # no schedule fetches it while the key is refused
                 said, first = not_answering_words(kind, since, episodes.get(name, {}), screen)
                 why = f"{said}; {first}{_fix(kind, name, keys, config.database.path)}"

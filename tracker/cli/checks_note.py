@@ -89,6 +89,36 @@ def who_checks(config: Config, panels: Mapping[str, int]) -> str:
     )
 
 
+def who_fetches(config: Config, panel: str, named: bool) -> str:
+    """Given the config, a panel with no balance fetched yet and whether the
+    database is ``--database``'s, return what fetches its balance, as the
+    database's lock file says: the daemon holding it, on its schedule (or
+    nothing while it polls another panel alone); a ``run --once`` running,
+    the next; nothing, ``run --once`` now or the daemon within
+    ``schedule.balance_every``; for ``--database``'s file, what would."""
+    from tracker.service.lock_holder import ONCE
+    from tracker.service.lock_seen import seen
+
+    held = seen(config.database.path)
+    every = f"schedule.balance_every ({format_duration(config.schedule.balance_every)})"
+    if held is None and named:  # its config's daemon may write another file
+        return (
+            "no smm-tracker runs on this database: a daemon or run --once whose "
+            "database.path is this file fetches it"
+        )
+    if held is None:
+        return f"smm-tracker run --once fetches it now; the daemon (smm-tracker run) within {every}"
+    at = f" (pid {held.pid})" if held.pid else ""
+    if held.command == ONCE:
+        return f"a smm-tracker run --once runs on this database{at}: it or the next fetches it"
+    alone = held.said.panel
+    daemon = f"the daemon running on this database{at}"
+    if alone and alone != panel:
+        polls = f"{daemon} polls panel {alone} alone (run --panel {alone})"
+        return f"{polls}: nothing fetches it while it runs (restart it without --panel)"
+    return f"{daemon} checks it on its schedule"
+
+
 def _reload(pid: int | None) -> str:
     """Until when a panel the daemon has not loaded goes unchecked: its
     reload of the config (SIGHUP), and what sends it."""

@@ -1,0 +1,69 @@
+"""`balance`'s note for a panel with no balance fetched yet says what
+fetches it as the database's lock file says, as `orders`' note of orders
+not checked yet does (tests/test_daemon_note_panel.py).
+
+polish200: it said "the daemon checks it on its schedule" with no daemon
+running, and for `--database` a file the config's daemon never writes.
+Through the real CLI in-process; no panel is called."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from simconfig import OFFLINE_CONFIG, cli_in
+
+from tracker.service.lock import DatabaseLock
+
+KEY = {"SMM_TEST_KEY": "k" * 24}
+NONE_YET = "main: no balance fetched yet"
+
+
+def _note(cli, *args: str) -> str:
+    result = cli("balance", *args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    return result.stderr.strip()
+
+
+def test_nothing_running_says_run_once_or_the_daemon(tmp_path, monkeypatch):
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env=KEY)
+    assert cli("track", "5").exit_code == 0
+    assert _note(cli) == (
+        f"{NONE_YET} (smm-tracker run --once fetches it now; the daemon (smm-tracker run) "
+        "within schedule.balance_every (15m))"
+    )
+
+
+def test_a_daemon_holding_the_database_checks_it_on_its_schedule(tmp_path, monkeypatch):
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env=KEY)
+    assert cli("track", "5").exit_code == 0
+    with DatabaseLock(tmp_path / "t.db", config=tmp_path / "tracker.toml"):
+        note = _note(cli)
+    daemon = f"the daemon running on this database (pid {os.getpid()})"
+    assert note == f"{NONE_YET} ({daemon} checks it on its schedule)"
+    with DatabaseLock(tmp_path / "t.db", panel="other", config=tmp_path / "tracker.toml"):
+        alone = _note(cli)
+    assert alone == (
+        f"{NONE_YET} ({daemon} polls panel other alone (run --panel other): nothing "
+        "fetches it while it runs (restart it without --panel))"
+    )
+    with DatabaseLock(tmp_path / "t.db", once=True):
+        once = _note(cli)
+    assert once == (
+        f"{NONE_YET} (a smm-tracker run --once runs on this database (pid {os.getpid()}): "
+        "it or the next fetches it)"
+    )
+
+
+def test_another_database_than_the_daemons_is_not_its_to_check(tmp_path, monkeypatch):
+    # The config's daemon runs on t.db; `--database copy.db` is no file it writes.
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env=KEY)
+    assert cli("track", "5").exit_code == 0
+    shutil.copy(tmp_path / "t.db", tmp_path / "copy.db")
+    with DatabaseLock(tmp_path / "t.db", config=tmp_path / "tracker.toml"):
+        note = _note(cli, "--database", "copy.db")
+    assert note == (
+        f"{NONE_YET} (no smm-tracker runs on this database: a daemon or run --once whose "
+        "database.path is this file fetches it)"
+    )
