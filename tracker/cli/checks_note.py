@@ -1,5 +1,6 @@
 """What checks the orders `orders` shows that no poll has checked yet: the
-end of its note on stderr (:class:`tracker.cli.orders.Unchecked`).
+end of its note on stderr (:class:`tracker.cli.orders.Unchecked`); and what
+fetches a balance `balance` has none of yet (:func:`who_fetches`).
 
 Nothing running: ``run --once`` now, the daemon within
 ``schedule.status_every``. A ``run --once`` running: the next, once it
