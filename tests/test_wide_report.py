@@ -214,7 +214,9 @@ def test_services_on_a_terminal_wrap_each_name_whole(tmp_path, monkeypatch):
     assert LONG in " ".join(services.split())
     assert "Custom Comments (type: Custom Comments)" in services
     assert services.splitlines()[1].split() == [  # REFILL: the window its orders get
-        *("main", "1", "30d", "(Refill", "30", "no", "0.0801166", "100", "1000000", "15:44")
+        # The name's words (NAME under the row) said as where they were read:
+        # "30d (Refill 30 days)" wrapped inside its cell (polish200).
+        *("main", "1", "30d", "(name)", "no", "0.0801166", "100", "1000000", "15:44")
     ]
 
 

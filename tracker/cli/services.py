@@ -23,6 +23,7 @@ from tracker.cli.shield import tell_wait
 from tracker.cli.stops import ending
 from tracker.cli.store_open import open_store
 from tracker.clock import utcnow
+from tracker.config.durations import format_duration
 from tracker.config.model import Config, RefillConfig
 from tracker.errors import PanelError, StoreError
 from tracker.jobs.learned import told_once_answered
@@ -32,7 +33,7 @@ from tracker.redact.scrub import register_secret
 from tracker.rules.capabilities import services_note
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
-from tracker.rules.guarantees import guarantee_cell, named_guarantee, window_of
+from tracker.rules.guarantees import LIFETIME, guarantee_cell, named_guarantee, window_of
 from tracker.rules.money import money_or_none
 from tracker.store.alerts import currency_then
 from tracker.store.capabilities import learned_where, unsupported_here
@@ -137,7 +138,7 @@ def _show(
         for panel_name, line in _listed_none(empty, {row["panel"] for row in rows}, screen):
             click.echo(fitted(f"note: {panel_name} listed no services {line}", notes), err=True)
     _rate_currencies(store, rows)
-    _guarantees(config.refill, rows)
+    _guarantees(config.refill, rows, short=screen is not None)
     if as_json:
         for row in rows:
             row["refill"], row["cancel"] = bool(row["refill"]), bool(row["cancel"])
@@ -176,12 +177,16 @@ def _show(
     click.echo(table(rows, _SCREEN_COLUMNS, _SCREEN_HEADERS, screen=screen, spec=_ON_SCREEN))
 
 
-def _guarantees(refill: RefillConfig, rows: list[dict[str, Any]]) -> None:
+def _guarantees(refill: RefillConfig, rows: list[dict[str, Any]], short: bool = False) -> None:
     """Give each service row with refill the window its orders get, as the
     refill round reads it (:func:`window_of`): ``refill_window_s`` (seconds)
     and ``refill_window_from`` ("R90 in the service's name", "refill.window"),
     and ``guarantee``, the table's cell ("90d (R90)", "365d (lifetime)",
-    "30d": refill.window); a row without refill: None, and "-"."""
+    "30d": refill.window); a row without refill: None, and "-". ``short``
+    (a terminal's REFILL column): words of more than one ("Refill 30 days",
+    wrapped inside its cell at 80 columns) said as where they were read,
+    "30d (name)", "60d (category)": the NAME beside it shows them, piped
+    GUARANTEE and --json's refill_window_from say them."""
     for row in rows:
         if not row["refill"]:
             row["refill_window_s"] = row["refill_window_from"] = None
@@ -191,6 +196,10 @@ def _guarantees(refill: RefillConfig, rows: list[dict[str, Any]]) -> None:
         window = window_of(said, refill)
         row["refill_window_s"], row["refill_window_from"] = round(window.seconds), window.source
         row["guarantee"] = guarantee_cell(window, said)
+        worded = said is not None and " " in said.said and said.kind != LIFETIME
+        if short and worded and said is not None and window.source != "refill.window":
+            where = "category" if said.where == "category" else "name"
+            row["guarantee"] = f"{format_duration(window.seconds)} ({where})"
 
 
 def _rate_currencies(store: Store, rows: list[dict[str, Any]]) -> None:
