@@ -400,7 +400,7 @@ def test_a_refill_id_with_escapes_is_shown_escaped(cli_for, evil):
     assert cli_for(evil.url, "track", "6").exit_code == 0
     result = cli_for(evil.url, "refill", "6", "--force")
     assert result.exit_code == 1, result.output
-    assert "without a usable refill ID: {'refill': '\\x1b[2J77\\u202e'}" in result.output
+    assert 'without a usable refill ID: {"refill": "\\u001b[2J77\\u202e"}' in result.output
     assert not set(result.output) & RAW
 
 

@@ -11,6 +11,7 @@ nor no is Unknown too.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Callable
@@ -72,15 +73,15 @@ def _said(result) -> str:
 @pytest.mark.parametrize(
     ("reply", "shown"),
     [
-        (json_reply({"refill": "-7"}), "{'refill': '-7'}"),
-        (json_reply({"refill": -7}), "{'refill': -7}"),
-        (json_reply({"refill": 0}), "{'refill': 0}"),
-        (json_reply({"refill": "1e5"}), "{'refill': '1e5'}"),
-        (json_reply({"refill": 12.5}), "{'refill': 12.5}"),
-        (json_reply({"refill": "R-12"}), "{'refill': 'R-12'}"),
-        (json_reply({"refill": {"id": 5}}), "{'refill': {'id': 5}}"),
-        (json_reply({"success": "Refill asap"}), "{'success': 'Refill asap'}"),
-        (json_reply({"status": "queued"}, status=202), "{'status': 'queued'}"),
+        (json_reply({"refill": "-7"}), '{"refill": "-7"}'),
+        (json_reply({"refill": -7}), '{"refill": -7}'),
+        (json_reply({"refill": 0}), '{"refill": 0}'),
+        (json_reply({"refill": "1e5"}), '{"refill": "1e5"}'),
+        (json_reply({"refill": 12.5}), '{"refill": 12.5}'),
+        (json_reply({"refill": "R-12"}), '{"refill": "R-12"}'),
+        (json_reply({"refill": {"id": 5}}), '{"refill": {"id": 5}}'),
+        (json_reply({"success": "Refill asap"}), '{"success": "Refill asap"}'),
+        (json_reply({"status": "queued"}, status=202), '{"status": "queued"}'),
     ],
 )
 def test_a_refill_without_a_usable_id_is_unknown_and_not_resent(panel, tmp_path, reply, shown):
@@ -123,11 +124,11 @@ def test_a_refused_refill_stays_refused(panel, tmp_path):
     [
         (
             {"refill": 77, "error": "Too many requests"},
-            "answered a refill ID and an error: {'refill': 77, 'error': 'Too many requests'}",
+            'answered a refill ID and an error: {"refill": 77, "error": "Too many requests"}',
         ),
         (
             {"refill": "Your refill request has been accepted"},
-            f"{LOST}: {{'refill': 'Your refill request has been accepted'}}",
+            f'{LOST}: {{"refill": "Your refill request has been accepted"}}',
         ),
     ],
 )
@@ -254,7 +255,7 @@ def test_a_multi_refill_answered_as_a_list_of_lists_is_unknown_and_says_what_cam
     _refill_job(tmp_path, server.url)
     said = (
         "answered a list of lists, no field saying which number is an order and which a "
-        f"refill: {items}; asked one order at a time this round"
+        f"refill: {json.dumps(items)}; asked one order at a time this round"
     )
     rows = _rows(tmp_path, "SELECT order_id, refill_id, status, error FROM refills ORDER BY 1")
     assert rows == [(5, None, "Unknown", said), (6, None, "Unknown", said)]
@@ -268,7 +269,7 @@ def test_a_refill_answered_as_a_list_of_lists_says_what_came(panel, tmp_path):
     assert result.exit_code == 1, result.output
     assert _said(result) == (
         "smm-tracker: order 5: the refill request may have reached the panel but its answer "
-        "gave no usable refill ID (expected an object for refill, got list: [['5', '77']]); "
+        'gave no usable refill ID (expected an object for refill, got list: [["5", "77"]]); '
         "recorded as sent, "
         "so it is not resent inside the cooldown"
     )
@@ -306,7 +307,7 @@ def _cancels(tmp_path) -> list[tuple]:
     [
         ("ok", "'ok'"),
         (None, "None"),
-        ({"status": "done"}, "{'status': 'done'}"),
+        ({"status": "done"}, '{"status": "done"}'),
         ("done", "'done'"),
         # Not a plain yes: each was told to the user as accepted.
         (2, "2"),
@@ -331,7 +332,7 @@ def test_a_cancel_result_neither_yes_nor_no_is_unknown(panel, tmp_path, value, s
     [
         (
             {"order": 5, "cancel": 1, "error": "Try later"},
-            "answered a cancel and an error: {'order': 5, 'cancel': 1, 'error': 'Try later'}",
+            'answered a cancel and an error: {"order": 5, "cancel": 1, "error": "Try later"}',
         ),
         (
             {"order": 5, "cancel": "Cancel request accepted"},
@@ -634,7 +635,7 @@ BESIDE = "answered an error beside the orders' results: "
         (  # an error beside results: what was canceled cannot be told
             {"5": 1, "6": 1, "error": "Partly failed"},
             [
-                (o, "Unknown", f"{BESIDE}{{'5': 1, '6': 1, 'error': 'Partly failed'}}")
+                (o, "Unknown", f'{BESIDE}{{"5": 1, "6": 1, "error": "Partly failed"}}')
                 for o in (5, 6)
             ],
         ),

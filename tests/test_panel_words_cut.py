@@ -77,7 +77,7 @@ def test_a_refill_refused_at_once_cuts_the_panels_words_as_refused_lines_do(pane
     replies["refill"] = json_reply({"refill": "R" + "z" * 250})  # no usable refill ID
     lost = cli("refill", "6")
     assert lost.exit_code == 1, lost.output
-    answer = "{'refill': 'R" + "z" * 66 + "…"  # 80 characters of the answer
+    answer = '{"refill": "R' + "z" * 66 + "…"  # 80 characters of the answer
     assert _said(lost) == (
         "smm-tracker: order 6: the refill request may have reached the panel but its answer "
         f"gave no usable refill ID (answered without a usable refill ID: {answer}); "
@@ -100,7 +100,7 @@ def test_a_refill_refused_at_once_cuts_the_panels_words_as_refused_lines_do(pane
         (
             json_reply([{"order": 5, "cancel": {"what": WORDS}}]),
             "#5  unknown: answered without a readable cancel result: "
-            f"{repr({'what': WORDS})[:79]}… - check the panel",
+            f"{json.dumps({'what': WORDS})[:79]}… - check the panel",
         ),
     ],
 )

@@ -1,3 +1,4 @@
+import json
 import re
 from decimal import Decimal
 
@@ -433,7 +434,7 @@ def test_a_cancel_answer_naming_no_order_id_cancels_no_order(said):
     assert (keyed.order_id, keyed.unknown) == (78, True)
     assert keyed.error == f"answered under order 78 for order {said!r}"
     assert results["in a list"].results == []  # 78: "not in the panel's answer"
-    assert results["in a list"].ignored == [repr({"order": said, "cancel": 1})]
+    assert results["in a list"].ignored == [json.dumps({"order": said, "cancel": 1})]
 
 
 @pytest.mark.parametrize("key", ["78.5", "+78", "7_8", "78e0", "status"])

@@ -86,7 +86,7 @@ def test_a_multi_refill_answer_naming_no_order_is_alerted_and_learned_for_good(w
     (alert,) = _alerts(w, "refill_unknown")
     assert alert["severity"] == "warning"
     assert f"#{orders[0]}, #{orders[1]}" in alert["message"]
-    assert "{'refill':" in alert["message"] and "check the panel" in alert["message"]
+    assert '{"refill":' in alert["message"] and "check the panel" in alert["message"]
     assert "counts toward refill.max_requests" in alert["message"]
     # One such answer may be a flaky panel's: learned at the second in a row,
     # here the next `run --once`'s.

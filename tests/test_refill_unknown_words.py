@@ -40,7 +40,7 @@ def _last(result: Any) -> str:
     ("body", "said"),
     [
         ({"error": "SQLSTATE[HY000]: General error"}, "SQLSTATE[HY000]: General error"),
-        ({"refill": 0}, "answered without a usable refill ID: {'refill': 0}"),
+        ({"refill": 0}, 'answered without a usable refill ID: {"refill": 0}'),
         ({"error": 5001}, 'answered a refill ID for its error: {"error": 5001}'),
     ],
     ids=["fault", "zero", "id-for-error"],

@@ -112,7 +112,7 @@ def test_a_bare_status_word_is_the_orders_status(panel, tmp_path):
         ("<html><title>Error</title></html>", "got str: '<html><title>Error</title></html>'"),
         ("", "got str: ''"),
         (404, "got int: 404"),
-        (["Incorrect order ID"], "got list: ['Incorrect order ID']"),
+        (["Incorrect order ID"], 'got list: ["Incorrect order ID"]'),
     ],
 )
 def test_a_bare_answer_of_no_words_about_the_order_is_never_its_error(panel, tmp_path, alone, said):

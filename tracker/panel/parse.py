@@ -48,7 +48,8 @@ def came_back(data: Any) -> str:
     """Given an answer of the wrong shape, return what came back for a message,
     its type and the answer itself (``str: 'Invalid API key'``): a panel's
     words in a bare JSON string are said, as those of a plain-text body are."""
-    return f"{type(data).__name__}: {values.shown(data)}"
+    shown = as_sent(data) if type(data) in (dict, list) else values.shown(data)  # JSON
+    return f"{type(data).__name__}: {shown}"
 
 
 def _expect_dict(data: Any, what: str) -> dict[str, Any]:
@@ -261,12 +262,12 @@ def parse_status_multi(
             found[order_id] = None  # answered twice, differently
     if not named:
         # {}, [], a list of numbers, unrelated keys: never "every ID is unknown".
-        raise BadAnswerError(f"answered {_none_of(wanted)}: {short(data, 80)}")
+        raise BadAnswerError(f"answered {_none_of(wanted)}: {as_sent(data, 80)}")
     # An item null, {} or without a status says nothing about its order: left
     # out (asked again alone), and a broken answer when every item is so.
     said = {order_id: r for order_id, r in found.items() if r is not None}
     if not said:
-        raise BadAnswerError(f"answered {_none_of(wanted, ' readable')}: {short(data, 80)}")
+        raise BadAnswerError(f"answered {_none_of(wanted, ' readable')}: {as_sent(data, 80)}")
     return said
 
 

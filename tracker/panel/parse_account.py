@@ -20,6 +20,7 @@ from tracker.panel.parse import _expect_dict, _expect_list
 from tracker.panel.refusals import error_text, raise_for_error
 from tracker.panel.script_shapes import wrapped
 from tracker.panel.values import (
+    as_json,
     short,
     to_balance,
     to_bool,
@@ -39,7 +40,7 @@ def parse_balance(data: Any) -> Balance:
     raise_for_error(data)
     amount = to_balance(bare_amount(_expect_dict(data, "balance").get("balance")))
     if amount is None:
-        raise BadAnswerError(f"balance answered without a number: {short(data, 120)}")
+        raise BadAnswerError(f"balance answered without a number: {as_json(data, 120)}")
     currency = data.get("currency")
     if isinstance(currency, Twice):  # stated two ways: neither stored, both said
         return Balance(balance=amount, currencies=tuple(short(c, 40) for c in currency.said))

@@ -35,7 +35,7 @@ from tracker.panel.parse import (
 )
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
 from tracker.panel.script_shapes import held_nothing, opened, unwrapped, wrapped
-from tracker.panel.values import short
+from tracker.panel.values import as_json
 
 
 def parse_status_single(order_id: int, data: Any) -> OrderStatus:
@@ -62,7 +62,7 @@ def parse_status_single(order_id: int, data: Any) -> OrderStatus:
     if _says_nothing(result):  # {} or {"status": ""}: a broken answer, not the order's news
         read = _many_shaped(order_id, data)
         if read is None:
-            raise BadAnswerError(f"status answered without a status: {short(data, 80)}")
+            raise BadAnswerError(f"status answered without a status: {as_json(data, 80)}")
         return read
     return result
 
@@ -121,4 +121,4 @@ def one_order_shaped(data: Any, asked: Iterable[int] = ()) -> str | None:
         return None
     if unwrapped(set(asked), data) is not None or held_nothing(data):  # that map; none
         return None
-    return f"answered one order's status to orders=, whose is unknown: {short(data, 80)}"
+    return f"answered one order's status to orders=, whose is unknown: {as_json(data, 80)}"

@@ -62,20 +62,20 @@ def said(text: object) -> str:
 
 def shown(data: Any, limit: int = 120) -> str:
     """Given a decoded answer, return it as one line for a message: containers
-    as Python shows them, text quoted, so control characters come out escaped."""
-    return short(data if isinstance(data, dict | list) else repr(data), limit)
+    as JSON writes them (:func:`as_json`), text quoted (control characters escaped)."""
+    return as_json(data, limit) if isinstance(data, dict | list) else short(repr(data), limit)
 
 
 def as_json(data: Any, limit: int = 120) -> str:
     """Given a decoded answer, return it as JSON text on one line for a
     message, cut to ``limit`` as :func:`shown` cuts (``{"order": -7}``, never
-    Python's ``{'order': -7}``); one JSON cannot write back is shown as
-    :func:`shown` shows it. The answer was read from a body the key was
+    Python's ``{'order': -7}``); one JSON cannot write back as Python
+    shows it. The answer was read from a body the key was
     blanked out of already."""
     try:
         text = json.dumps(data, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
-        return shown(data, limit)
+        return short(data if isinstance(data, dict | list) else repr(data), limit)
     # A character that shows nothing or as a space (a zero-width or no-break
     # space) written as JSON escapes it: "23501\u00a0" is said so, not "23501 ".
     return short(_unshown().sub(lambda found: f"\\u{ord(found[0]):04x}", text), limit)
