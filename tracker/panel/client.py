@@ -152,6 +152,7 @@ class PanelClient(StatusCalls[P]):
             and not refusals.is_key_refusal(words)
             and to_id(data.get("refill")) is None
             and not refusals.error_names_refill(data)  # {"error": 5001}: the parser's unknown
+            and not flag_alone(data)  # {"error": true}: no words to refuse in, unknown
             and not _holds_items(data, order_ids)
         ):
             raise self._tag(WholeCallRefused(words), "refill")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.errors import BadAnswerError
 from tracker.panel.json_decoder import Twice
 from tracker.panel.values import as_json, short
 
@@ -91,3 +92,12 @@ def no_words_said(data: dict[str, Any]) -> str:
     code = f" (HTTP {status})" if type(status) is int else ""
     written = data if given is None else {**data, "error": given}
     return f"answered an error with no words{code}: {as_json(written)}"
+
+
+def raise_for_wordless(data: Any) -> None:
+    """Raise BadAnswerError, said by :func:`no_words_said`, if ``data`` is a
+    whole answer of an error in no words (:func:`says_no_words`): no
+    refusal, no key's, no order's or refill's; the call failed."""
+    if says_no_words(data):
+        status = getattr(data, "status", None)
+        raise BadAnswerError(no_words_said(data), status=status if type(status) is int else None)

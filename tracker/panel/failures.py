@@ -23,6 +23,7 @@ import httpx
 
 from tracker.panel import misdirected, proxies
 from tracker.panel.coded import StatusAnswer, with_code
+from tracker.panel.error_words import flag_alone, no_words_said
 from tracker.panel.not_http import HEAD_CUT, not_http
 from tracker.panel.notices import html_title, looks_like_html
 from tracker.panel.refusals import error_text
@@ -210,6 +211,7 @@ def with_status(code: int, data: Any, url: str) -> Any:
     text = error_text(data)
     if text is None:
         return with_code(code, data)
+    text = no_words_said(data) if flag_alone(data) else text  # never "HTTP 500: true"
     where = f" from {shown_url(url)}" if code in _WRONG_URL_CODES else ""
     answer = StatusAnswer({**data, "error": f"HTTP {code}{where}: {text}"})
     answer.status, answer.given = code, data["error"]
@@ -296,7 +298,7 @@ def _json_error(body: bytes) -> str | None:
         data = json.loads(body.decode("utf-8-sig", errors="replace"))
     except (ValueError, RecursionError):
         return None
-    return error_text(data)
+    return no_words_said(data) if flag_alone(data) else error_text(data)
 
 
 def _text(body: bytes) -> str:

@@ -14,24 +14,26 @@ from typing import Any
 from tracker.errors import AuthError, BadAnswerError, MisfiledAnswerError, PanelError
 from tracker.panel import values
 from tracker.panel.bare import is_status_word
+from tracker.panel.error_words import flag_alone, no_words_said, raise_for_wordless
 from tracker.panel.ids import to_id
 from tracker.panel.models import RefillStatus
 from tracker.panel.not_found import says_not_found
 from tracker.panel.parse import _expect_dict, came_back, one_row
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
 from tracker.panel.statuses import normalize_refill_status
-from tracker.panel.values import short, to_text
+from tracker.panel.values import to_text
 
 NO_REFILL_STATUS = "no refill status"  # an item that says nothing of its refill
 
 
 def _refill_status(refill_id: str, value: Any) -> RefillStatus:
     message = error_text(value)
-    if message is not None:
-        return RefillStatus(refill_id=refill_id, error=message)
+    if message is not None:  # {"error": true}: said as no words, never "true"
+        said = no_words_said(value) if flag_alone(value) else message
+        return RefillStatus(refill_id=refill_id, error=said)
     raw = to_text(value)
     if raw is None:  # {} or "status": null says nothing: never "None" in its words
-        said = short(value, 80) if value is not None else "the answer has no status field"
+        said = values.shown(value, 80) if value is not None else "the answer has no status field"
         return RefillStatus(refill_id=refill_id, error=f"{NO_REFILL_STATUS}: {said}")
     status, known = normalize_refill_status(raw)
     words = values.sentence(raw) if not known else None
@@ -57,6 +59,7 @@ def parse_refill_status_single(refill_id: str, data: Any) -> RefillStatus:
     if isinstance(data, str) and is_status_word(data, "refill_status"):
         return _refill_status(refill_id, data)
     data = one_row(data)
+    raise_for_wordless(data)  # {"error": true}: the call's failure, not the refill's
     message = error_text(data)
     if message is not None and is_key_refusal(message):
         raise AuthError(message)
@@ -133,7 +136,7 @@ def parse_refill_status_multi(requested: Iterable[str], data: Any) -> list[Refil
             if len(wanted) == 1
             else f"none of the {len(wanted)} asked refills"
         )
-        raise BadAnswerError(f"answered {none}: {short(data, 80)}")
+        raise BadAnswerError(f"answered {none}: {values.shown(data, 80)}")
     return [report for report in found.values() if report is not None]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from tracker.errors import AuthError, BadAnswerError, NoOrderNamedError, PanelError
 from tracker.panel import values
 from tracker.panel.envelopes import holds_nothing, says_failure
-from tracker.panel.error_words import flag_alone, no_words_said
+from tracker.panel.error_words import flag_alone, no_words_said, says_no_words
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id, to_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import RefillRequest
@@ -54,7 +54,8 @@ def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
     if refill_id is None and (error_names_refill(answer) or error_names_refill(value)):
         why = _id_for_error(answer)  # a refill made, maybe
         return RefillRequest(order_id=order_id, error=why, unknown=True)
-    if refill_id is None and message is not None and (flag_alone(answer) or flag_alone(value)):
+    wordless = says_no_words(answer) or (message is not None and flag_alone(value))
+    if refill_id is None and (wordless or (message is not None and flag_alone(answer))):
         return RefillRequest(order_id=order_id, error=no_words_said(answer), unknown=True)
     if refill_id is None and message is not None:  # its server's fault: maybe made
         return RefillRequest(order_id=order_id, error=message, unknown=is_panel_fault(message))

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from tracker.errors import AuthError, PanelAnswerError
-from tracker.panel.error_words import error_words, flag_alone, no_words_said
+from tracker.panel.error_words import error_words, flag_alone, no_words_said, raise_for_wordless
 from tracker.panel.ids import written_id
 from tracker.panel.refusal_words import (
     ABOUT_THE_REQUEST,
@@ -167,7 +167,10 @@ def refuses_the_call(message: str) -> bool:
 
 
 def raise_for_error(data: Any) -> None:
-    """Raise PanelAnswerError (AuthError for key/account refusals) if data is an error."""
+    """Raise PanelAnswerError (AuthError for key/account refusals) if data is
+    an error; BadAnswerError for an error of no words (``{"error": true}``,
+    ``{"error": ""}``): no refusal, no key's, the call's failure alone."""
+    raise_for_wordless(data)
     message = error_text(data)
     if message is None:
         return
