@@ -126,7 +126,7 @@ def test_an_error_of_no_words_with_an_error_code_is_no_refusal(tmp_path, monkeyp
         ("multi status", {"x": 1}, '{"x": 1}'),
         ("balance", {"balance": "lots"}, '{"balance": "lots"}'),
         ("status", {"status": None, "x": 1}, '"x": 1'),
-        ("refill_status", {"status": {}}, "{}"),
+        ("refill_status", {"status": {"code": "x"}}, '{"code": "x"}'),
         ("refill", {"refill": [5]}, '{"refill": [5]}'),
     ],
 )
