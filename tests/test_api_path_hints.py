@@ -72,3 +72,26 @@ def test_a_url_off_api_v2_says_where_an_api_url_ends(
 def test_an_api_v2_url_says_the_fix_alone(server, tmp_path, monkeypatch, reply, fix):
     for line in _lines(server, tmp_path, monkeypatch, "/api/v2/", reply):
         assert fix in line and "/api/v2, as" not in line, line
+
+
+HOME = Reply(  # a web site's home page pasted as the panel URL: 200, HTML
+    b"<!DOCTYPE html><html><head><title>Best SMM Panel</title></head><body></body></html>",
+    200,
+    {"Content-Type": "text/html; charset=UTF-8"},
+)
+
+
+@pytest.mark.parametrize("path", ["", "/api/v2"])
+def test_a_200_web_page_says_the_url_fix_and_the_outcome_unknown(
+    server, tmp_path, monkeypatch, path
+):
+    """polish201: add said `check panels[0].url` for a 200 web page, refill and
+    cancel only "outcome unknown". The page may be the panel script's own
+    (a PHP error printed after it acted): the outcome stays unknown, with
+    the URL's fix as add says it."""
+    added, refill, cancel = _lines(server, tmp_path, monkeypatch, path, HOME)
+    fix = f"{WEB_PAGE}{ENDS if not path else ''}"
+    assert "outcome unknown" in added and added.endswith(f"; {fix}"), added
+    assert refill.startswith("smm-tracker: order 5: the refill request may have reached"), refill
+    assert "recorded as sent" in refill and refill.endswith(f"; {fix}"), refill
+    assert cancel.startswith("#6  unknown: ") and cancel.endswith(f" - {fix}"), cancel

@@ -10,7 +10,7 @@ from tracker.cli.cancel_calls import NOT_CANCELED, NOT_SENT
 from tracker.cli.panel_words import panel_words, quoting_panel
 from tracker.cli.render import safe_text
 from tracker.cli.screen import fitted, stdout_screen
-from tracker.panel.fixes import refused_hint, unserved_hint
+from tracker.panel.fixes import refused_hint, unserved_hint, web_page_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
 from tracker.rules.counts import counted
@@ -47,7 +47,10 @@ def show(
         _say(f"#{order_id}  {result}: {shown}{later}")
     else:  # said once: an "outcome unknown" error says it already
         check = "" if "check the panel" in error else " - check the panel"
-        fix = refused_hint(error, status, index) if unanswered else None  # not HTTP: the URL
+        # A web page (a home page pasted as the URL): the URL's fix, as add's.
+        fix = web_page_hint(error, status, index, url=url)
+        if fix is None and unanswered:  # not HTTP: the URL
+            fix = refused_hint(error, status, index)
         _say(f"#{order_id}  unknown: {shown}{check}{f' - {fix}' if fix else ''}")
 
 

@@ -270,7 +270,11 @@ def _report(
         click.echo(f"refill {refill_id} requested for order {oid} on {name}")
     elif answer["status"] == UNKNOWN:
         lost = answer["error"] or ""  # no answer read (not HTTP...): what answered, its fix
-        fix = refused_hint(lost, status, index) if unanswered else None
+        # A web page (a home page pasted as the URL): the URL's fix, as add's;
+        # the outcome stays unknown: the page may be the panel script's own.
+        fix = web_page_hint(lost, status, index, url=url)
+        if fix is None and unanswered:
+            fix = refused_hint(lost, status, index)
         # An answer read (the panel's words, an ID beside or for an error,
         # none usable) was no lost one: what it said is quoted.
         came = "was lost" if unanswered else "gave no usable refill ID"
