@@ -67,3 +67,32 @@ def test_another_database_than_the_daemons_is_not_its_to_check(tmp_path, monkeyp
         f"{NONE_YET} (no smm-tracker runs on this database: a daemon or run --once whose "
         "database.path is this file fetches it)"
     )
+
+
+def test_a_panel_the_daemon_has_not_loaded_is_fetched_after_its_reload(tmp_path, monkeypatch):
+    """polish201: a panel added to the config since the daemon read it (its
+    lock file's panels= does not name it) was said checked on its schedule;
+    nothing fetches it until the daemon reloads its config, as `orders`'
+    note says (tests/test_daemon_note_loaded.py)."""
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env=KEY)
+    assert cli("track", "5").exit_code == 0
+    pid = os.getpid()
+    daemon = f"the daemon running on this database (pid {pid}) has not loaded panel main"
+    hup = f"kill -HUP {pid}, or systemctl reload of its unit"
+    with DatabaseLock(tmp_path / "t.db", config=tmp_path / "tracker.toml", panels=["other"]):
+        note = _note(cli)
+    assert note == (
+        f"{NONE_YET} ({daemon}, added to the config since it read it: nothing fetches it "
+        f"until it reloads its config ({hup}))"
+    )
+    theirs = tmp_path / "etc.toml"  # the daemon runs another config, without main
+    theirs.write_text("")
+    with DatabaseLock(tmp_path / "t.db", config=theirs, panels=["other"]):
+        note = _note(cli)
+    assert note == (
+        f"{NONE_YET} ({daemon}, not in the config it runs: nothing fetches it while it runs "
+        f"(add the panel to {theirs} and have the daemon reload it: {hup}))"
+    )
+    with DatabaseLock(tmp_path / "t.db", config=tmp_path / "tracker.toml", panels=["main"]):
+        loaded = _note(cli)
+    assert loaded.endswith(f"(pid {pid}) checks it on its schedule)"), loaded

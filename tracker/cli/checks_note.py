@@ -19,13 +19,15 @@ says neither (an older smm-tracker's) says less: nothing that may be false.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 from tracker.config.durations import format_duration
 
 if TYPE_CHECKING:
     from tracker.config.model import Config
+    from tracker.service.lock_holder import Said
+    from tracker.service.lock_seen import Seen
 
 EVERY = "schedule.status_every"
 
@@ -53,25 +55,13 @@ def who_checks(config: Config, panels: Mapping[str, int]) -> str:
         )
     daemon = f"the daemon running on this database{at}"
     said = held.said
-    own = said.config is not None and config.path is not None and _same(said.config, config.path)
-    if not own:
+    if not _own(config, said):
         where = f" (config {said.config})" if said.config is not None else ""
         every = f"its own {EVERY}{where}"  # another config's value: not this one's
     alone = said.panel
     if alone is None:  # not said: it may run another panel alone
         return f"{daemon} checks {it} within {every} unless it runs another panel alone"
-    # Panels this config names that the daemon has not loaded (its lock file's
-    # panels=: added to the file since it started or last reloaded it).
-    late = [] if alone or said.panels is None else sorted(set(panels) - set(said.panels))
-    if own:  # its reload reads them
-        added = f"panel {', '.join(late)}, added to the config since it read it"
-        until = _reload(held.pid)
-    else:  # the fix: the panel added to its config, which a reload reads
-        added, until = f"panel {', '.join(late)}, not in the config it runs", "while it runs"
-        if said.config is not None:
-            those = "panel" if len(late) == 1 else "panels"
-            until += f" (add the {those} to {said.config} and have the daemon reload it: "
-            until += f"{_sends_hup(held.pid)})"
+    late, added, until = _not_loaded(config, held, panels)
     if late and len(late) == len(panels):
         return f"{daemon} has not loaded {added}: nothing checks {it} {until}"
     if not alone or set(panels) == {alone}:
@@ -94,7 +84,8 @@ def who_fetches(config: Config, panel: str, named: bool) -> str:
     """Given the config, a panel with no balance fetched yet and whether the
     database is ``--database``'s, return what fetches its balance, as the
     database's lock file says: the daemon holding it, on its schedule (or
-    nothing while it polls another panel alone); a ``run --once`` running,
+    nothing while it polls another panel alone, nor, as :func:`who_checks`
+    says it, while it has not loaded the panel); a ``run --once`` running,
     the next; nothing, ``run --once`` now or the daemon within
     ``schedule.balance_every``; for ``--database``'s file, what would."""
     from tracker.service.lock_holder import ONCE
@@ -117,7 +108,37 @@ def who_fetches(config: Config, panel: str, named: bool) -> str:
     if alone and alone != panel:
         polls = f"{daemon} polls panel {alone} alone (run --panel {alone})"
         return f"{polls}: nothing fetches it while it runs (restart it without --panel)"
+    late, added, until = _not_loaded(config, held, [panel])
+    if late:  # added to the config since it read it: as who_checks says it
+        return f"{daemon} has not loaded {added}: nothing fetches it {until}"
     return f"{daemon} checks it on its schedule"
+
+
+def _not_loaded(config: Config, held: Seen, panels: Collection[str]) -> tuple[list[str], str, str]:
+    """Given the config, the daemon holding the database and panels of the
+    config, return those it has not loaded (its lock file's ``panels=``
+    does not name them: added to the file since it started or last reloaded
+    it, or not in another config it runs; none when it runs one panel alone
+    or its lock file does not say), what they are ("panel idle, added to the
+    config since it read it") and until when nothing polls them (its
+    reload, or while it runs, with the fix)."""
+    said = held.said
+    late = [] if said.panel or said.panels is None else sorted(set(panels) - set(said.panels))
+    if _own(config, said):  # its reload reads them
+        added = f"panel {', '.join(late)}, added to the config since it read it"
+        return late, added, _reload(held.pid)
+    # The fix: the panel added to its config, which a reload reads.
+    added, until = f"panel {', '.join(late)}, not in the config it runs", "while it runs"
+    if said.config is not None:
+        those = "panel" if len(late) == 1 else "panels"
+        until += f" (add the {those} to {said.config} and have the daemon reload it: "
+        until += f"{_sends_hup(held.pid)})"
+    return late, added, until
+
+
+def _own(config: Config, said: Said) -> bool:
+    """Whether the daemon's lock file says it runs the config this command read."""
+    return said.config is not None and config.path is not None and _same(said.config, config.path)
 
 
 def _reload(pid: int | None) -> str:
