@@ -225,7 +225,7 @@ def test_a_panel_echoing_the_key_gets_it_into_no_row_log_or_exception(tmp_path, 
     assert len(raised) == 2
     for exc in raised:
         assert leak not in exception_texts(exc)
-    assert refill.unknown and "'key': '" in (refill.error or "") and "***" in refill.error
+    assert refill.unknown and '"key": "' in (refill.error or "") and "***" in refill.error
     assert leak not in repr(refill)
     # What the panel said is still kept, with the key blanked out.
     assert "Stuck [" in stored and "Incorrect order ID" in stored
