@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_toml_slip_forms import SECRET, slip_said
 
 from tracker.cli.main import main
 
-SECRET = "slip-key-Zx8Kq2Lm5"
 UNCLOSED = "a text without its closing quote? end it on its own line, as in"
 
 
@@ -75,15 +75,8 @@ UNCLOSED = "a text without its closing quote? end it on its own line, as in"
 def test_a_newcomers_toml_slip_says_what_to_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, fix: str
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    (tmp_path / "bad.toml").write_text(text)
-    result = CliRunner().invoke(main, ["--config", "bad.toml", "orders"])
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and "invalid TOML" in lines[0], result.output
-    assert lines[0].endswith(fix), lines[0]
-    assert SECRET not in result.output and "Traceback" not in result.output
+    line = slip_said(tmp_path, monkeypatch, text)
+    assert line.endswith(fix), line
 
 
 def test_a_value_that_is_text_without_quotes_still_says_to_quote_it(
