@@ -89,7 +89,7 @@ class AutomationRound(ReorderOne):
         held = self._held  # the last pass's: the same hold is told once
         counts = watch_stalls(
             self.store, self.panel, self.config, self.alerter, self.clock, medians,
-            late=self.late, held_before=held,
+            late=self.late, held_before=held, ahead=self.ahead,
         )  # fmt: skip
         self._held = counts["held"]
         ok = True

@@ -135,12 +135,16 @@ def judge_row(
     now: datetime,
     *,
     seen: bool = True,
+    unwatched: float = 0.0,
 ) -> tuple[Judgement, WatchState, tuple[Any, ...] | None]:
     """Judge one open order at ``now``; return the verdict, the state it was
     judged from, and the watch columns to store (None: nothing to store).
-    Without ``seen`` no stall episode opens (:func:`tracker.rules.stalls.judge`)."""
+    Without ``seen`` no stall episode opens; ``unwatched`` seconds (the clock
+    set ahead since its last change) count toward no stall
+    (:func:`tracker.rules.stalls.judge`)."""
     order, before = open_order(row), watch_state(row)
-    verdict = judge(order, before, config, medians.get(order.service or 0), now, seen=seen)
+    median = medians.get(order.service or 0)
+    verdict = judge(order, before, config, median, now, seen=seen, unwatched=unwatched)
     recheck = recheck_at(order, verdict.state, config)
     recheck_text = iso_shared(recheck) if recheck is not None else None
     if (

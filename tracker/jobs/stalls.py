@@ -15,7 +15,7 @@ by ``track``, it is not told stalled again for the same stall.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from tracker.config.model import AutomationConfig
 from tracker.jobs.judging import confirmed_row, judge_row, quick_row, stored_moment, watch_state
 from tracker.panel.statuses import is_terminal
 from tracker.rules.alerts import order_ids, rough_duration
+from tracker.rules.clocksteps import SetAhead, set_ahead_since
 from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert, listed
 from tracker.rules.reach_episodes import BLINDING, panel_blind
@@ -81,6 +82,7 @@ def watch_stalls(
     *,
     late: float,
     held_before: int = 0,
+    ahead: Sequence[SetAhead] = (),
 ) -> dict[str, int]:
     """Judge a panel's open orders: store each one's eta and stall episode,
     alert on episodes that open or end; return counts (judged, stalled, moving,
@@ -99,7 +101,14 @@ def watch_stalls(
 
     ``medians`` (each service's median seconds to complete) is read from the
     store when not given: :func:`service_medians`. ``held_before``: the last
-    pass's ``held``; the same hold again is no news (its line at debug)."""
+    pass's ``held``; the same hold again is no news (its line at debug).
+
+    ``ahead``: the wall clock's forward steps seen
+    (:func:`tracker.rules.clocksteps.seen_ahead`): the time it was set ahead
+    since an order's last change counts toward no stall, so a clock stepped
+    hours ahead stalls no order at once. A sleep told by the boot clock is
+    real time (the panel kept working while this machine slept) and counts.
+    None seen (the usual case): one check per pass, no work per order."""
     now = clock()
     if medians is None:
         medians = service_medians(store, panel, now)
@@ -113,6 +122,7 @@ def watch_stalls(
     moving: list[dict[str, Any]] = []
     judged, held, after, at = 0, 0, 0, micros(now)
     whole = False  # most of the last page was left to judge_row: read this one in full
+    quick_judged = _quick_ahead(ahead) if ahead else quick_row
     while True:
         rows, full_rows = _page(store, panel, after, medians, due, whole=whole)
         if not rows:
@@ -121,7 +131,7 @@ def watch_stalls(
         changed: list[tuple[Any, ...]] = []
         slow: list[int] = []  # stalled, or an event: judged by judge_row, from their full rows
         for narrow in rows:
-            quick, columns = quick_row(narrow, config, medians, at)
+            quick, columns = quick_judged(narrow, config, medians, at)
             if not quick:
                 slow.append(narrow.order_id)
             elif columns is not None:
@@ -130,11 +140,14 @@ def watch_stalls(
         for row in _left(store, panel, slow, medians, full_rows):
             seen = not blind and confirmed_row(row, now, late)
             held += not (seen or row.stalled_at)  # quick_row left it: it stalls now
-            verdict, before, columns = judge_row(row, config, medians, now, seen=seen)
+            unwatched = _unwatched(ahead, row.last_change_at or row.created_at)
+            verdict, before, columns = judge_row(
+                row, config, medians, now, seen=seen, unwatched=unwatched
+            )
             if columns is not None:
                 changed.append(columns)
             if verdict.event == STALLED:
-                stalled.append(_facts(row, verdict.state, now))
+                stalled.append(_facts(row, verdict.state, now, unwatched))
             elif verdict.event == MOVING:
                 facts = _facts(row, verdict.state, now)
                 moving.append({**facts, "stalled_at": iso(before.stalled_at or now)})
@@ -167,6 +180,24 @@ def watch_stalls(
     told = log.info if news else log.debug
     told("stalls_checked", panel=panel, full=full, **counts)
     return counts
+
+
+def _unwatched(ahead: Sequence[SetAhead], last: str | None) -> float:
+    """Return the seconds the clock was set ahead since an order's stored
+    last change (0.0: no step seen, or the moment does not parse)."""
+    moment = stored_moment(last) if ahead else None
+    return set_ahead_since(ahead, moment) if moment is not None else 0.0
+
+
+def _quick_ahead(ahead: Sequence[SetAhead]) -> Callable[..., tuple[bool, Any]]:
+    """Return :func:`~tracker.jobs.judging.quick_row` judging each order at
+    ``now`` less the time the clock was set ahead since its last change."""
+
+    def judged(row: ChangedRow, config: AutomationConfig, medians: Any, at: int) -> Any:
+        unwatched = _unwatched(ahead, row.last_change_at or row.created_at)
+        return quick_row(row, config, medians, at - round(unwatched * 1_000_000))
+
+    return judged
 
 
 def _page(
@@ -208,7 +239,9 @@ def _left(
         )
 
 
-def _facts(row: OpenRow, state: WatchState, now: datetime) -> dict[str, Any]:
+def _facts(
+    row: OpenRow, state: WatchState, now: datetime, unwatched: float = 0.0
+) -> dict[str, Any]:
     last = row.last_change_at or row.created_at
     return {
         "order_id": row.order_id,
@@ -222,7 +255,7 @@ def _facts(row: OpenRow, state: WatchState, now: datetime) -> dict[str, Any]:
         "first_seen": row.created_at,
         "age_seconds": int((now - parse_iso(row.created_at)).total_seconds()),
         "last_change_at": last,
-        "unchanged_seconds": int((now - parse_iso(last)).total_seconds()),
+        "unchanged_seconds": int((now - parse_iso(last)).total_seconds() - unwatched),
         "eta": iso(state.eta) if state.eta else None,
         "reason": state.stall_reason,
     }

@@ -174,6 +174,7 @@ def judge(
     now: datetime,
     *,
     seen: bool = True,
+    unwatched: float = 0.0,
 ) -> Judgement:
     """Given an open order, its watch state, the config and the service's median
     time to complete, return its new state and the event to alert on.
@@ -184,13 +185,20 @@ def judge(
     :func:`tracker.rules.reach_episodes.panel_blind`) no episode opens:
     sitting still in the store is not sitting still on the panel. One
     already open stays open; only a change ends it.
+
+    ``unwatched``: the seconds the wall clock was set ahead since the order
+    last changed (:func:`tracker.rules.clocksteps.set_ahead_since`): no time
+    it sat still, so they count toward no stall (a clock stepped 8 h ahead
+    stalled every open order at once). A sleep is no step: the panel kept
+    working while this machine slept, so that time is real and counts.
     """
     eta, base_at, base_remains, basis = estimate(order, state, median)
     new = WatchState(
         base_at, base_remains, eta, basis, state.stalled_at, state.stalled_change_at,
         state.stall_reason,
     )  # fmt: skip
-    quiet = (now - changed_at(order)).total_seconds()
+    counted = now - timedelta(seconds=unwatched) if unwatched else now
+    quiet = (counted - changed_at(order)).total_seconds()
     if state.stalled:
         if order.last_change_at != state.stalled_change_at:
             cleared = WatchState(base_at, base_remains, eta, basis)
@@ -198,7 +206,7 @@ def judge(
         return Judgement(new, None, quiet)
     if not config.stalls or not seen:
         return Judgement(new, None, quiet)
-    reason = stall_reason(order, eta, config, now)
+    reason = stall_reason(order, eta, config, counted)
     if reason is None:
         return Judgement(new, None, quiet)
     stalled = new._replace(
