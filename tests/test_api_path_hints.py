@@ -95,3 +95,16 @@ def test_a_200_web_page_says_the_url_fix_and_the_outcome_unknown(
     assert refill.startswith("smm-tracker: order 5: the refill request may have reached"), refill
     assert "recorded as sent" in refill and refill.endswith(f"; {fix}"), refill
     assert cancel.startswith("#6  unknown: ") and cancel.endswith(f" - {fix}"), cancel
+
+
+def test_a_200_web_page_is_said_to_have_answered_not_lost(server, tmp_path, monkeypatch):
+    """polish204: refill said its answer "was lost" for a 200 web page: an
+    answer came, a page. It says what came; the outcome stays unknown, with
+    the URL's fix. No line says lost for it (cancel's neither)."""
+    _, refill, cancel = _lines(server, tmp_path, monkeypatch, "", HOME)
+    assert refill.startswith(
+        "smm-tracker: order 5: the refill request may have reached the panel but it answered a "
+        "web page, not the API's JSON (outcome unknown"
+    ), refill
+    assert refill.endswith(f"; {WEB_PAGE}{ENDS}"), refill
+    assert "lost" not in refill and "lost" not in cancel, (refill, cancel)

@@ -35,6 +35,7 @@ from tracker.jobs.learned import told_once_answered
 from tracker.jobs.refill_outcomes import RequestResult
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.panel.client import PanelClient
+from tracker.panel.failures import WEB_PAGE
 from tracker.panel.fixes import refused_hint, unserved_hint, web_page_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
@@ -276,10 +277,12 @@ def _report(
         if fix is None and unanswered:
             fix = refused_hint(lost, status, index)
         # An answer read (the panel's words, an ID beside or for an error,
-        # none usable) was no lost one: what it said is quoted.
-        came = "was lost" if unanswered else "gave no usable refill ID"
+        # none usable) was no lost one: what it said is quoted; nor a page.
+        came = "its answer was lost" if unanswered else "its answer gave no usable refill ID"
+        if status is not None and status < 500 and WEB_PAGE in lost:  # a 5xx: a proxy's
+            came = "it answered a web page, not the API's JSON"
         fail(
-            f"order {oid}: the refill request may have reached the panel but its answer {came} "
+            f"order {oid}: the refill request may have reached the panel but {came} "
             f"({quoting_panel(answer['error'])}); recorded as sent, "
             "so it is not resent inside the cooldown" + (f"; {fix}" if fix else "")
         )
