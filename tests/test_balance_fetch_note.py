@@ -96,3 +96,18 @@ def test_a_panel_the_daemon_has_not_loaded_is_fetched_after_its_reload(tmp_path,
     with DatabaseLock(tmp_path / "t.db", config=tmp_path / "tracker.toml", panels=["main"]):
         loaded = _note(cli)
     assert loaded.endswith(f"(pid {pid}) checks it on its schedule)"), loaded
+
+
+def test_an_older_daemons_lock_file_says_less_as_orders_note_does(tmp_path, monkeypatch):
+    """polish204: a lock file without panel= (an older daemon's) does not say
+    whether it polls another panel alone: balance said it checks it, where
+    `orders`' note adds "unless it runs another panel alone"."""
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env=KEY)
+    assert cli("track", "5").exit_code == 0
+    with DatabaseLock(tmp_path / "t.db") as lock:
+        lock.path.write_text(f"{os.getpid()}\nrun\n")  # as smm-tracker before ux173 wrote it
+        note = _note(cli)
+    assert note == (
+        f"{NONE_YET} (the daemon running on this database (pid {os.getpid()}) checks it on its "
+        "schedule unless it runs another panel alone)"
+    )

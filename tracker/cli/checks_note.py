@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from tracker.service.lock_seen import Seen
 
 EVERY = "schedule.status_every"
+# A lock file not saying whether its daemon polls one panel alone (an older one's).
+UNLESS_ALONE = "unless it runs another panel alone"
 
 
 def who_checks(config: Config, panels: Mapping[str, int]) -> str:
@@ -60,7 +62,7 @@ def who_checks(config: Config, panels: Mapping[str, int]) -> str:
         every = f"its own {EVERY}{where}"  # another config's value: not this one's
     alone = said.panel
     if alone is None:  # not said: it may run another panel alone
-        return f"{daemon} checks {it} within {every} unless it runs another panel alone"
+        return f"{daemon} checks {it} within {every} {UNLESS_ALONE}"
     late, added, until = _not_loaded(config, held, panels)
     if late and len(late) == len(panels):
         return f"{daemon} has not loaded {added}: nothing checks {it} {until}"
@@ -111,7 +113,8 @@ def who_fetches(config: Config, panel: str, named: bool) -> str:
     late, added, until = _not_loaded(config, held, [panel])
     if late:  # added to the config since it read it: as who_checks says it
         return f"{daemon} has not loaded {added}: nothing fetches it {until}"
-    return f"{daemon} checks it on its schedule"
+    unless = f" {UNLESS_ALONE}" if alone is None else ""  # not said, as who_checks says it
+    return f"{daemon} checks it on its schedule{unless}"
 
 
 def _not_loaded(config: Config, held: Seen, panels: Collection[str]) -> tuple[list[str], str, str]:
