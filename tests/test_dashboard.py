@@ -568,7 +568,8 @@ def test_metadata_describes_every_table_view_and_column(tmp_path):
     for item in store.rows("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"):
         name = item["name"]
         described = tables.get(name, {})
-        if not described.get("title") or not described.get("description"):
+        said = described.get("description") or described.get("description_html")  # with code
+        if not described.get("title") or not said:
             missing.append(name)
         columns = [c["name"] for c in store.rows(f"PRAGMA table_info('{name}')")]
         missing += [f"{name}.{c}" for c in columns if not described.get("columns", {}).get(c)]
@@ -722,3 +723,18 @@ def test_a_post_is_refused_as_read_only_not_a_server_error(served, path):
     assert caught.value.code == 405
     assert "read-only" in caught.value.read().decode()
     assert direct(w, "SELECT count(*) AS n FROM orders") == [{"n": 16}]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/{DB}/order_history", f"/{DB}/spend_by_service", f"/{DB}/cancels", f"/{DB}/prune_runs"],
+)
+def test_a_description_naming_a_command_shows_it_as_code_not_backticks(served, path):
+    # polish204: "An order `smm-tracker prune` deleted has no rows": the
+    # description's backticks were shown as they were typed.
+    base, _, _ = served
+    page = get(base, path)
+    assert isinstance(page, str)
+    found = re.search(r'<div class="metadata-description">(.*?)</div>', page, re.S)
+    assert found, page
+    assert "`" not in found.group(1) and "<code>" in found.group(1), found.group(1)
