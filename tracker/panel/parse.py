@@ -18,6 +18,7 @@ from typing import Any
 from tracker.errors import BadAnswerError
 from tracker.panel import values
 from tracker.panel.absurd import unread_count
+from tracker.panel.add_shapes import as_sent, placed_row
 from tracker.panel.amounts import bare_amount
 from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     decode_document,
@@ -35,7 +36,7 @@ from tracker.panel.notices import (  # noqa: F401  (the envelope, used as parse.
 )
 from tracker.panel.plain_items import plain_answer, plain_status
 from tracker.panel.refusals import add_maybe_placed, answer_status, error_text, raise_for_error
-from tracker.panel.script_shapes import as_sent, placed_row, unwrapped, wrapped
+from tracker.panel.script_shapes import unwrapped, wrapped
 from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import short, to_int, to_text
 

@@ -1,0 +1,61 @@
+"""An ``add`` answer's own shapes: its one row in a list, said back as written."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tracker.panel import values
+from tracker.panel.ids import written_id
+from tracker.panel.json_decoder import Twice, WrittenFloat
+
+
+def placed_row(data: Any) -> Any:
+    """Given the answer to ``add``, return its one object when it is a list of
+    exactly one object whose ``order`` is a usable ID (:func:`written_id`),
+    else ``data``: a list of several, or of one without an ID, stays the
+    answer it was (outcome unknown)."""
+    if type(data) is list and len(data) == 1 and type(data[0]) is dict:
+        return data[0] if written_id(data[0].get("order")) is not None else data
+    return data
+
+
+# Stands for the i-th number while the answer is written out, then its text
+# put in its place (JSON writes a float as Python reads it, 23501.0, and
+# cannot write a Decimal: an integer too long for int()).
+def _mark(i: int) -> str:
+    return f"\ue000{i}\ue000"
+
+
+_DEEP = 8  # numbers deeper than this many objects or lists are shown as JSON reads them
+
+
+def _marked(value: Any, texts: list[str], depth: int = 0) -> Any:
+    """Return ``value`` with each number whose JSON text Python would not write
+    back (a whole float's, a Decimal's), and a Twice (its words), a mark, its text in ``texts``."""
+    if isinstance(value, WrittenFloat | Decimal | Twice):
+        texts.append(value.text if isinstance(value, WrittenFloat) else str(value))
+        return _mark(len(texts) - 1)
+    if depth < _DEEP and isinstance(value, dict):
+        return {k: _marked(v, texts, depth + 1) for k, v in value.items()}
+    if depth < _DEEP and isinstance(value, list):
+        return [_marked(v, texts, depth + 1) for v in value]
+    return value
+
+
+def as_sent(data: Any, limit: int = 120) -> str:
+    """Given an ``add`` answer, return it as :func:`values.as_json` writes it,
+    its numbers as the panel wrote them: a whole float (23501.00000000000001,
+    not 23501.0: that would read as an ID) and an integer too long to read
+    (its digits, cut; never Python's ``Decimal('9...')``)."""
+    texts: list[str] = []
+    marked = _marked(data, texts)
+    if not texts:
+        return values.as_json(data, limit)
+    text = values.as_json(marked, limit=2**62)  # cut below
+    for i, written in enumerate(texts):
+        mark = f'"{_mark(i)}"'
+        if text.count(mark) != 1:  # the panel wrote the mark too: as Python reads it
+            return values.as_json(data, limit)
+        text = text.replace(mark, written[: limit + 1])
+    return values.short(text, limit)
