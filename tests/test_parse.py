@@ -6,12 +6,12 @@ import pytest
 
 from tracker.errors import AuthError, BadAnswerError, PanelAnswerError
 from tracker.panel import (
+    flags,
     parse,
     parse_account,
     parse_refill_status,
     parse_refills,
     parse_single,
-    values,
 )
 
 
@@ -240,7 +240,7 @@ def test_to_int(value, expected):
     ],
 )
 def test_to_bool(value, expected):
-    assert values.to_bool(value) is expected
+    assert flags.to_bool(value) is expected
 
 
 def test_auth_errors_are_recognised():

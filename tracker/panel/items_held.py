@@ -28,9 +28,10 @@ from collections.abc import Callable
 from typing import Any
 
 from tracker.panel.bare import is_status_word
+from tracker.panel.flags import says_yes
 from tracker.panel.ids import named_id, to_id, written_id
 from tracker.panel.refusals import error_names_order, error_names_refill, error_text, refuses
-from tracker.panel.values import says_yes, sentence
+from tracker.panel.values import sentence
 
 Item = tuple[str | None, Any]  # (its key in an object keyed by ID; None in a list, the item)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.errors import BadAnswerError
 from tracker.panel.amounts import bare_amount
+from tracker.panel.flags import to_bool
 from tracker.panel.ids import written_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import Balance, Service
@@ -23,7 +24,6 @@ from tracker.panel.values import (
     as_json,
     short,
     to_balance,
-    to_bool,
     to_currency,
     to_decimal,
     to_int,

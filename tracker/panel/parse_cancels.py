@@ -14,12 +14,12 @@ from tracker.errors import BadAnswerError
 from tracker.panel import values
 from tracker.panel.envelopes import holds_nothing, says_alone, says_failure, says_only_no
 from tracker.panel.error_words import flag_alone, no_words_said, says_no_words
+from tracker.panel.flags import says_no, says_yes, to_bool
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import CancelAnswer, CancelResult
 from tracker.panel.parse import came_back
 from tracker.panel.refusals import error_text, is_panel_fault, raise_for_error, refuses
-from tracker.panel.values import to_bool
 
 # Said of an order whose cancel was answered in the words of the panel's
 # server failing ("SQLSTATE...", "Internal server error"): a script may fail
@@ -35,7 +35,7 @@ def maybe_canceled(words: str) -> str:
 def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
     """Given a list item ``{order, cancel}`` (or an object-keyed answer's value as
     one), return its CancelResult: accepted on a plain yes (1, true, "1", "true":
-    :func:`values.says_yes`) with no error; refused on a plain no (0, false, "0"),
+    :func:`flags.says_yes`) with no error; refused on a plain no (0, false, "0"),
     the panel's error, or words in ``cancel`` that plainly refuse ("Incorrect
     order ID"); unknown for anything else, as the order may have been canceled
     all the same: a yes (or what may be one: 2, "yes") beside an error, words
@@ -47,10 +47,10 @@ def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
         return _unknown_cancel(order_id, value["error"])
     message = error_text(value) or error_text(item)
     if message is not None and (flag_alone(value) or flag_alone(item)) and not to_bool(value):
-        if values.says_no(value):  # "cancel": 0 beside: a plain no, in no words
+        if says_no(value):  # "cancel": 0 beside: a plain no, in no words
             return CancelResult(order_id=order_id, ok=False)
         return _unknown_cancel(order_id, no_words_said(item))
-    if message is None and values.says_yes(value) and not says_failure(item):
+    if message is None and says_yes(value) and not says_failure(item):
         return CancelResult(order_id=order_id, ok=True)
     if message is not None and not to_bool(value) and is_panel_fault(message):
         return _unknown_cancel(order_id, maybe_canceled(message))
@@ -59,7 +59,7 @@ def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
     words = values.sentence(value) if message is None else None
     if words is not None and refuses(words):
         return CancelResult(order_id=order_id, ok=False, error=words)
-    if message is None and words is None and values.says_no(value):
+    if message is None and words is None and says_no(value):
         return CancelResult(order_id=order_id, ok=False)
     if message is not None or says_failure(item):  # what may be a yes, beside an error
         why = f"answered a cancel and an error: {values.shown(item)}"

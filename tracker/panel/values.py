@@ -15,7 +15,6 @@ from tracker.redact.layout import INVISIBLE as FORMAT_CHARACTERS
 
 _MAX_TEXT = 300
 SHOWN = 60  # the user's text said back in a message is cut to this many characters
-_NO = frozenset({"0", "false", "no"})
 # Text a panel sends is kept up to this many characters (a status of 10 kB is
 # an attack or a bug, not a status).
 MAX_STORED_TEXT = 1000
@@ -252,33 +251,6 @@ def to_int(value: Any) -> int | None:
     if number != number.to_integral_value():
         return None
     return int(number)
-
-
-def to_bool(value: Any) -> bool:
-    """Given a flag as panels send it (true, 1, "1", "0", "yes", missing), return a bool."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value != 0
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on", "y"}
-    return False
-
-
-_YES = frozenset({"1", "true"})
-
-
-def says_yes(value: Any) -> bool:
-    """Return True for an answer that plainly says yes, as panels write it: true,
-    1, "1", "true". Unlike :func:`to_bool` (a service's flag, where a wrong
-    read costs nothing), 2, "2", 0.5, "yes", "ok" are not a yes: read as one, a
-    cancel a panel never took was told to the user as accepted."""
-    return value is True or (type(value) in (int, str) and str(value).strip().lower() in _YES)
-
-
-def says_no(value: Any) -> bool:
-    """Return True for a flag that plainly says no: false, 0, "0", "false", "no"."""
-    return value is False or (type(value) in (int, str) and str(value).strip().lower() in _NO)
 
 
 def sentence(value: Any) -> str | None:
