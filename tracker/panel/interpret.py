@@ -26,8 +26,8 @@ from tracker.panel import (
 )
 from tracker.panel.cloudflare import server_error
 from tracker.panel.encoding import as_utf8
-from tracker.panel.form import asked_ids, asked_texts
-from tracker.panel.ids import listed_id
+from tracker.panel.form import asked_texts
+from tracker.panel.held_answers import by_id, holds, refuses_each
 from tracker.panel.notices import Document
 from tracker.panel.script_shapes import error_enveloped, error_inside
 from tracker.panel.settings import P
@@ -175,9 +175,7 @@ class Interpreting(Generic[P]):
         # are refills' statuses, refill IDs given and cancels accepted
         # (items_held.py): not "outcome unknown" for every order of the call;
         # and a multi refill's or cancel's refusal of each order it asked.
-        held = (
-            not took and spoke and (_holds(action, data) or _refuses_each(action, data, response))
-        )
+        held = not took and spoke and (holds(action, data) or refuses_each(action, data, response))
         if held and action == "status":
             self.tell_quirk("status_answer_with_error_code", f"status_code:{code}", status=code)
         elif held:
@@ -186,7 +184,7 @@ class Interpreting(Generic[P]):
         if (
             not took
             and refusals.error_text(data) is None
-            and not (refused and (_by_id(data) or type(data) is list))
+            and not (refused and (by_id(data) or type(data) is list))
             and not held
         ):
             where = (self.panel.url, self._scrub_text)
@@ -272,47 +270,7 @@ class Interpreting(Generic[P]):
 _SAID = frozenset({"status", "balance", "services"})
 
 
-def _by_id(data: Any) -> bool:
-    """Whether ``data`` is an object keyed by order IDs alone: a multi answer's."""
-    return type(data) is dict and all(str(k).strip().isdigit() for k in data)
-
-
-def _holds(action: str, data: Any) -> bool:
-    """Whether a 4xx answer to ``action`` carries the panel's word on an item
-    (an order's status, a refill's, a refill ID given, a cancel accepted),
-    or that of a single ``status`` or ``refill_status`` call on its one."""
-    if items_held.holds_one(action, data):
-        return True
-    return _holds_statuses(data) if action == "status" else items_held.holds_items(action, data)
-
-
-def _refuses_each(action: str, data: Any, response: httpx.Response) -> bool:
-    """Whether a 4xx answer to a multi ``refill`` or ``cancel`` call refuses
-    each order it names, every one an order the call asked (its ``orders=``,
-    read back from the request: a single-order call's asks none), and says
-    nothing else (:func:`items_held.refuses_each`)."""
-    if action not in ("refill", "cancel"):
-        return False
-    return items_held.refuses_each(action, data, asked_ids(response.request.content))
-
-
 def _asked_refills(action: str, response: httpx.Response) -> tuple[str, ...]:
     """The refill IDs a ``refill_status`` call asked (none for another call):
     an answer keyed by one is that refill's, never a wrapper."""
     return asked_texts(response.request.content) if action == "refill_status" else ()
-
-
-def _names_order(item: dict[str, Any]) -> bool:
-    """Whether a list item has a field naming its order (``order``, else
-    ``id`` or ``order_id`` when they name one: :func:`ids.listed_id`)."""
-    return "order" in item or listed_id(item) is not None
-
-
-def _holds_statuses(data: Any) -> bool:
-    """Whether ``data`` is a multi-status answer (keyed by order IDs, or a
-    list of items each naming its order: ``order``, else ``id`` or
-    ``order_id``, as the parser reads them) with an order's status in at
-    least one item."""
-    if type(data) is list:
-        return any(type(v) is dict and "status" in v and _names_order(v) for v in data)
-    return _by_id(data) and any(type(v) is dict and "status" in v for v in data.values())
