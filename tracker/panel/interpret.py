@@ -18,6 +18,7 @@ from tracker.panel import (
     absurd,
     bare,
     failures,
+    item_refusals,
     items_held,
     parse,
     plain_words,
@@ -139,7 +140,7 @@ class Interpreting(Generic[P]):
         words = refusals.error_text(data) if spoke and idempotent else None
         # The same words in every item of a multi-order answer, not once at
         # the top ({"1": {"error": "Too many requests"}, ...}): the panel's too.
-        items = refusals.items_busy(data) if spoke and idempotent and words is None else None
+        items = item_refusals.items_busy(data) if spoke and idempotent and words is None else None
         if items is not None or (words is not None and refusals.is_busy(words)):
             # "Too many requests", "Database busy": HTTP 429 or 503 in words,
             # retried like them, never an order's or the key's failure, with a
@@ -163,7 +164,7 @@ class Interpreting(Generic[P]):
         # data (coded.py), judged by the witness (status_calls).
         refused = None
         if not took and spoke and refusals.error_text(data) is None:
-            refused = refusals.items_refused(data, reads=idempotent)
+            refused = item_refusals.items_refused(data, reads=idempotent)
         if refused is not None and refusals.is_key_refusal(refused):
             said = refusals.error_text(
                 failures.with_status(code, {"error": refused}, self.panel.url)

@@ -191,9 +191,9 @@ class StatusCalls(Witnessed[P]):
         answer's HTTP code when not 200, as every other refusal and busy
         answer is ("HTTP 202: Invalid API key", "panel busy: HTTP 201: Too
         many requests"), and kept as data. Every item busy in the usual shapes
-        is the transport's already (:func:`refusals.items_busy`: retried within
+        is the transport's already (:func:`item_refusals.items_busy`: retried within
         the call, its Retry-After waited); this is for the other shapes. Other
-        words, the same in every item of a 4xx (a read's: :func:`refusals.items_refused`),
+        words, the same in every item of a 4xx (a read's: :func:`item_refusals.items_refused`),
         are judged as at the top (:meth:`refusal`): the key's when the witness
         is refused alike, the panel's failure when it fails too, else each
         item's own."""
