@@ -38,7 +38,7 @@ from functools import partial
 from tracker.alerts.alerter import Alerter
 from tracker.errors import StoreError
 from tracker.panel.client import PanelClient
-from tracker.panel.status_calls import MAX_SPELLINGS_LOGGED
+from tracker.panel.told_once import MAX_SPELLINGS_LOGGED
 from tracker.rules.alerts import AUTH_FAILED, PANEL_UNREACHABLE
 from tracker.rules.episodes import Episode, run_left
 from tracker.rules.polling import STATUS_FAILING

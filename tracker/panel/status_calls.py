@@ -4,7 +4,7 @@
 that asks about orders: ``order=`` and ``orders=`` calls, the fallback to one
 order at a time for a panel proven not to read ``orders=``, and whether the
 panel is known to answer status calls now (what makes a refusal an order's);
-plus the tagging, the once-per-process warnings and the whole-answer checks
+plus the tagging, the once-per-process warnings (:mod:`told_once`) and the whole-answer checks
 the other actions use too.
 
 Whether the panel answers status calls now (:meth:`StatusCalls.answers_status`,
@@ -23,7 +23,7 @@ another client (a reload's, which takes over only what was logged:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -38,18 +38,15 @@ from tracker.errors import (
 from tracker.panel import not_found, parse, parse_single, refusals
 from tracker.panel.models import OrderStatus
 from tracker.panel.settings import P
-from tracker.panel.witness import WITNESS_TTL, WholeCallRefused, Witnessed
+from tracker.panel.told_once import TellsOnce
+from tracker.panel.witness import WITNESS_TTL, WholeCallRefused
 
 log = structlog.get_logger("tracker.client")
 
 MAX_IDS = 100  # the API's own limit for multi-ID actions
-# Unknown status spellings logged one by one, per panel and process: past
-# them (a panel writing a number into its words, "In queue (1532)", new at
-# every poll) one line says so and no more are kept, so memory stays flat.
-MAX_SPELLINGS_LOGGED = 100
 
 
-class StatusCalls(Witnessed[P]):
+class StatusCalls(TellsOnce[P]):
     """Given a panel's settings, ask it about orders (see the module's docstring)."""
 
     _status_ok_until = 0.0  # monotonic: until then status calls are known to be answered
@@ -58,57 +55,6 @@ class StatusCalls(Witnessed[P]):
     # reads ``order=`` alone (the caller stores it: every process starts from it).
     single_only: str | None = None
     _probe_refused: str | None = None  # words that refused an order= probe (asked once)
-    _spellings_logged = 0  # unknown status spellings logged (kept in _warned)
-
-    def warn_unknown(self, kind: str, raw: str | None) -> None:
-        """Log a status spelling we do not know, once per panel and spelling:
-        the first MAX_SPELLINGS_LOGGED of them, then one ``unknown_status_many``
-        line, then none (the ``unknown_status`` alert and ``orders --status``
-        still name them all, from the database)."""
-        key = f"{kind}:{raw}"
-        with self._warn_lock:
-            if key in self._warned or self._spellings_logged > MAX_SPELLINGS_LOGGED:
-                return
-            self._spellings_logged += 1
-            many = self._spellings_logged > MAX_SPELLINGS_LOGGED
-            if not many:
-                self._warned.add(key)
-        if many:
-            log.warning(
-                "unknown_status_many",
-                panel=self.name,
-                kind=kind,
-                status=raw,
-                logged=MAX_SPELLINGS_LOGGED,
-                hint="further unknown spellings are not logged; see the unknown_status alert",
-            )
-            return
-        log.warning("unknown_status", panel=self.name, kind=kind, status=raw)
-
-    def spellings_told(self, spellings: Iterable[str]) -> None:
-        """Order status spellings an earlier ``run --once`` warned of (its
-        ``unknown_status`` alert still open): not warned again in this process."""
-        with self._warn_lock:
-            self._warned.update(f"order:{raw}" for raw in spellings)
-
-    def once(self, key: str) -> bool:
-        """Return True the first time ``key`` is given for this panel in the
-        process (a reload's new client goes on from the old one's: :meth:`told_by`)."""
-        with self._warn_lock:
-            if key in self._warned:
-                return False
-            self._warned.add(key)
-            return True
-
-    def told_by(self, before: StatusCalls[Any]) -> None:
-        """At a reload: what ``before``, the old generation's client of the same
-        panel, logged once (PHP notices, a status spelling, an absurd number)
-        is not logged again by this one, nor a poll line whose episode goes on."""
-        with before._warn_lock:
-            told = set(before._warned)
-        with self._warn_lock:
-            self._warned |= told
-        self.told_lines.take_over(before.told_lines)  # their episodes go on
 
     def _tag(self, exc: PanelError, action: str) -> PanelError:
         exc.panel, exc.action = self.name, action
