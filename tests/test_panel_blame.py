@@ -19,6 +19,7 @@ from hostile import HostileServer, Reply, json_reply
 from simconfig import LaterRuns, cli_in
 
 from tracker.panel import failures, refusals
+from tracker.panel.wrong_url import names_wrong_url
 
 pytestmark = pytest.mark.usefixtures("quick_backoff")  # what is blamed, not the wait
 
@@ -437,4 +438,4 @@ def test_a_frameworks_json_404_is_a_wrong_url(code, body, wrong_url):
     # whole, and a wrong path was read as a refused key (auth_failed).
     raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
     message = failures.describe_status(code, raw, "https://p.example/api")
-    assert failures.names_wrong_url(message) is wrong_url
+    assert names_wrong_url(message) is wrong_url

@@ -34,7 +34,7 @@ Unavailable``: :func:`busy_phrase`), bare or plain: to the reads the panel
 busy, like ``{"error": "Too many requests"}``; to ``add``, ``refill`` and
 ``cancel`` with a 4xx the panel's words, outcome unknown (a panel's rate
 limit may answer after its script acted); a router's miss (``404 page not
-found``, ``Cannot POST /api/v2``, ``No input file specified.``: ``failures.generic_miss``);
+found``, ``Cannot POST /api/v2``, ``No input file specified.``: ``wrong_url.generic_miss``);
 a CDN's, firewall's or proxy's line (Cloudflare's ``error code: 1020``,
 Envoy's ``RBAC: access denied``, PHP-FPM's ``Access denied.``, any line
 naming a firewall, WAF, proxy, gateway or CDN); a PHP notice alone
@@ -52,7 +52,7 @@ from http import HTTPStatus
 from typing import Any
 
 from tracker.errors import BadAnswerError, PanelAnswerError
-from tracker.panel import bare, failures, refusals
+from tracker.panel import bare, failures, refusals, wrong_url
 from tracker.panel.amounts import bare_amount
 from tracker.panel.refill_words import names_refill
 from tracker.panel.values import shown, to_balance
@@ -202,7 +202,7 @@ def words(text: str, action: str) -> str | None:
         return None
     if any(cut in text for cut in _CUT):  # cb({"error": "Incorrect order: JSON cut short
         return None
-    if failures.generic_miss(text):
+    if wrong_url.generic_miss(text):
         return None
     # "Error" alone is a panel's error word (bare.is_error_word), as in
     # {"error": "Error"}, though a server's "Error 404" shape would take it.

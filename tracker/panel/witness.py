@@ -12,10 +12,11 @@ from typing import Any
 import structlog
 
 from tracker.errors import AuthError, PanelAnswerError, PanelError
-from tracker.panel import failures, refusals
+from tracker.panel import refusals
 from tracker.panel.parse_account import parse_balance, parse_services
 from tracker.panel.settings import P
 from tracker.panel.whole_calls import WholeCalls
+from tracker.panel.wrong_url import names_wrong_url
 
 log = structlog.get_logger("tracker.client")
 
@@ -100,7 +101,7 @@ class Witnessed(WholeCalls[P]):
         if refusals.is_panel_fault(exc.detail):  # its server failed: the same words
             return exc  # on any action are no sign of the key, nor of this call
         verdict = self._witness(self._witness_for(action), exc.detail)
-        if verdict == "key" and failures.names_wrong_url(exc.detail):
+        if verdict == "key" and names_wrong_url(exc.detail):
             return exc  # every action answers a 404 (405, a redirect): the URL, not the key
         if verdict == "key":  # told once the key's episode, not at each call refused
             with self._warn_lock:

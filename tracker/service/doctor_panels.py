@@ -17,9 +17,9 @@ from tracker.errors import (
     TransientError,
 )
 from tracker.panel.client import PanelClient
-from tracker.panel.failures import names_wrong_url
 from tracker.panel.fixes import refused_hint, unserved_hint, web_page_hint
 from tracker.panel.witness import WholeCallRefused
+from tracker.panel.wrong_url import names_wrong_url
 from tracker.redact.scrub import register_secret
 from tracker.rules.balance_doctor import (
     balance_refused_once_check,
