@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 
 class Resumable:
@@ -36,3 +37,22 @@ class Resumable:
 
     def step(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+def resumed_world(tmp_path: Any, boot: bool, **options: Any) -> tuple[Resumable, Any]:
+    """A refill_world.World on the simulated panel, its clocks a Resumable
+    (from 2026-11-01 20:00 UTC), the boot clock passed when ``boot``, its
+    services synced; ``options`` go to World (its automation TOML...)."""
+    from refill_world import World
+
+    clock = Resumable(datetime(2026, 11, 1, 20, 0, tzinfo=UTC))
+    twins = {"boottime": clock.boottime} if boot else {}
+    world = World(tmp_path, clock, monotonic=clock.monotonic, **twins, **options)
+    assert world.sync_services()
+    return clock, world
+
+
+def poll_round(world: Any) -> None:
+    """One poll, then the panel's automation round (which must succeed)."""
+    world.poll()
+    assert world.jobs["automation:sim"].run()

@@ -6,10 +6,8 @@ the simulated panel on loopback, with the real jobs."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-from resumable import Resumable
+from resumable import poll_round, resumed_world
 
 from tracker.sim.server import SERVICE_FOLLOWERS
 
@@ -19,19 +17,12 @@ CANCEL = 'cancel_pending = true\ncancel_pending_after = "24h"\n'
 
 @pytest.fixture(params=[False, True], ids=["no-boot-clock", "boot-clock"])
 def tracker(tmp_path, request):
-    from refill_world import World
-
-    clock = Resumable(datetime(2026, 11, 1, 20, 0, tzinfo=UTC))
-    boot = {"boottime": clock.boottime} if request.param else {}
-    w = World(tmp_path, clock, automation=CANCEL, monotonic=clock.monotonic, **boot)
-    assert w.sync_services()
+    clock, w = resumed_world(tmp_path, request.param, automation=CANCEL)
     yield clock, w, request.param
     w.close()
 
 
-def round_(w) -> None:
-    w.poll()
-    assert w.jobs["automation:sim"].run()
+round_ = poll_round
 
 
 def test_a_clock_set_ahead_cancels_no_pending_order_before_its_time(tracker):
