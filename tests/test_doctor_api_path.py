@@ -10,10 +10,8 @@ web server answering its home page for the rest."""
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
+from hostile import HostileServer, Reply
 from simconfig import cli_in, sim_config
 
 from tracker.sim.server import PanelServer, SimulatedPanel
@@ -22,30 +20,19 @@ KEY = "sim-key-ApiPath7Qx"
 ENDS = " (an API v2 URL most often ends in /api/v2, as the panel's API page gives it)"
 
 
-class _HomePage(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = (
-            b"<!DOCTYPE html><html><head><title>Best SMM Panel</title></head><body></body></html>"
-        )
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=UTF-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+# A web server's home page, answered to every POST with a 200.
+HOME = Reply(
+    b"<!DOCTYPE html><html><head><title>Best SMM Panel</title></head><body></body></html>",
+    200,
+    {"Content-Type": "text/html; charset=UTF-8"},
+)
 
 
 @pytest.fixture
 def home_page():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _HomePage)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    served = HostileServer(lambda form: HOME).start()
+    yield served.url.removesuffix("/api/v2")
+    served.stop()
 
 
 def _panel_line(cli) -> str:
