@@ -499,13 +499,7 @@ def test_a_switch_since_the_last_balance_is_seen_before_a_reorder_is_placed(worl
     parent = partial(w)
     clock.advance(STALE)  # the balance job did not run: asked first
     w.panel.currency = "USD"  # the panel switched; the balance job has not run since
-    asked = w.panel.calls["balance"]
-    assert run(w)
-    assert w.panel.calls["balance"] == asked + 1 and w.panel.calls["add"] == 0
-    reason = "the panel's currency is USD, not the daily cap's RUB (automation.daily_cap_currency)"
-    assert skipped(w) == {parent: reason}
-    [alert] = kinds(w, HELD)
-    assert alert["data"]["orders"] == [parent]
+    held_on_asked_balance(w, parent)
     # The balance job's own check: stored, the change told as ever.
     assert json.loads(w.cli("automation", "--json").stdout)["spend"][0]["currency"] == "USD"
 
@@ -566,3 +560,16 @@ def test_a_key_refused_to_the_balance_asked_first_keeps_the_runs_skips(world, cl
     assert w.panel.calls["add"] == 0
     assert skipped(w) == {likes: "its service is not in automation.reorder_services"}
     assert parent not in skipped(w)  # not judged to the end: the key's, not the order's
+
+
+def held_on_asked_balance(w: World, parent: int) -> None:
+    """Run the automation once, the panel now in USD: check it asked the
+    balance first, placed nothing, and held ``parent``'s re-order for the
+    cap's RUB, said in one automation_currency_held alert."""
+    asked = w.panel.calls["balance"]
+    assert run(w)
+    assert w.panel.calls["balance"] == asked + 1 and w.panel.calls["add"] == 0
+    reason = "the panel's currency is USD, not the daily cap's RUB (automation.daily_cap_currency)"
+    assert skipped(w) == {parent: reason}
+    [alert] = kinds(w, HELD)
+    assert alert["data"]["orders"] == [parent]

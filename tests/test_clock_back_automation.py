@@ -9,12 +9,10 @@ import json
 
 from automation_kit import run
 from refill_world import DAY, H, World
-from test_cap_currency import balance, kinds, partial, reorder_world, skipped
+from test_cap_currency import balance, held_on_asked_balance, partial, reorder_world, skipped
 
 from tracker.rules.reorders import STALE_SERVICE
 from tracker.sim.server import SERVICE_FOLLOWERS
-
-HELD = "automation_currency_held"
 
 
 def test_a_balance_stamped_ahead_of_a_clock_set_back_is_asked_again_before_a_reorder(world, clock):
@@ -27,13 +25,7 @@ def test_a_balance_stamped_ahead_of_a_clock_set_back_is_asked_again_before_a_reo
     assert w.sync_services()  # the services answer (rates fresh); the balance job fails
     parent = partial(w)
     w.panel.currency = "USD"  # the panel switches; the balance job fails or is late
-    asked = w.panel.calls["balance"]
-    assert run(w)
-    assert w.panel.calls["balance"] == asked + 1 and w.panel.calls["add"] == 0
-    reason = "the panel's currency is USD, not the daily cap's RUB (automation.daily_cap_currency)"
-    assert skipped(w) == {parent: reason}
-    [alert] = kinds(w, HELD)
-    assert alert["data"]["orders"] == [parent]
+    held_on_asked_balance(w, parent)
 
 
 def test_a_services_list_stamped_ahead_of_a_clock_set_back_is_no_fresh_rate(world, clock):
