@@ -21,8 +21,11 @@ every later pass (``gc.freeze``) and turns the collector back on.
 
 from __future__ import annotations
 
+import _thread
 import gc
 import signal
+import sys
+from typing import Any
 
 from tracker.signals import catch_from_start
 
@@ -30,6 +33,7 @@ from tracker.signals import catch_from_start
 def main() -> None:
     """Catch SIGTERM and SIGINT, then load and run the commands."""
     catch_from_start()
+    sys.unraisablehook = interrupt_kept
     gc.disable()  # until the command's module is in: see above
     from tracker.cli.main import main as commands  # the heavy imports
 
@@ -47,3 +51,15 @@ def _ended() -> None:
     in...", a traceback. A SIGINT ignored from the start stays ignored."""
     if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def interrupt_kept(unraisable: Any) -> None:
+    """A Ctrl-C raised where Python cannot raise it (a callback of the import
+    machinery's module locks, as a command's module loads): printed as
+    "Exception ignored in ...", a traceback, and the Ctrl-C lost. Given to
+    the main thread again instead (its handler: the command's "interrupted");
+    anything else said as Python says it."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        _thread.interrupt_main()
+        return
+    sys.__unraisablehook__(unraisable)
