@@ -6,6 +6,7 @@ nothing printed; any other such exception is said as Python says it."""
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from types import SimpleNamespace
@@ -22,10 +23,16 @@ def _unraisable(exc: BaseException) -> SimpleNamespace:
 
 
 def test_a_ctrl_c_python_could_not_raise_is_raised_again_in_the_main_thread(capsys):
-    with pytest.raises(KeyboardInterrupt):
-        interrupt_kept(_unraisable(KeyboardInterrupt()))
-        for _ in range(1000):  # delivered at the main thread's next check
-            time.sleep(0.001)
+    # Python's own Ctrl-C handler, as a command has it (a pytest-xdist
+    # worker ignores SIGINT, and then nothing is delivered, as for a user).
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            interrupt_kept(_unraisable(KeyboardInterrupt()))
+            for _ in range(1000):  # delivered at the main thread's next check
+                time.sleep(0.001)
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert capsys.readouterr().err == ""
 
 
