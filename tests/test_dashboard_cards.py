@@ -58,9 +58,14 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def orders_db(path: Path, orders: list[tuple[str, int, float | None, str | None]]) -> Path:
     """A database holding ``(panel, order_id, charge, currency)`` orders, first
-    seen an hour ago and Completed."""
+    seen an hour ago and Completed now; in the first hour of a UTC day, both an
+    hour earlier than midnight instead (one day each, as the views by day
+    expect whenever the tests run)."""
     store = Store(path)
     now = utcnow()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if now - timedelta(hours=1) < midnight:
+        now = midnight - timedelta(minutes=1)
     for panel, order_id, charge, currency in orders:
         store.track(panel, [order_id], now - timedelta(hours=1))
         with store.write() as db:
