@@ -22,8 +22,9 @@ from tracker.alerts.alerter import Alerter
 from tracker.clock import parse_iso
 from tracker.config.accounts import same_panel
 from tracker.errors import AuthError, JobPaused
+from tracker.jobs.automation_said import AUTOMATION_REORDERED
 from tracker.jobs.base import Core, Job
-from tracker.jobs.cancels import AUTOMATION_REORDERED, PAGE, service_facts
+from tracker.jobs.cancels import PAGE, service_facts
 from tracker.jobs.cap import DailyCap
 from tracker.jobs.reorder_one import NOT_SENT, ReorderOne
 from tracker.jobs.stalls import service_medians, watch_stalls

@@ -22,8 +22,7 @@ import structlog
 from tracker.alerts.alerter import Alerter
 from tracker.clock import parse_iso
 from tracker.config.model import AutomationConfig
-from tracker.errors import failure_words
-from tracker.jobs.few_lines import tell_named
+from tracker.jobs.automation_said import AUTOMATION_CANCELED, SaysActions, tell_unstored
 from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.cancel_groups import (
     ANSWERED,
@@ -36,12 +35,8 @@ from tracker.panel.cancel_groups import (
     cancel_in_groups,
 )
 from tracker.panel.client import PanelClient
-from tracker.panel.values import quoted
-from tracker.rules.alerts import order_ids as shown_ids
 from tracker.rules.capabilities import refused_once
 from tracker.rules.clocksteps import SetAhead, set_ahead_since
-from tracker.rules.counts import counted
-from tracker.rules.episodes import Alert
 from tracker.rules.losses import unsupported_alert
 from tracker.rules.reorders import (
     CANCEL,
@@ -65,14 +60,10 @@ log = structlog.get_logger("tracker.automation")
 # the cancels table's result -> automation_actions status
 _STATUS = {ACCEPTED: REQUESTED, CANCEL_REFUSED: REFUSED, CANCEL_UNKNOWN: UNKNOWN}
 
-AUTOMATION_REORDERED = "automation_reordered"
-AUTOMATION_CANCELED = "automation_canceled"
 PAGE = 500
-_SAID = {ACCEPTED: "cancel accepted", CANCEL_REFUSED: "refused", CANCEL_UNKNOWN: "outcome unknown"}
-HINT = "their actions stay recorded as sent (Sending, then Unknown): not sent again; see the panel"
 
 
-class PanelActions:
+class PanelActions(SaysActions):
     """What one panel's automation job needs to act: the store, the client, the
     config, the alerter; and the stale-Pending cancels."""
 
@@ -265,52 +256,3 @@ class PanelActions:
             return False
         self.client.found_missing(CANCEL, words)
         return True
-
-    # --- alerts --------------------------------------------------------------------
-
-    def _announce(
-        self, kind: str, order_ids: list[int], dry: bool, outcomes: list[dict[str, Any]]
-    ) -> None:
-        if not order_ids:
-            return
-        what = "re-order" if kind == AUTOMATION_REORDERED else "cancel"
-        severity = ""  # the kind's own (info)
-        if dry:
-            message = f"{self.panel}: dry run: would {what} {counted(len(order_ids), 'order')}: "
-            message += shown_ids(order_ids)
-            outcomes = [{"order_id": o, "status": DRY_RUN} for o in order_ids]
-        else:
-            told = told_outcomes(outcomes, "placed" if what == "re-order" else "accepted")
-            orders = counted(len(order_ids), "order")
-            message = f"{self.panel}: automatic {what} of {orders}: {told}"
-            if any(o["status"] in (REFUSED, UNKNOWN) for o in outcomes):
-                severity = "warning"  # not done, or maybe done: a person should look
-        data = {"dry_run": dry, "orders": outcomes}
-        alert = Alert(kind, message, panel=self.panel, severity=severity, data=data)
-        self.alerter.raise_alert(alert)
-
-
-def tell_unstored(panel: str, results: list[tuple[int, str, str | None]], exc: Exception) -> None:
-    """Given what the panel answered to a cancel call (order, result, error)
-    and what ended storing it, log each order's answer in one line at error
-    (``cancel_not_recorded``), the first few by name."""
-    if named := {o: _SAID[r] + (f": {e[:200]}" if e else "") for o, r, e in results}:
-        said = failure_words(exc)
-        tell_named(log.error, log.debug, "cancel_not_recorded", panel, named, error=said, hint=HINT)
-
-
-def told_outcomes(outcomes: list[dict[str, Any]], done: str) -> str:
-    """Given what each automatic action came to, return them in a few words:
-    "#1, #2 placed; #3 refused: 'Not enough funds'; #4 outcome unknown - check
-    the panel: 'panel busy: Too many requests'" (the first one's words, cut:
-    a refusal's error, or what an unknown outcome's ``cause`` says was seen)."""
-    parts = []
-    for status, word in ((REFUSED, "refused"), (UNKNOWN, "outcome unknown - check the panel")):
-        ids = [o["order_id"] for o in outcomes if o["status"] == status]
-        if ids:
-            said = [o.get("cause") or o.get("error") for o in outcomes if o["status"] == status]
-            errors = [e for e in said if e]
-            why = f": {quoted(errors[0], 80)}" if errors else ""
-            parts.append(f"{shown_ids(ids)} {word}{why}")
-    ok = [o["order_id"] for o in outcomes if o["status"] not in (REFUSED, UNKNOWN)]
-    return "; ".join(([f"{shown_ids(ok)} {done}"] if ok else []) + parts)
