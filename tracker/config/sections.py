@@ -8,9 +8,7 @@ only reads, range-checks and cross-checks. Nothing here raises until
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
-import shutil
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -31,16 +29,14 @@ from tracker.config.model import (
     LoggingConfig,
     MetricsConfig,
     PanelConfig,
-    RefillConfig,
     ScheduleConfig,
     Secret,
 )
 from tracker.config.named_files import named_files
 from tracker.config.notify import notify_urls, register_urls
-from tracker.config.refill_windows import read_windows
+from tracker.config.refill_section import read_refill
 from tracker.config.sizes import size
 from tracker.errors import ConfigError
-from tracker.panel.statuses import COMPLETED, PARTIAL
 
 _PANEL_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
@@ -76,7 +72,7 @@ def build_config(
         database=read_database(tables["database"], base_dir),
         panels=panels,
         schedule=_schedule(tables["schedule"]),
-        refill=_refill(tables["refill"], base_dir, env),
+        refill=read_refill(tables["refill"], base_dir, env),
         balance=_balance(tables["balance"]),
         alerts=_alerts(tables["alerts"], base_dir, env, resolve_keys),
         metrics=read_metrics(tables["metrics"]),
@@ -170,69 +166,6 @@ def _schedule(t: Table) -> ScheduleConfig:
         ),
         late_checks=read_late_checks(t, d.late_checks),
     )
-
-
-def _refill(t: Table, base_dir: Path, env: Mapping[str, str]) -> RefillConfig:
-    d = RefillConfig()
-    window, first_check, lifetime = read_windows(t, d)
-    detect = t.choice("detect", d.detect, ("panel", "command"))
-    return RefillConfig(
-        enabled=t.boolean("enabled", d.enabled),
-        unknown_service=t.choice("unknown_service", d.unknown_service, ("skip", "try")),
-        statuses=_refill_statuses(t, d.statuses),
-        window=window,
-        first_check=first_check,
-        cooldown=t.duration("cooldown", d.cooldown, minimum=0, maximum=366 * _DAY),
-        max_requests=t.integer("max_requests", d.max_requests, 1, 1000),
-        detect=detect,
-        command=_refill_command(t, detect, base_dir, env),
-        command_timeout=t.duration("command_timeout", d.command_timeout, maximum=3600),
-        probe_every=t.duration("probe_every", d.probe_every, minimum=60, maximum=366 * _DAY),
-        drop_threshold=t.fraction("drop_threshold", d.drop_threshold),
-        window_from_name=t.boolean("window_from_name", d.window_from_name),
-        lifetime=lifetime,
-    )
-
-
-def _refill_statuses(t: Table, default: tuple[str, ...]) -> tuple[str, ...]:
-    raw = t.raw("statuses")
-    if raw is None:
-        return default
-    allowed = {COMPLETED.lower(): COMPLETED, PARTIAL.lower(): PARTIAL}
-    if not isinstance(raw, list) or not raw:
-        t.fail("statuses", f"must be a non-empty array of {COMPLETED!r} and/or {PARTIAL!r}")
-        return default
-    found: list[str] = []
-    for index, item in enumerate(raw):
-        status = allowed.get(item.strip().lower()) if isinstance(item, str) else None
-        if status is None:
-            t.fail(f"statuses[{index}]", f"must be {COMPLETED!r} or {PARTIAL!r} (got {item!r})")
-        elif status not in found:
-            found.append(status)
-    return tuple(found) or default
-
-
-def _refill_command(t: Table, detect: str, base_dir: Path, env: Mapping[str, str]) -> str:
-    text = t.string("command", "").strip()
-    if not t.ok("detect"):  # whether a command is wanted is unknown
-        return text
-    if not text:
-        if detect == "command":
-            t.cross("command", 'is required when refill.detect = "command"', "detect")
-        return ""
-    if detect != "command":
-        wanted = 'is set but refill.detect is "panel"; set detect = "command" or remove it'
-        t.cross("command", wanted, "detect")
-        return text
-    if "/" in text or text.startswith("~"):
-        path = Path(text).expanduser()
-        found = str(path if path.is_absolute() else base_dir / path)
-    else:
-        found = shutil.which(text, path=env.get("PATH")) or ""
-    if not found or not Path(found).is_file() or not os.access(found, os.X_OK):
-        t.fail("command", f"{text!r} is not an executable file")
-        return text
-    return found
 
 
 def _balance(t: Table) -> BalanceConfig:
