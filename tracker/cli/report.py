@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Set
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +13,14 @@ from tracker.cli.database import check_named_database, database_option, no_daemo
 from tracker.cli.main import Context, handle_errors, main, pass_ctx
 from tracker.cli.panels import stored_panel, unknown_panel
 from tracker.cli.render import safe_text, table, to_json
+from tracker.cli.report_cells import Uncharged, Unknown, shown_row
 from tracker.cli.scorecard import FIGURES, scorecard_text
 from tracker.cli.scorecard import HEADERS as FIGURE_HEADERS
 from tracker.cli.screen import Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.since import since_seconds, since_text
 from tracker.cli.unreadable import Unreadable
 from tracker.clock import iso, utcnow
-from tracker.rules.alerts import rough_duration
-from tracker.rules.money import currency_key, money, ranked_currencies
+from tracker.rules.money import ranked_currencies
 from tracker.store.orders import Store
 from tracker.store.refills import has_services
 from tracker.store.reports import (
@@ -76,112 +74,6 @@ def open_database(path: Path) -> Store:
 # figures scorecard.FIGURES names, the spend with its currency in one cell.
 COLUMNS = ["panel", "service", "service_name", "orders", "open", *FIGURES[:-2], "spend_text"]
 HEADERS = ["PANEL", "SERVICE", "NAME", "ORDERS", "OPEN", *FIGURE_HEADERS[:-1]]
-
-
-def _pct(share: float | None) -> str | None:
-    # Half up (62.5% shows as 63%), not Python's half-to-even.
-    return None if share is None else f"{int(share * 100 + 0.5)}%"
-
-
-def _money(amount: Decimal | float | None) -> str:
-    """Given a spend (the exact sum of its charges), return it as ``orders``
-    shows a charge: to the cent at least, every decimal it has (0.477 three
-    times is 1.431, not 1.43), as the dashboard shows it; no figure (its
-    charges all no finite number) "-", as ``orders`` shows such a charge."""
-    return "-" if amount is None else money(amount)
-
-
-# Per (panel, service, folded currency): its charges that are no finite number.
-Unknown = dict[tuple[Any, Any, Any], int]
-# The (panel, service) none of whose orders has a charge yet (reports.uncharged).
-Uncharged = Set[tuple[Any, Any]]
-
-
-def _amounts(
-    row: dict[str, Any], unknown: Unknown, uncharged: Uncharged = frozenset()
-) -> list[tuple[str, str | None]]:
-    """Given a scorecard row, return its spend per currency, highest first, as
-    (figure, currency): the known charges' sum, "+ 2 unknown" after it when
-    some of that currency's charges are no finite number ("2.50 + 1
-    unknown"), "-" when all are; none of its orders charged yet (the panel
-    has said no charge: ``uncharged``) "-", as ``orders`` shows such a
-    charge (``--json`` says 0.0); only charges of 0: "0.00"."""
-    key = (row["panel"], row["service"])
-    left = {c: n for (*at, c), n in unknown.items() if tuple(at) == key}
-    figures = row["spend_by_currency"]
-    if len(figures) <= 1 and not (left.keys() - {currency_key(row["currency"])}):
-        figures = [{"currency": row["currency"], "spend": row["spend"]}]  # as the view has it
-        if key in uncharged:  # no charge said yet: not known, as `orders` shows it
-            figures[0]["spend"] = None
-        elif row["spend"] is None and not left:  # no charge at all: nothing spent
-            figures[0]["spend"] = 0
-    shown = []
-    for figure in figures:
-        n = left.pop(currency_key(figure["currency"]), 0)
-        more = f" + {n} unknown" if n and figure["spend"] is not None else ""
-        shown.append((_money(figure["spend"]) + more, figure["currency"]))
-    return shown + [("-", c) for c in left]  # a currency whose every charge is unknown
-
-
-def _spends(
-    row: dict[str, Any], unknown: Unknown, piped: bool = False, uncharged: Uncharged = frozenset()
-) -> list[str]:
-    """Given a scorecard row, return its spend as the SPEND cell shows it: one
-    figure per currency, highest first ("12.30 USD", "4.00 EUR"), never a sum;
-    piped, they are said in one cell ("12.30 USD, 4.00 EUR"), the currency
-    as stored (the piped table escapes each cell once). Charges that are no
-    finite number are said ("2.50 USD + 1 unknown"; all of them: "- USD")."""
-    unit = _raw if piped else _currency
-    spends = []
-    for figure, currency in _amounts(row, unknown, uncharged):
-        amount, _, more = figure.partition(" + ")
-        said = f"{amount} {unit(currency) or ''}".rstrip()
-        spends.append(f"{said} + {more}" if more else said)
-    return spends
-
-
-def _raw(currency: str | None) -> str | None:
-    return currency
-
-
-def _currency(currency: str | None) -> str | None:
-    """A currency as the panel wrote it, its control characters escaped: the
-    terminal's table prints it beside the spend, not through a table cell."""
-    return None if currency is None else safe_text(currency)
-
-
-def _took(seconds: float | None) -> str | None:
-    # A person's figure ("4h30m", not "4h30m19s"), as in alerts; below 0 when
-    # the clock was set back between first seen and completed: shown as 0s.
-    return None if seconds is None else rough_duration(seconds)
-
-
-def _shown(
-    row: dict[str, Any], unknown: Unknown, piped: bool = False, uncharged: Uncharged = frozenset()
-) -> dict[str, Any]:
-    """Given a scorecard row, return it with the table's formatted cells added
-    (``piped``: its words as stored, for the piped table to escape once;
-    ``unknown``: the charges left out of each spend, ``uncharged``: the
-    services charged nothing yet, :func:`_amounts`)."""
-    spends = _spends(row, unknown, piped, uncharged)
-    name = row["service_name"] or None  # none (not recorded, not synced): "-", as every cell
-    return {
-        **row,
-        "service_name": name if name is None or len(name) <= 32 else name[:31] + "…",
-        "currency": row["currency"] if piped else _currency(row["currency"]),
-        "completed_pct": _pct(row["share_completed"]),
-        "partial_pct": _pct(row["share_partial"]),
-        "canceled_pct": _pct(row["share_canceled"]),
-        "refunded_pct": _pct(row["share_refunded"]),
-        "median": _took(row["median_completion_seconds"]),
-        "p90": _took(row["p90_completion_seconds"]),
-        "refills": f"{row['refills_asked']}/{row['refills_accepted']}/{row['refills_completed']}",
-        "refilled_pct": _pct(row["share_refilled"]),
-        "spend_text": ", ".join(spends),
-        "spends": spends,
-        "spend_figure": _amounts(row, unknown, uncharged)[0][0],  # the first, its currency left out
-        "uncharged": (row["panel"], row["service"]) in uncharged,
-    }
 
 
 @main.command()
@@ -289,13 +181,13 @@ def _table(
     name whole on its own line, its figures under it (:mod:`tracker.cli.scorecard`),
     a service with no name said why (``why``, by panel and service: :func:`_unnamed`)."""
     if screen is None:
-        shown = [_shown(r, unknown or {}, True, uncharged) for r in rows]
+        shown = [shown_row(r, unknown or {}, True, uncharged) for r in rows]
         return table(shown, COLUMNS, HEADERS)
     said = why or {}
     return scorecard_text(
         [
             {
-                **_shown(r, unknown or {}, False, uncharged),
+                **shown_row(r, unknown or {}, False, uncharged),
                 "service_name": said.get((r["panel"], r["service"]), r["service_name"]),
             }
             for r in rows
