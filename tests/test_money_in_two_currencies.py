@@ -14,6 +14,7 @@ the real CLI."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -169,10 +170,16 @@ def test_balance_names_the_currency_of_its_threshold_and_runway(tmp_path, monkey
 
 
 def _checks(said: str) -> list[list[str]]:
-    """`balance`'s table of checks, each line's words but its time's."""
+    """`balance`'s table of checks, each line's words but its time's (piped an
+    ISO stamp; on a terminal ``15:04``, or ``Dec 07 23:12`` for a check of
+    another day: the tests run at any hour)."""
     lines = said.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("  CHECKED"))
-    return [line.split()[1:] for line in lines[start:]]
+    rows = [
+        re.sub(r"^\s*(?:\d{4}-\d\d-\d\dT\S+|(?:[A-Z][a-z]{2} \d\d )?\d\d:\d\d)\s", "", line)
+        for line in lines[start + 1 :]
+    ]
+    return [lines[start].split()[1:], *(row.split() for row in rows)]
 
 
 def test_balances_checks_on_a_terminal_name_their_currency_as_a_charge_does(
