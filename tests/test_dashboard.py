@@ -297,7 +297,7 @@ def test_a_canned_querys_page_shows_its_sql_without_developer_notes(served, quer
     # order as stuck` in its SQL to whoever opened it: notes are YAML comments.
     base, _, _ = served
     try:
-        page = get(base, f"/{DB}/{query}", _show_sql=1)  # its "show" link
+        page = get(base, f"/{DB}/{query}", _show_sql=1)  # its "Show SQL" link
     except urllib.error.HTTPError as answer:
         page = answer.read().decode()
     sql = shown_sql(page)
@@ -315,10 +315,39 @@ def test_a_canned_query_opens_on_its_rows_its_sql_folded_away(served, query):
     page = get(base, f"/{DB}/{query}")
     assert isinstance(page, str)
     assert '<pre id="sql-query">' not in page  # the SQL, shown under the title
-    assert re.search(
-        r"Custom SQL query returning [\d,]+ rows?\s*<span[^>]*>\(<a [^>]*>show</a>", page
-    )
+    assert re.search(r'<a href="[^"]*\?_show_sql=1">Show SQL</a>', page)  # by its Run button
     assert page.count("<tr") > 1  # the header and the rows, on the page at once
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["order_history", "stuck_longer_than", "spend_by_service", "every_service_ranked"]
+    + ["rejected_refills"],
+)
+def test_a_canned_querys_page_reads_as_its_report_not_as_custom_sql(served, query):
+    # "Custom SQL query returning 16 rows" headed every canned query's fields:
+    # a person opened a named report, not SQL of their own. Its title heads
+    # it, the count of its rows heads its rows.
+    base, _, _ = served
+    page = get(base, f"/{DB}/{query}")
+    assert isinstance(page, str)
+    assert "Custom SQL" not in page
+    canned = build_metadata(DB, {})["databases"][DB]["queries"][query]
+    [title] = re.findall(r"<h1[^>]*>(.*?)</h1>", page, re.S)
+    assert html.unescape(title) == canned["title"]
+    rows = len(get(base, f"/{DB}/{query}.json", _shape="array"))
+    counted = [f"{rows:,} row{'' if rows == 1 else 's'}"] if rows else []
+    asked = ["Query parameters"] if canned.get("params") else []
+    assert re.findall(r"<h3[^>]*>(.*?)</h3>", page, re.S) == asked + counted
+    if rows:  # the count over the rows
+        assert page.index(counted[0]) < page.index('<table class="rows-and-columns">')
+
+
+def test_a_page_of_ones_own_sql_keeps_datasettes_heading(served):
+    base, _, _ = served
+    page = get(base, f"/{DB}", sql="SELECT 1 AS one")
+    assert isinstance(page, str)
+    assert re.search(r"<h3>Custom SQL query returning 1 row\s*<span", page)
 
 
 def test_no_chart_query_carries_a_sql_comment(boards):

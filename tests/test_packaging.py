@@ -64,6 +64,7 @@ def test_the_wheel_carries_the_example_config_the_unit_and_the_license(built):
     assert "tracker/data/smm-tracker.service" in names
     assert "tracker/data/smm-tracker@.service" in names  # `smm-tracker unit --template`
     assert "tracker/data/dashboard.css" in names  # the scorecard on a phone
+    assert "tracker/data/query.html" in names  # a canned query's page
     assert f"smm_tracker-{__version__}.dist-info/licenses/LICENSE" in names
     metadata = zipfile.ZipFile(wheel).read(f"smm_tracker-{__version__}.dist-info/METADATA")
     assert b"License-Expression: MIT" in metadata

@@ -7,9 +7,11 @@ the order changed last), which the fields did not show. This hook adds, to a
 canned query's page, a script that writes each field's default as its
 placeholder, grey in the empty field: the ``placeholders`` of the query in
 tracker/data/datasette.yml (a key Datasette leaves alone), by parameter.
-And a canned query's page is named by its title (the browser's tab, its
-history, a bookmark): Datasette 0.65 names it "<database>: <its SQL>", 20
-lines of SQL cut to "tracker: WITH listed AS MATERIALIZED (SELECT * ...".
+And a canned query's page is Datasette's, read as a named report: named by
+its title (the browser's tab, its history, a bookmark), where Datasette 0.65
+names it "<database>: <its SQL>", 20 lines of SQL cut to "tracker: WITH
+listed AS MATERIALIZED (SELECT * ..."; no "Custom SQL query returning 200
+rows" over its fields (tracker/data/query.html says how).
 
 Imported only once Datasette is known to be installed (the ``dashboard`` extra).
 """
@@ -22,12 +24,6 @@ from typing import Any
 from datasette import hookimpl
 
 QUERY_TEMPLATE = "query.html"  # Datasette's page of a query, a canned one too
-# Datasette's own query.html but for its <title>: a canned query's title, if
-# it has one ("default:" is Datasette's own template, however overridden).
-TITLED = """{% extends "default:query.html" %}
-{% block title %}{% if canned_query and metadata.title %}{{ metadata.title }}\
-{% else %}{{ super() }}{% endif %}{% endblock %}
-"""
 SCRIPT = """
 (function (placeholders) {
   for (const [name, text] of Object.entries(placeholders)) {
@@ -57,6 +53,11 @@ def extra_body_script(template: str, database: Any, request: Any, datasette: Any
 
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
+    from importlib.resources import files
+
     from jinja2 import ChoiceLoader, DictLoader
 
-    env.loader = ChoiceLoader([DictLoader({QUERY_TEMPLATE: TITLED}), env.loader])
+    # Datasette's own query.html but for a canned query's page; it extends
+    # "default:query.html", Datasette's own template however overridden.
+    page = files("tracker.data").joinpath(QUERY_TEMPLATE).read_text(encoding="utf-8")
+    env.loader = ChoiceLoader([DictLoader({QUERY_TEMPLATE: page}), env.loader])
