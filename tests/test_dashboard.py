@@ -767,3 +767,30 @@ def test_a_description_naming_a_command_shows_it_as_code_not_backticks(served, p
     found = re.search(r'<div class="metadata-description">(.*?)</div>', page, re.S)
     assert found, page
     assert "`" not in found.group(1) and "<code>" in found.group(1), found.group(1)
+
+
+def test_no_page_shows_a_backtick_as_typed(served):
+    # Datasette 0.65 writes a column's description as plain text (no html
+    # form, unlike a table's or a query's description_html), and so does
+    # datasette-dashboards a dashboard's: a command named there between
+    # backticks read "alerts `--resend ID`" on the page. Every page a person
+    # reads (the words, not the markup, scripts or stylesheet) has none, nor
+    # does a chart's title or drawing.
+    base, _, _ = served
+    info = get(base, f"/{DB}.json")
+    assert isinstance(info, dict)
+    names = [t["name"] for t in info["tables"] + info["views"] if not t.get("hidden")]
+    names += [q["name"] for q in info["queries"]]
+    boards = build_metadata(DB, {})["plugins"]["datasette-dashboards"]
+    paths = ["/", f"/{DB}", "/-/dashboards"] + [f"/-/dashboards/{slug}" for slug in boards]
+    shown = {}
+    for path in paths + [f"/{DB}/{name}" for name in names]:
+        page = get(base, path)
+        assert isinstance(page, str)
+        page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+        shown[path] = html.unescape(re.sub(r"<[^>]*>", "", page))
+    assert len(shown) > 30
+    assert [path for path, words in shown.items() if "`" in words] == []
+    for board in boards.values():
+        for name, chart in board["charts"].items():
+            assert "`" not in chart.get("title", "") + json.dumps(chart.get("display")), name
