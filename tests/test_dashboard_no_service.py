@@ -53,7 +53,11 @@ def test_a_service_whose_name_was_never_synced_says_so(tmp_path):
         db.execute("UPDATE orders SET status = 'Completed', completed_at = ?", [now.isoformat()])
     store.close()
     [row] = card(tmp_path / "t.db", "services", "scorecard")
-    assert (panel_of(row), row["Service"], row["Orders"]) == ("main", f"{NOT_SYNCED} (#12)", 1)
+    said = re.sub("<[^>]+>", "", row["Service"])
+    assert (panel_of(row), said, row["Orders"]) == ("main", f"{NOT_SYNCED} (#12)", 1)
+    # The command kept whole, as a flag: at 1024 px "services --" ended a
+    # line of the Service column, "refresh) (#12)" under it.
+    assert '<span class="flag">services --refresh</span>' in row["Service"]
     for chart in ("outcomes", "completion"):
         labels = {r["service"] for r in card(tmp_path / "t.db", "services", chart)}
         assert labels == {f"main · #12 {NOT_SYNCED}"}, chart
