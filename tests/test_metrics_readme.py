@@ -46,6 +46,7 @@ def scraped() -> dict[str, tuple[str, set[str]]]:
         lost_orders={"main": 1},
         deliveries={("webhook", "sent"): 1},
         undelivered={"waiting": 0, "given_up": 0},
+        unpolled={"gone": 3},  # a panel taken out of the config, its open orders left
     )
     server = MetricsServer("127.0.0.1", 0, build_registry(lambda: snap))
     try:

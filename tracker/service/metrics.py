@@ -93,6 +93,7 @@ class Snapshot:
     key_refused: frozenset[str] = frozenset()  # paused for the key, or auth_failed open
     reload_failed: bool = False  # the last reload failed: the previous config runs on
     writes_failing: bool = False  # the jobs' writes fail now: store_unwritable open
+    unpolled: dict[str, int] | None = None  # open orders of panels not in the config, by panel
 
 
 def families(snap: Snapshot) -> list[Metric]:
@@ -130,6 +131,7 @@ def families(snap: Snapshot) -> list[Metric]:
         writable,
         open_orders,
         _lost(snap),
+        _unpolled(snap),
         _key_refused(snap),
         _reload_failed(snap),
         balance,
@@ -194,6 +196,14 @@ def _lost(snap: Snapshot) -> Metric:
     return family
 
 
+def _unpolled(snap: Snapshot) -> Metric:
+    said = "Open orders of a panel not in the config: nothing polls them (add it back, or untrack)."
+    family = new_family("gauge", "unpolled_orders", said, ["panel"])
+    for panel, n in sorted((snap.unpolled or {}).items()):  # a series per such panel only
+        family.add_metric([panel], n)
+    return family
+
+
 def _key_refused(snap: Snapshot) -> Metric:
     family = new_family(
         "gauge",
@@ -236,6 +246,7 @@ def take_snapshot(
     balances: list[tuple[str, str, float]] | None = None
     lost: dict[str, int] | None = None
     undelivered: dict[str, int] | None = None
+    unpolled: dict[str, int] | None = None
     panels, refused = tuple(panels), set(paused)
     if reader is not None:
         try:
@@ -253,6 +264,10 @@ def take_snapshot(
             pass
     if panels:  # the configured panels only: a removed one's rows stay in the database
         if open_orders is not None:
+            unpolled = {}
+            for (panel, _), n in open_orders.items():
+                if panel not in panels:  # a removed panel's: nothing polls them
+                    unpolled[panel] = unpolled.get(panel, 0) + n
             open_orders = {k: n for k, n in open_orders.items() if k[0] in panels}
         if balances is not None:
             balances = [b for b in balances if b[0] in panels]
@@ -267,6 +282,7 @@ def take_snapshot(
         key_refused=frozenset(refused),
         reload_failed=reload_failed,
         writes_failing=writes_failing,
+        unpolled=unpolled,
     )
 
 
