@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +19,7 @@ from tracker.cli.panels import stored_order
 from tracker.cli.render import CELL_WIDTH, piped_text, safe_text, table, to_json, with_reason
 from tracker.cli.screen import SECOND, Columns, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.unreadable import Unreadable
+from tracker.config.model import Config
 from tracker.store.watch_listing import with_watch
 
 # Changes seconds apart: their order shows; a panel's long status words
@@ -76,6 +78,8 @@ def history(
     said(fitted(f"{name} #{oid}: {status}{error}", screen))
     if (note := stop_note(row, screen)) is not None:
         said(fitted(note, screen))
+    if (left := _left_out(config, row)) is not None:  # on stderr, as `orders` says it
+        said.note(fitted(left, stderr_screen()))
     eta = moment(row["eta"], screen) if row["eta"] else None
     if row["stalled_at"]:
         since = moment(row["stalled_at"], screen)
@@ -103,3 +107,16 @@ def history(
     for line in notes:
         said(line)
     said.out()
+
+
+def _left_out(config: Config, row: dict[str, Any]) -> str | None:
+    """An open order of a panel the config leaves out (removed, renamed): what
+    `orders` notes of it, that nothing polls it. None without a config
+    (``--database`` alone: no panel configured, none left out)."""
+    if config.path is None or not row["polling"] or row["panel"] in {p.name for p in config.panels}:
+        return None
+    name, oid = safe_text(row["panel"]), row["order_id"]
+    return (
+        f"({name} is not in the config: order {oid} is not polled; its status is the last it "
+        f"gave; add the panel back, or untrack it: smm-tracker untrack --panel {name} {oid})"
+    )
