@@ -27,6 +27,7 @@ from tracker.panel import (
 )
 from tracker.panel.cloudflare import server_error
 from tracker.panel.encoding import as_utf8
+from tracker.panel.error_words import no_words_said
 from tracker.panel.form import asked_texts
 from tracker.panel.held_answers import by_id, holds, refuses_each
 from tracker.panel.notices import Document
@@ -133,6 +134,9 @@ class Interpreting(Generic[P]):
                 raise self._no_answer(code, data["error"], action)  # a bare "OK", as in text
         else:  # so with a 401, 403, 400...; add, refill, cancel: the key's refusal alone
             data = plain_words.as_error(code, data, action, reads=idempotent)
+        if code == 401 and refusals.refuses_key_unsaid(code, data, action):  # no words: the code's
+            said = no_words_said(failures.with_status(code, data, self.panel.url))
+            raise AuthError(said, panel=panel, action=action, status=code)
         if action == "refill_status" and type(read) is str and data is not read:  # no object
             plain_words.string_alone(code, data, self.panel.url, panel=panel)  # as no JSON
         # The panel's words with a 2xx, or a 4xx read as its words (not 405, 413...).

@@ -15,7 +15,13 @@ from functools import cache
 from typing import Any
 
 from tracker.errors import AuthError, PanelAnswerError
-from tracker.panel.error_words import error_words, flag_alone, no_words_said, raise_for_wordless
+from tracker.panel.error_words import (
+    error_words,
+    flag_alone,
+    no_words_said,
+    raise_for_wordless,
+    says_no_words,
+)
 from tracker.panel.ids import written_id
 from tracker.panel.refusal_words import (
     ABOUT_THE_REQUEST,
@@ -177,6 +183,21 @@ def raise_for_error(data: Any) -> None:
     if is_key_refusal(message):
         raise AuthError(message, status=status)
     raise PanelAnswerError(message, status=status)
+
+
+def refuses_key_unsaid(code: int, data: Any, action: str) -> bool:
+    """Whether an answer to ``action`` with HTTP ``code`` is the key's refusal
+    in no words: a 401 (Unauthorized, the code's own meaning: the key or the
+    account refused) whose whole answer is an error of no words
+    (:func:`~tracker.panel.error_words.says_no_words`: ``{"error": true}``,
+    ``{"error": ""}``). Not an ``add``'s or ``refill``'s error that is an ID
+    (``{"error": 1}``: maybe placed, :func:`error_names_order`), nor a 403:
+    a firewall's or bot check's refusal as often as the key's, the call's
+    failure alone unless its words name the key."""
+    if code != 401 or not says_no_words(data):
+        return False
+    named = {"add": error_names_order, "refill": error_names_refill}.get(action)
+    return named is None or not named(data)
 
 
 def add_maybe_placed(data: Any) -> str | None:
