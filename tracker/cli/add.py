@@ -33,6 +33,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.order_args import panel_option
 from tracker.cli.output import print_placed
+from tracker.cli.panel_words import panel_words
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.cli.store_open import open_store
@@ -194,7 +195,8 @@ def add(
                     raise StopRequested("stopping", panel=panel_config.name, action="add")
                 stop.go_on()
             sent = True
-            order_id = client.add(NewOrder(service, link, quantity, runs, interval, extra))
+            answered = client.add(NewOrder(service, link, quantity, runs, interval, extra))
+            order_id = int(answered)
             stop.settled = True  # the order exists: a Ctrl-C now waits until it is tracked
             # Comments or usernames: their number is the quantity (DELIVERED, report).
             counted = counted_quantity(quantity, extra)
@@ -211,6 +213,8 @@ def add(
                 if gone is not None and mine is not None:  # exit 1 unless it names this order
                     placed_meanwhile(mine, gone, order_id)
                 print_placed(order_id)  # after tracking: never left untracked
+                if answered.also_said is not None:  # "Not enough funds" beside its ID
+                    _also_said(panel_config.name, order_id, answered.also_said)
     except PanelError as exc:  # outcome unknown included: exit 1 like handle_errors
         if isinstance(exc, OutcomeUnknownError):  # the order may exist: the key stays
             gone = settle_quietly(store, mine, error=exc.detail)
@@ -276,6 +280,15 @@ def add(
             click.echo(
                 "smm-tracker: the order was placed before the stop, and is tracked", err=True
             )
+
+
+def _also_said(panel: str, order_id: int, words: str) -> None:
+    """Say on stderr that order ``order_id``, tracked, came with the panel's
+    ``words`` read as a refusal: placed by its answer, not plainly (a closed
+    stderr is no failure: the ID is out)."""
+    said = f"#{order_id} placed by the panel's answer, but it also said: {panel_words(words)}"
+    with contextlib.suppress(OSError):
+        click.echo(f"smm-tracker: {panel}: {said}; check it on the panel", err=True)
 
 
 def _and(told: str, mine: Claim | None, gone: Gone | None, freed: bool = False) -> str:

@@ -87,7 +87,7 @@ def place_orders(
         service, quantity = ORDER_MIX[i % len(ORDER_MIX)]
         link = f"https://instagram.example/demo_account_{i}"
         try:
-            order_id = client.add(NewOrder(service=service, link=link, quantity=quantity))
+            order_id = int(client.add(NewOrder(service=service, link=link, quantity=quantity)))
         except PanelError as exc:
             echo(f"could not place order {i + 1}: {exc}")
             continue

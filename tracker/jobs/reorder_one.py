@@ -88,7 +88,8 @@ class ReorderOne(PanelActions):
                     self.store, self.panel, NOT_SENT_LINE, str(order.order_id)
                 )
                 with self.client.failure_told(told):
-                    new_id = self.client.add(sent)
+                    answered = self.client.add(sent)
+                    new_id = int(answered)
             except PanelAnswerError as exc:  # the key, this order, or a failing panel?
                 if is_busy(exc.detail):  # said after acting, maybe: unknown (below)
                     raise
@@ -160,6 +161,16 @@ class ReorderOne(PanelActions):
                 **({"tracked_on": elsewhere} if elsewhere else {}),
             )
             return {**result, "status": UNKNOWN, "error": detail, "cause": unknown.cause}
+        also = {} if answered.also_said is None else {"also_said": answered.also_said}
+        if also:  # "Not enough funds" beside its ID: tracked, never said a plain "placed"
+            log.warning(
+                "reorder_placed_with_words",
+                panel=self.panel,
+                order=order.order_id,
+                new_order=new_id,
+                said=answered.also_said,
+                hint="check it on the panel",
+            )
         log.info(
             "reordered",
             panel=self.panel,
@@ -167,8 +178,9 @@ class ReorderOne(PanelActions):
             new_order=new_id,
             quantity=plan.quantity,
             reason=plan.reason,  # what was placed: "400 as 4 runs of 100 every 60 min"
+            **also,
         )
-        return {**result, "status": PLACED, "new_order_id": new_id}
+        return {**result, "status": PLACED, "new_order_id": new_id, **also}
 
     def _not_sent(self, order_id: int, error: str) -> None:
         """Tell a re-order certainly not sent: at warning, but at info (with

@@ -1,13 +1,17 @@
-"""An ``add`` answer's own shapes: its one row in a list, said back as written."""
+"""An ``add`` answer's own shapes: its one row in a list, said back as
+written; words beside its order ID that read as a refusal."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
-from tracker.panel import values
+from tracker.panel import refusals, values
+from tracker.panel.error_words import WORDS_AT
 from tracker.panel.ids import written_id
 from tracker.panel.json_decoder import Twice, WrittenFloat
+from tracker.panel.models import PlacedId
 
 
 def placed_row(data: Any) -> Any:
@@ -18,6 +22,43 @@ def placed_row(data: Any) -> Any:
     if type(data) is list and len(data) == 1 and type(data[0]) is dict:
         return data[0] if written_id(data[0].get("order")) is not None else data
     return data
+
+
+def placed(order_id: int, *answers: Any) -> PlacedId:
+    """Given an ``add``'s order ID and the answer that held it (its row, then
+    the whole answer around it), return the ID with the words beside it that
+    read as a refusal (:func:`refusing_words`), the first found."""
+    found = PlacedId(order_id)
+    found.also_said = next(filter(None, map(refusing_words, answers)), None)
+    return found
+
+
+# Where words beside an order ID are: a web framework's words' keys, not ``error``
+# (an ID beside an error: outcome unknown, parse.parse_add).
+_BESIDE = tuple(key for key in WORDS_AT if key != "error")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n")
+
+
+def refusing_words(answer: Any) -> str | None:
+    """Given an object answering ``add`` beside its order ID, return its words
+    (``message``, ``msg``, ``detail``...) when they read as a refusal
+    (``"Not enough funds"``, ``"neworder.error.not_enough_funds"``): their
+    first sentence refuses (:func:`~tracker.panel.refusals.refuses`), or says
+    the key refused, the panel busy or failing, as an error's words are read.
+    Words leading with the placement ("Your order has been placed. Not
+    refundable.") or refusing nothing ("Order placed"): None."""
+    if type(answer) is not dict:
+        return None
+    for key in _BESIDE:
+        words = answer.get(key)
+        if type(words) is not str or not words.strip():
+            continue
+        first = _SENTENCE_END.split(words.strip(), maxsplit=1)[0]
+        if refusals.refuses(first) or refusals.is_key_refusal(first):
+            return values.short(words.strip())
+        if refusals.is_busy(first) or refusals.is_panel_fault(first):
+            return values.short(words.strip())
+    return None
 
 
 # Stands for the i-th number while the answer is written out, then its text

@@ -35,6 +35,7 @@ from tracker.panel.models import (
     Balance,
     CancelResult,
     NewOrder,
+    PlacedId,
     RefillRequest,
     RefillStatus,
     Service,
@@ -82,8 +83,9 @@ class PanelClient(StatusCalls[P]):
         self.has_balance()  # answered: learned missing or not, it witnesses refusals again
         return answer
 
-    def add(self, order: NewOrder) -> int:
-        """Place an order; return its ID. Never resent once it may have arrived."""
+    def add(self, order: NewOrder) -> PlacedId:
+        """Place an order; return its ID (the words beside it that read as a
+        refusal in ``also_said``). Never resent once it may have arrived."""
         data = self._call("add", order.form(), idempotent=False)
         try:
             return self._parsed("add", parse.parse_add, data)

@@ -12,13 +12,13 @@ from tracker.panel.values import as_json, short
 
 # Where a web framework's error object says its words: Laravel's and
 # Express's "message", "msg", RFC 7807's "detail", OAuth's "description".
-_WORDS_AT = ("message", "msg", "error", "detail", "description", "text", "reason")
+WORDS_AT = ("message", "msg", "error", "detail", "description", "text", "reason")
 _MAX_WORDS = 300  # as short() cuts a text
 
 
 def error_words(error: Any) -> str:
     """Given an ``error`` field, return its words as one line: a text as it
-    is; an object's text under one of :data:`_WORDS_AT`
+    is; an object's text under one of :data:`WORDS_AT`
     (``{"code": 422, "message": "The link field is required."}``); a list of
     texts joined by "; "; anything else as JSON writes it (``{"code": 7}``,
     ``true``). An ``error`` given twice, differently (a ``Twice``), in its
@@ -27,7 +27,7 @@ def error_words(error: Any) -> str:
     if isinstance(error, Twice):
         return short(f"it {error['error']}")
     if type(error) is dict:
-        for name in _WORDS_AT:
+        for name in WORDS_AT:
             text = error.get(name)
             if isinstance(text, str) and text.strip():
                 return short(text)

@@ -109,6 +109,15 @@ class CancelAnswer(NamedTuple):
     ignored: list[str]
 
 
+class PlacedId(int):
+    """The ID of an order ``add`` placed, as an ``int``, with the panel's words
+    beside it that read as a refusal (``{"order": 77, "message": "Not enough
+    funds"}``) in ``also_said``: the order is tracked, never said a plain
+    "placed" (None: no such words)."""
+
+    also_said: str | None = None
+
+
 @dataclass(frozen=True)
 class NewOrder:
     """What ``add`` sends. ``extra`` holds the service-type fields (comments, ...)."""

@@ -18,7 +18,7 @@ from typing import Any
 from tracker.errors import BadAnswerError
 from tracker.panel import values
 from tracker.panel.absurd import unread_count
-from tracker.panel.add_shapes import as_sent, placed_row
+from tracker.panel.add_shapes import as_sent, placed, placed_row
 from tracker.panel.amounts import bare_amount
 from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     decode_document,
@@ -27,7 +27,7 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
 from tracker.panel.envelopes import says_failure
 from tracker.panel.ids import key_id, listed_id, named_id, written_id
 from tracker.panel.json_decoder import Twice
-from tracker.panel.models import OrderStatus
+from tracker.panel.models import OrderStatus, PlacedId
 from tracker.panel.not_found import says_order_not_found
 from tracker.panel.notices import (  # noqa: F401  (the envelope, used as parse.X)
     Document,
@@ -287,7 +287,7 @@ def _none_of(wanted: set[int], readable: str = "") -> str:
     return f"none of the {len(wanted)} asked IDs" + (" readably" if readable else "")
 
 
-def parse_add(data: Any) -> int:
+def parse_add(data: Any) -> PlacedId:
     """Given the answer to ``add``, return the new order ID.
 
     The panel's ``{"error": ...}`` raises PanelAnswerError (nothing placed);
@@ -295,6 +295,7 @@ def parse_add(data: Any) -> int:
     " 23501 " and 23501.0 are 23501; in a list of that one object, ``placed_row``),
     an error beside an order ID, or an error that may follow an order placed
     (:func:`~tracker.panel.refusals.add_maybe_placed`) raises BadAnswerError: outcome unknown.
+    Words beside the ID that read as a refusal ride on it (``PlacedId.also_said``).
     """
     inner = wrapped("add", data)  # {"data": {"order": 77}}: read as {"order": 77}
     shown = data if inner is not data else placed_row(data)  # the whole answer said
@@ -307,4 +308,4 @@ def parse_add(data: Any) -> int:
     raise_for_error(data)
     if order_id is None:
         raise BadAnswerError(f"answered without a usable order ID: {as_sent(shown)}")
-    return order_id
+    return placed(order_id, data, shown)
