@@ -100,3 +100,12 @@ def as_sent(data: Any, limit: int = 120) -> str:
             return values.as_json(data, limit)
         text = text.replace(mark, written[: limit + 1])
     return values.short(text, limit)
+
+
+def said_back(data: Any, limit: int = 120) -> str:
+    """Given an answer, or an item of one, return it for a message: an object
+    or a list as :func:`as_sent` writes it (a key given twice, differently,
+    in words once: ``<answered "error" twice, differently: "a" and "b">``,
+    never its error item as JSON escaped inside the JSON), anything else as
+    :func:`values.shown` does."""
+    return as_sent(data, limit) if isinstance(data, dict | list) else values.shown(data, limit)

@@ -15,6 +15,7 @@ from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError, NoOrderNamedError, PanelError
 from tracker.panel import values
+from tracker.panel.add_shapes import said_back
 from tracker.panel.envelopes import holds_nothing, says_failure
 from tracker.panel.error_words import flag_alone, no_words_said, says_no_words
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id, to_id
@@ -63,9 +64,9 @@ def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
     if words is not None and refuses(words):
         return RefillRequest(order_id=order_id, error=words)
     if refill_id is not None:
-        why = f"answered a refill ID and an error: {values.shown(answer)}"
+        why = f"answered a refill ID and an error: {said_back(answer)}"
     else:
-        why = f"answered without a usable refill ID: {values.shown(answer)}"
+        why = f"answered without a usable refill ID: {said_back(answer)}"
     return RefillRequest(order_id=order_id, error=why, unknown=True)
 
 
@@ -97,7 +98,7 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
             return listed
     named = named_id(_expect_dict(data, "refill").get("order"))  # "+78": another order
     if named is not None and named != order_id:  # another order's answer: which was refilled?
-        why = f"answered for order {id_shown(data.get('order'))}: {values.shown(data)}"
+        why = f"answered for order {id_shown(data.get('order'))}: {said_back(data)}"
         return RefillRequest(order_id=order_id, error=why, unknown=True)
     return _refill_answer(order_id, data)
 
@@ -187,7 +188,7 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
                 answer = _refill_answer(order_id, item)
             seen = found.setdefault(order_id, answer)
             if seen != answer and not seen.unknown:  # a refill ID and a refusal, say
-                twice = f"answered twice, differently: {values.shown(item)}"
+                twice = f"answered twice, differently: {said_back(item)}"
                 found[order_id] = RefillRequest(order_id=order_id, error=twice, unknown=True)
             if answer.refill_id is not None:
                 given.setdefault(answer.refill_id, set()).add(order_id)
@@ -226,7 +227,7 @@ def _names_an_order(asked: set[int], data: Any) -> None:
         # two refills? No field says; order and refill IDs are alike numbers.
         raise NoOrderNamedError(
             "answered a list of lists, no field saying which number is an order "
-            f"and which a refill: {values.shown(data)}"
+            f"and which a refill: {said_back(data)}"
         )
     if isinstance(data, dict) and _carries_refill(data.get("refill")):
         items, shaped = [data], False  # {"refill": 100}: the answer to order=
@@ -251,7 +252,7 @@ def _names_an_order(asked: set[int], data: Any) -> None:
         if len(asked) == 1
         else f"naming none of the {len(asked)} orders asked"
     )
-    raise NoOrderNamedError(f"answered {what}{named}: {values.shown(data)}")
+    raise NoOrderNamedError(f"answered {what}{named}: {said_back(data)}")
 
 
 def _carries_refill(value: Any) -> bool:
@@ -277,5 +278,5 @@ def _bare_refill(order_id: int, value: Any) -> RefillRequest | None:
         raise AuthError(text)
     if refuses(text):
         return RefillRequest(order_id=order_id, error=values.short(value))
-    why = f"answered without a usable refill ID: {values.shown(value)}"
+    why = f"answered without a usable refill ID: {said_back(value)}"
     return RefillRequest(order_id=order_id, error=why, unknown=True)
