@@ -1,7 +1,8 @@
 """A refill answer giving a key twice, differently, inside one item
 (``{"refill": 55, "error": "a", "error": "b"}``), through the real
-``refill`` command on a scripted loopback panel: the refill is unknown, as
-before, and the answer is said once, plainly, each key given twice in the
+``refill`` command on a scripted loopback panel (a ``cancel`` item and a
+``refill_status`` answer alike, through ``cancel`` and the refill job's
+follow step): the refill is unknown, as before, and the answer is said once, plainly, each key given twice in the
 words other answers shown say it in (``<answered "error" twice,
 differently: "a" and "b">``). It was JSON-escaped JSON inside the JSON
 shown (``{"error": {"error": "answered \\"error\\" twice, ...``), cut
@@ -10,9 +11,9 @@ before its values."""
 from __future__ import annotations
 
 import pytest
-from envelope_kit import DONE, rows
+from envelope_kit import DONE, GOING, rows
 from hostile import json_reply, text_reply
-from simconfig import scripted_panel
+from simconfig import follow_refills_once, scripted_panel
 
 pytestmark = pytest.mark.usefixtures("quick_backoff")
 
@@ -59,3 +60,35 @@ def test_a_key_given_twice_in_a_refill_answer_is_said_once_plainly(
     assert '\\"' not in line and "{'" not in line, line
     [(status, error)] = rows(tmp_path, "SELECT status, error FROM refills")
     assert status == "Unknown" and said in error and '\\"' not in error, error
+
+
+def test_a_key_given_twice_in_a_cancel_item_is_said_once_plainly(tmp_path, monkeypatch):
+    said = (
+        'answered a cancel and an error: {"order": 7, "cancel": 1, "error": '
+        '<answered "error" twice, differently: "x" and "y">}'
+    )
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
+        replies["status"] = json_reply({"7": GOING})
+        assert cli("track", "7").exit_code == 0
+        replies["cancel"] = text_reply('[{"order": 7, "cancel": 1, "error": "x", "error": "y"}]')
+        result = cli("cancel", "--yes", "--force", "7")
+        assert server.calls("cancel") == 1
+    assert "Traceback" not in result.output
+    [line] = [x for x in result.output.splitlines() if x.startswith("#7")]
+    assert "unknown" in line and said.partition(" twice, ")[0] in line, line
+    assert '\\"' not in line and "{'" not in line, line
+    [(outcome, error)] = rows(tmp_path, "SELECT result, error FROM cancels")
+    assert outcome == "Unknown" and said in error and '\\"' not in error, error
+
+
+def test_a_key_given_twice_in_a_refill_status_is_said_once_plainly(tmp_path, monkeypatch):
+    said = 'no refill status: {"a": <answered "a" twice, differently: 1 and 2>}'
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
+        replies["status"] = json_reply({"5": DONE})
+        replies["refill"] = json_reply({"refill": 55})
+        assert cli("track", "5").exit_code == 0
+        assert cli("refill", "--force", "5").exit_code == 0
+        replies["refill_status"] = text_reply('{"status": {"a": 1, "a": 2}}')
+        follow_refills_once(tmp_path / "t.db", server.url, KEY)
+    [(refill_id, error)] = rows(tmp_path, "SELECT refill_id, error FROM refills")
+    assert refill_id == "55" and said in error and '\\"' not in error, error

@@ -12,6 +12,7 @@ from typing import Any
 
 from tracker.errors import BadAnswerError
 from tracker.panel import values
+from tracker.panel.add_shapes import said_back
 from tracker.panel.envelopes import holds_nothing, says_alone, says_failure, says_only_no
 from tracker.panel.error_words import flag_alone, no_words_said, says_no_words
 from tracker.panel.flags import says_no, says_yes, to_bool
@@ -62,9 +63,9 @@ def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
     if message is None and words is None and says_no(value):
         return CancelResult(order_id=order_id, ok=False)
     if message is not None or says_failure(item):  # what may be a yes, beside an error
-        why = f"answered a cancel and an error: {values.shown(item)}"
+        why = f"answered a cancel and an error: {said_back(item)}"
     else:
-        why = f"answered without a readable cancel result: {values.shown(value)}"
+        why = f"answered without a readable cancel result: {said_back(value)}"
     return _unknown_cancel(order_id, why)
 
 
@@ -90,16 +91,16 @@ def _cancel_claims(
                 named = [o for o in (keyed, order_id) if o]  # NOT_AN_ID names none
                 claims += [(o, why) for o in named]
                 if not named:
-                    ignored.append(values.shown(key, 40))
+                    ignored.append(said_back(key, 40))
             elif order_id:  # neither None nor NOT_AN_ID
                 claims.append((order_id, value))
             else:
-                ignored.append(values.shown(key if key is not None else value, 40))
+                ignored.append(said_back(key if key is not None else value, 40))
         elif keyed:  # keyed by order ID: the value says what ``cancel`` would
             item = value if isinstance(value, dict) and "cancel" in value else {"cancel": value}
             claims.append((keyed, item))
         else:
-            ignored.append(values.shown(key if key is not None else value, 40))
+            ignored.append(said_back(key if key is not None else value, 40))
     return claims, ignored
 
 
@@ -140,12 +141,12 @@ def parse_cancel(requested: Iterable[int], data: Any) -> CancelAnswer:
         if not asked.keys() & data.keys():
             raise_for_error(data)
         # An error beside orders' results: what was canceled cannot be told.
-        why = f"answered an error beside the orders' results: {values.shown(data)}"
+        why = f"answered an error beside the orders' results: {said_back(data)}"
         return CancelAnswer([_unknown_cancel(o, why) for o in asked.values()], [])
     if not isinstance(data, dict | list):
         raise BadAnswerError(f"expected a list for cancel, got {came_back(data)}")
     if says_only_no(data):  # {"status": "error", "data": {}}: its keys no orders
-        raise BadAnswerError(f"answered an error with no words: {values.shown(data)}")
+        raise BadAnswerError(f"answered an error with no words: {said_back(data)}")
     if holds_nothing(data) or says_alone(data):  # {"status": "success", "message": ...}
         raise BadAnswerError(f"answered no order's result: {values.as_json(data)}")
     if says_failure(data):  # {"7": 1, "status": "error"}: as an error beside them

@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError, MisfiledAnswerError, PanelError
 from tracker.panel import values
+from tracker.panel.add_shapes import said_back
 from tracker.panel.bare import is_status_word
 from tracker.panel.error_words import flag_alone, no_words_said, raise_for_wordless
 from tracker.panel.ids import to_id
@@ -33,7 +34,7 @@ def _refill_status(refill_id: str, value: Any) -> RefillStatus:
         return RefillStatus(refill_id=refill_id, error=said)
     raw = to_text(value)
     if raw is None:  # {} or "status": null says nothing: never "None" in its words
-        said = values.shown(value, 80) if value is not None else "the answer has no status field"
+        said = said_back(value, 80) if value is not None else "the answer has no status field"
         return RefillStatus(refill_id=refill_id, error=f"{NO_REFILL_STATUS}: {said}")
     status, known = normalize_refill_status(raw)
     words = values.sentence(raw) if not known else None
@@ -92,7 +93,7 @@ def _many_shaped(refill_id: str, data: Any) -> RefillStatus | None:
 def _refill_shown(value: Any) -> str:
     """Given a ``refill`` field, return it for a message: a refill ID as
     written ("007"), anything else as sent, quoted (' 7')."""
-    return str(value) if to_id(value) is not None else values.shown(value, 40)
+    return str(value) if to_id(value) is not None else said_back(value, 40)
 
 
 def parse_refill_status_multi(requested: Iterable[str], data: Any) -> list[RefillStatus]:
@@ -136,7 +137,7 @@ def parse_refill_status_multi(requested: Iterable[str], data: Any) -> list[Refil
             if len(wanted) == 1
             else f"none of the {len(wanted)} asked refills"
         )
-        raise BadAnswerError(f"answered {none}: {values.shown(data, 80)}")
+        raise BadAnswerError(f"answered {none}: {said_back(data, 80)}")
     return [report for report in found.values() if report is not None]
 
 
