@@ -2,8 +2,9 @@
 (``{"refill": 55, "error": "a", "error": "b"}``), through the real
 ``refill`` command on a scripted loopback panel (a ``cancel`` item and a
 ``refill_status`` answer alike, through ``cancel`` and the refill job's
-follow step): the refill is unknown, as before, and the answer is said once, plainly, each key given twice in the
-words other answers shown say it in (``<answered "error" twice,
+follow step): the refill is unknown, as before, and the answer is said
+once, plainly, each key given twice in the words other answers shown say
+it in (``<answered "error" twice,
 differently: "a" and "b">``). It was JSON-escaped JSON inside the JSON
 shown (``{"error": {"error": "answered \\"error\\" twice, ...``), cut
 before its values."""
