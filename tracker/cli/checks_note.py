@@ -3,17 +3,18 @@ end of its note on stderr (:class:`tracker.cli.orders.Unchecked`); and what
 fetches a balance `balance` has none of yet (:func:`who_fetches`).
 
 Nothing running: ``run --once`` now, the daemon within
-``schedule.status_every``. A ``run --once`` running: the next, once it
-ends. A daemon holding the database (a ``run --once`` refused then): it
-checks them, as its lock file says it runs (:func:`tracker.service.
-lock_seen.seen`): the panel it runs alone (``run --panel``) checked, the
-others not while it runs (its restart without ``--panel`` checks them);
-``schedule.status_every`` with its value when it reads the config this
-command read, else its own, unvalued; a panel its
-lock file's ``panels=`` does not name (not loaded: added to the config since
-it read it, until it reloads; not in another config it reads, while it
-runs), not checked. A lock file that
-says neither (an older smm-tracker's) says less: nothing that may be false.
+``schedule.status_every``. A ``run --once`` running: the next, once it ends,
+that one named as its lock file says it (its PID, the panel it runs alone,
+its config when not this command's). A daemon holding the database (a ``run
+--once`` refused then): it checks them, as its lock file says it runs
+(:func:`tracker.service.lock_seen.seen`): the panel it runs alone (``run
+--panel``) checked, the others not while it runs (its restart without
+``--panel`` checks them); ``schedule.status_every`` with its value when it
+reads the config this command read, else its own, unvalued; a panel its lock
+file's ``panels=`` does not name (not loaded: added to the config since it
+read it, until it reloads; not in another config it reads, while it runs),
+not checked. A lock file that says neither (an older smm-tracker's) says
+less: nothing that may be false.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def who_checks(config: Config, panels: Mapping[str, int]) -> str:
     at = f" (pid {held.pid})" if held.pid else ""
     if held.command == ONCE:
         return (
-            f"smm-tracker run --once checks {it} once the one running now{at} ends; "
-            f"the daemon (smm-tracker run) within {every}"
+            f"smm-tracker run --once checks {it} once the one running now"
+            f"{_once(config, held)} ends; the daemon (smm-tracker run) within {every}"
         )
     daemon = f"the daemon running on this database{at}"
     said = held.said
@@ -104,7 +105,10 @@ def who_fetches(config: Config, panel: str, named: bool) -> str:
         return f"smm-tracker run --once fetches it now; the daemon (smm-tracker run) within {every}"
     at = f" (pid {held.pid})" if held.pid else ""
     if held.command == ONCE:
-        return f"a smm-tracker run --once runs on this database{at}: it or the next fetches it"
+        running = f"a smm-tracker run --once runs on this database{_once(config, held)}"
+        if (alone := held.said.panel) and alone != panel:  # not this panel's jobs
+            return f"{running}: the next run --once without --panel fetches it"
+        return f"{running}: it or the next fetches it"
     alone = held.said.panel
     daemon = f"the daemon running on this database{at}"
     if alone and alone != panel:
@@ -115,6 +119,17 @@ def who_fetches(config: Config, panel: str, named: bool) -> str:
         return f"{daemon} has not loaded {added}: nothing fetches it {until}"
     unless = f" {UNLESS_ALONE}" if alone is None else ""  # not said, as who_checks says it
     return f"{daemon} checks it on its schedule{unless}"
+
+
+def _once(config: Config, held: Seen) -> str:
+    """What a ``run --once`` holding the database is, as its lock file says
+    it: " (pid 4242, run --once --panel a, config /etc/cron.toml)", its
+    config when not the one this command read, "" when nothing is known."""
+    said = held.said
+    parts = [f"pid {held.pid}"] if held.pid else []
+    parts += [f"run --once --panel {said.panel}"] if said.panel else []
+    parts += [f"config {said.config}"] if said.config is not None and not _own(config, said) else []
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _not_loaded(config: Config, held: Seen, panels: Collection[str]) -> tuple[list[str], str, str]:

@@ -14,9 +14,10 @@ file (a hard link, a bind mount) is refused by the database file's own flock,
 held beside it (``lock_holder.py``), which never disturbs SQLite's locks.
 
 The holder writes its PID and what it is (``run`` or ``run --once``) in it,
-a daemon then the panel it runs alone (``panel=NAME``; ``panel=``: every
-one), its config file (``config=PATH``) and the panels it has loaded
-(``panels=A,B``, rewritten at each reload: :meth:`DatabaseLock.loaded`);
+then the panel it runs alone (``panel=NAME``; ``panel=``: every one), its
+config file (``config=PATH``) and the panels it has loaded (``panels=A,B``;
+a daemon's rewritten at each reload: :meth:`DatabaseLock.loaded`), a
+``run --once``'s as a daemon's, so that a note names the run it waits for;
 what the others read of it, and what a run turned away is told, is
 ``lock_seen.py``'s.
 """
@@ -45,9 +46,9 @@ class AlreadyRunningError(TrackerError):
 
 class DatabaseLock:
     """Given a database path, hold its exclusive lock while in the ``with`` block
-    (``once``: for a ``run --once``, which the lock file then says; a
-    daemon's says the ``panel`` it runs alone (None: every one), its
-    ``config`` file and the ``panels`` it has loaded; ``tidy``: unless
+    (``once``: for a ``run --once``, which the lock file then says; either
+    says the ``panel`` it runs alone (None: every one), its ``config`` file
+    and the ``panels`` it has loaded; ``tidy``: unless
     :meth:`opened` was called, the release deletes a lock file this lock
     made and puts back what one there before said).
 
@@ -69,8 +70,9 @@ class DatabaseLock:
         self.path = lock_path(database)
         self.command = ONCE if once else DAEMON
         self._run = panel, config  # what a reload's lines say again (loaded)
-        # A daemon's lines after the command (`orders`, `prune` read them); a run --once's as ever.
-        self.said = "" if once else said_lines(panel, config, panels)
+        # The lines after the command (`orders`, `balance`, `prune` read them): a
+        # run --once's too, so that a note can say which run (its config) it waits for.
+        self.said = said_lines(panel, config, panels)
         self.tidy = tidy
         self.made = False  # the lock file was made by this lock
         self.used = False  # a tracker database was opened under it (:meth:`opened`)
