@@ -120,12 +120,12 @@ def test_services_on_an_80_column_terminal_says_each_window_in_refill(world, mon
     assert max(len(line) for line in lines) <= 80
     assert lines[0].split()[:4] == ["PANEL", "SERVICE", "REFILL", "CANCEL"]  # a table still
     rows = {line.split()[1]: n for n, line in enumerate(lines) if line.startswith("sim ")}
-    assert lines[rows["1"]].split()[2:5] == ["90d", "(R90)", "yes"]
+    assert lines[rows["1"]].split()[2:4] == ["90d", "yes"]
     assert lines[rows["2"]].split()[2:4] == ["no", "no"]
-    # RATE 0.08011655652 whole (rules/money.py): REFILL's words folded to fit.
+    # RATE 0.08011655652 whole (rules/money.py): REFILL's words moved to NAME to fit.
     five = lines[rows["5"]].split()
-    assert five[2:4] == ["365d", "no"] and lines[rows["5"] + 1].split() == ["(lifetime)"]
-    assert "       Instagram Followers [R90]" in lines  # NAME under its row, whole
+    assert five[2:4] == ["365d", "no"] and lines[rows["5"] + 1].endswith("(refill 365d: lifetime)")
+    assert "       Instagram Followers [R90] (refill 90d: R90)" in lines  # NAME under its row
 
 
 HELD = "left out of the automatic refill rounds"

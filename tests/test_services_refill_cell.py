@@ -5,7 +5,8 @@ words (tests/test_refill_window_shown.py).
 
 polish200: at 80 columns the simulator's `30d (Refill 30 days)` wrapped
 inside its cell, `days)` alone on the next line, while NAME under the row
-said the same words."""
+said the same words. newuser206: with RATE wide, `365d (lifetime)` and
+`60d (category)` still folded in two; their words move to NAME then."""
 
 from __future__ import annotations
 
@@ -45,25 +46,48 @@ class WordedPanel(SimulatedPanel):
         ]
 
 
-def test_a_guarantee_in_words_is_said_as_where_it_was_read(world, monkeypatch):
+def _on_80_columns(w, monkeypatch) -> tuple[list[str], dict[str, int]]:
+    """``services`` on an 80-column terminal: its lines, and each row's line by service."""
     import tracker.cli.screen as screen
 
-    w = world(panel_class=WordedPanel)
     w.sync_services()
     monkeypatch.setattr(screen, "stdout_is_terminal", lambda: True)
     monkeypatch.setenv("COLUMNS", "80")
     lines = w.cli("services").stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
-    rows = {line.split()[1]: n for n, line in enumerate(lines) if line.startswith("sim ")}
+    return lines, {line.split()[1]: n for n, line in enumerate(lines) if line.startswith("sim ")}
+
+
+def test_a_guarantee_in_words_is_said_as_where_it_was_read(world, monkeypatch):
+    # No lifetime, no category: `30d (name)` fits beside RATE 0.08011655652, kept in REFILL.
+    w = world(panel_class=WordedPanel)
+    monkeypatch.setitem(NAMES, SERVICE_TELEGRAM, "Telegram Members | Refill")
+    monkeypatch.delitem(CATEGORIES, SERVICE_VIEWS)
+    lines, rows = _on_80_columns(w, monkeypatch)
     assert lines[rows[str(SERVICE_FOLLOWERS)]].split()[2:5] == ["30d", "(name)", "yes"]
     assert lines[rows[str(SERVICE_FOLLOWERS)] + 1].strip() == NAMES[SERVICE_FOLLOWERS]
-    assert lines[rows[str(SERVICE_TIKTOK)]].split()[2:4] == ["30d", "(R30)"]
-    # RATE 0.08011655652 whole: REFILL folded at its words, as "365d (lifetime)" is.
-    views = rows[str(SERVICE_VIEWS)]
-    assert lines[views].split()[2:4] == ["60d", "yes"] and lines[views + 1].split() == [
-        "(category)"
-    ]
+    assert lines[rows[str(SERVICE_TIKTOK)]].split()[2:5] == ["30d", "(R30)", "no"]
     assert not any(line.strip().startswith("days") for line in lines)
+
+
+def test_a_wide_rate_moves_the_words_to_name_not_refill_folded_in_two(world, monkeypatch):
+    # newuser206: RATE 0.08011655652 whole beside `365d (lifetime)` and `60d
+    # (category)` passed 80 columns: REFILL was folded, "(lifetime)" alone on
+    # a second line. The words now end NAME's line, REFILL one line a row.
+    lines, rows = _on_80_columns(world(panel_class=WordedPanel), monkeypatch)
+    said = {service: (lines[n].split()[2], lines[n + 1].strip()) for service, n in rows.items()}
+    assert said[str(SERVICE_TELEGRAM)] == (
+        "365d",
+        f"{NAMES[SERVICE_TELEGRAM]} (refill 365d: lifetime)",
+    )
+    assert said[str(SERVICE_VIEWS)] == ("60d", "YouTube Views | Drip-feed (refill 60d: category)")
+    assert said[str(SERVICE_FOLLOWERS)] == ("30d", f"{NAMES[SERVICE_FOLLOWERS]} (refill 30d: name)")
+    assert said[str(SERVICE_TIKTOK)] == ("30d", "TikTok [R30] (refill 30d: R30)")
+    assert lines[rows[str(SERVICE_TELEGRAM)]].split()[2:4] == ["365d", "no"]
+    assert "0.08011655652" in lines[rows[str(SERVICE_TELEGRAM)]]
+    for n in rows.values():  # under each row its NAME alone: nothing of REFILL folded there
+        assert lines[n + 1].startswith("       ") and lines[n + 1][7] != " "
+        assert n + 2 == len(lines) or lines[n + 2].startswith("sim ")
 
 
 def test_piped_and_json_keep_the_words(world):

@@ -139,7 +139,11 @@ class Columns:
     terminal; when the table would still not fit, broken after a '-', '_'
     or '.', then the ``fold`` columns' words broken inside too),
     ``narrowest`` (the free text is wrapped beside its row only with this
-    many columns left for it, else put on lines under its row)."""
+    many columns left for it, else put on lines under its row), ``moves``
+    (a column whose cells end in words in parentheses, "365d (lifetime)":
+    when the table would not fit the screen otherwise, before any fold,
+    those words move to the end of the free text, under the label given,
+    "(refill 365d: lifetime)", the cell keeping "365d")."""
 
     times: Mapping[str, str] = field(default_factory=dict)
     wrap: str | None = None
@@ -147,6 +151,7 @@ class Columns:
     fold: str | tuple[str, ...] | None = None
     names: tuple[str, ...] = ()
     narrowest: int = NARROWEST_TEXT
+    moves: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def folds(self) -> tuple[str, ...]:

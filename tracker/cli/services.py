@@ -81,6 +81,9 @@ _ON_SCREEN = Columns(
     units={"currency": "rate"},
     fold=("currency", "guarantee"),
     names=("panel",),
+    # A wide RATE: "365d (lifetime)" and "60d (category)" folded in two in
+    # REFILL; their words go to NAME instead, "(refill 365d: lifetime)".
+    moves={"guarantee": "refill"},
 )
 DEFAULT_TYPE = "Default"  # API v2's type of an everyday service
 

@@ -1,6 +1,7 @@
 """A table fitted to a terminal's width, nothing cut: times short and "UTC"
-said once, a unit the same in every row said once in its header, the words
-of a status folded within their column, a header's last word on a second
+said once, a unit the same in every row said once in its header, a cell's
+words in parentheses moved to the free text, the words of a status folded
+within their column, a header's last word on a second
 header line, then names and words broken inside as a last resort; the free
 text wrapped beside its row or put under it. Pure: the :class:`Screen` and
 the :class:`Columns` come from :mod:`tracker.cli.screen`."""
@@ -109,7 +110,8 @@ def shown(
         folds = [names.index(f) for f in spec.folds if f in beside]
         last = [(names.index(f), NARROWEST_NAME) for f in spec.names if f in beside]
         last += [(fold, NARROWEST_FOLD) for fold in folds]
-        _fit(screen.width, table, (folds, last), text, (not whole, headed), spec.narrowest)
+        moves = [(names.index(c), label) for c, label in spec.moves.items() if c in beside]
+        _fit(screen.width, table, (folds, last), text, (not whole, headed), spec.narrowest, moves)
     return table
 
 
@@ -134,19 +136,27 @@ def _fit(
     text: bool,
     chunk: tuple[bool, bool],
     narrowest: int = NARROWEST_TEXT,
+    moves: Sequence[tuple[int, str]] = (),
 ) -> None:
-    """Wrap the ``folds`` columns' words within them, one after the other,
-    while the columns but the free text (the last, when ``text``) pass
-    ``width``, then put the headers' last words on a line of their own, then
-    narrow the ``last`` columns (column, narrowest) breaking their words
-    (``narrowed``: folds, last); wrap the free text to what the others
-    leave, or, with less than ``narrowest`` left or when told, move it
-    under its row, whole (``chunk``: under, headed)."""
+    """Move the ``moves`` columns' words in parentheses to the free text (column,
+    label: :func:`_move`), then wrap the ``folds`` columns' words within
+    them, one after the other, while the columns but the free text (the
+    last, when ``text``) pass ``width``, then put the headers' last words on
+    a line of their own, then narrow the ``last`` columns (column,
+    narrowest) breaking their words (``narrowed``: folds, last); wrap the
+    free text to what the others leave, or, with less than ``narrowest``
+    left or when told, move it under its row, whole (``chunk``: under,
+    headed)."""
     heads, cells = table.heads, table.cells
     folds, last = narrowed
     under, headed = chunk
     widths = [max(on_screen(h), *(on_screen(r[i]) for r in cells)) for i, h in enumerate(heads)]
     fixed = widths[:-1] if text else widths
+    for column, label in moves if text else ():
+        if sum(fixed) + 2 * (len(fixed) - 1) <= width:
+            break
+        _move(cells, column, label)
+        fixed[column] = max(on_screen(heads[column]), *(on_screen(r[column]) for r in cells))
     wrapped: dict[int, int] = {}  # column: the width its words are wrapped to
     for fold in folds:
         to = _fold_width(width, fixed, fold, heads, cells)
@@ -177,6 +187,18 @@ def _fit(
         heads.pop()
         if table.heads_under:
             table.heads_under.pop()
+
+
+def _move(cells: list[list[str]], column: int, label: str) -> None:
+    """Move each cell's words in parentheses ("365d (lifetime)") to the end
+    of its row's free text (the last cell), "(refill 365d: lifetime)" under
+    the ``label`` "refill": the cell keeps "365d", the words stay said."""
+    for row in cells:
+        kept, opened, words = row[column].partition(" (")
+        if not opened or not words.endswith(")"):
+            continue
+        row[column], said = kept, f"({label} {kept}: {words[:-1]})"
+        row[-1] = said if row[-1] == EMPTY else f"{row[-1]} {said}"
 
 
 def _fold_heads(table: Shown, fixed: list[int], wrapped: dict[int, int]) -> None:
