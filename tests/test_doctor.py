@@ -254,7 +254,9 @@ status_every = "5 parsecs"
         "environment variable UNSET_KEY_VAR is not set",
         f"FAIL config: {tmp_path / 'tracker.toml'}: at 'schedule.status_every': "
         "'5 parsecs' is not a duration like 90s, 5m, 24h, 30d",
-        f"FAIL database: directory {tmp_path / 'missing-dir'} does not exist",
+        f"FAIL database: directory {tmp_path / 'missing-dir'} does not exist: create it "
+        f"(mkdir -p {tmp_path / 'missing-dir'}), or set [database] path in the config to a "
+        "file in a directory that exists",
         "skip panel sim: key: environment variable UNSET_KEY_VAR; "
         "not called: fix its config problems first",
         "FAIL panel down: key: environment variable SIM_KEY; "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from shlex import quote
 
 from tracker.rules.counts import counted
 from tracker.rules.doctor import FAIL, OK, WARN, Check
@@ -46,7 +47,13 @@ def database_check(facts: DatabaseFacts) -> Check:
     if str(path) == ":memory:":
         return Check(OK, name, "in memory: nothing is kept between runs")
     if not facts.directory_exists:
-        return Check(FAIL, name, f"directory {path.parent} does not exist")
+        return Check(
+            FAIL,
+            name,
+            f"directory {path.parent} does not exist: create it "
+            f"(mkdir -p {quote(str(path.parent))}), or set [database] path in the config "
+            "to a file in a directory that exists",
+        )
     if facts.directory_error is not None:
         return Check(FAIL, name, f"cannot create files in {path.parent} ({facts.directory_error})")
     if not facts.exists and facts.lock_left is not None:

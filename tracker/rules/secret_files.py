@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from tracker.rules.doctor import WARN, Check
+from tracker.rules.doctor import INFO, WARN, Check
 from tracker.rules.unit_runs import UNIT
 
 
@@ -82,7 +82,8 @@ def database_file_check(path: Path, mode: int) -> Check | None:
 
 
 UNIT_CONFIG = Path("/etc/smm-tracker/config.toml")  # the shipped unit's ExecStart --config
-UNIT_STATE = (Path("/var/lib/smm-tracker"), Path("/var/lib/private/smm-tracker"))
+STATE_ROOT = Path("/var/lib")  # where StateDirectory= names a directory (private/: DynamicUser=)
+UNIT_STATE = (STATE_ROOT / "smm-tracker", STATE_ROOT / "private" / "smm-tracker")
 # The template's ExecStart: --config /etc/smm-tracker/%i.toml; StateDirectory=smm-tracker-%i.
 TEMPLATE = "smm-tracker@.service"
 
@@ -146,25 +147,42 @@ def unit_database_check(
 
 
 def unit_state_not_made(
-    config: Path | None, database: Path, template: bool = False
+    config: Path | None,
+    database: Path,
+    template: bool = False,
+    installed: tuple[str, Sequence[str]] | None = None,
 ) -> Check | None:
     """Given the config file read, its database path (whose directory does
-    not exist) and whether the shipped template unit is installed, return a
-    warning in place of doctor's failure when that directory is the state
-    directory of the shipped unit reading the config (:func:`shipped_unit`),
-    which systemd makes at the unit's first start: doctor run by hand before
-    it (README's step 2, then 3) said only "does not exist". None otherwise."""
+    not exist), whether the shipped template unit is installed and the
+    installed smm-tracker.service (its file and the names its
+    ``StateDirectory=`` gives, :func:`tracker.rules.unit_stop.state_directories`;
+    None: none installed), return a note in place of doctor's failure when
+    that directory is a state directory systemd creates at the unit's first
+    start: the shipped unit's reading the config (:func:`shipped_unit`), or
+    the installed unit's, whatever the config's path. doctor run by hand
+    before it (README's step 2, then 3) said "does not exist", a FAIL. None
+    otherwise."""
     found = shipped_unit(config, template)
-    if found is None:
-        return None
-    unit, state = found
-    if database.parent not in (state, Path("/var/lib/private", state.name)):
-        return None
+    if found is not None:
+        unit, state = found
+        said = f"{unit}'s StateDirectory="
+        if database.parent in (state, STATE_ROOT / "private" / state.name):
+            return _made_at_start(database.parent, said, unit)
+    if installed is not None:
+        path, names = installed
+        for name in names:
+            if database.parent in (STATE_ROOT / name, STATE_ROOT / "private" / name):
+                return _made_at_start(database.parent, f"StateDirectory={name} in {path}", UNIT)
+    return None
+
+
+def _made_at_start(directory: Path, said: str, unit: str) -> Check:
+    """The note for a unit's state directory not created yet."""
     return Check(
-        WARN,
+        INFO,
         "database",
-        f"directory {database.parent} does not exist yet: {unit}'s StateDirectory=, made at "
-        f"its first start (sudo systemctl enable --now {unit.removesuffix('.service')}); "
+        f"directory {directory} does not exist yet: created by systemd at the service's first "
+        f"start ({said}; sudo systemctl enable --now {unit.removesuffix('.service')}); "
         "a run by hand before that fails",
     )
 

@@ -203,6 +203,19 @@ def default_stop_timeout(files: Sequence[tuple[str, str]]) -> tuple[float, str |
     return _last_read(_assignments(files, "Manager", (_DEFAULT_STOP,)), SHIPPED_STOP_TIMEOUT)
 
 
+def state_directories(files: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """Given the unit file's and its drop-ins' (path, text), in the order
+    systemd reads them, return the directories its ``StateDirectory=``
+    names under /var/lib ("smm-tracker"), which systemd creates at the
+    unit's start: each assignment adds its space-separated names (a
+    ``NAME:LINK`` its NAME), an empty one resets the list (systemd.exec)."""
+    names: list[str] = []
+    for _path, _name, value in _assignments(files, "Service", ("StateDirectory",)):
+        said = [word.partition(":")[0].strip("/") for word in value.split()]
+        names = [*names, *(name for name in said if name)] if said else []
+    return tuple(dict.fromkeys(names))
+
+
 def _last_read(
     assignments: Sequence[tuple[str, str, str]], default: float
 ) -> tuple[float, str | None]:

@@ -61,7 +61,12 @@ from tracker.service.doctor_files import key_file_checks, secret_file_checks
 from tracker.service.doctor_listen import listen_checks
 from tracker.service.doctor_moved import daemons_elsewhere
 from tracker.service.doctor_panels import call_panels, said_key
-from tracker.service.doctor_unit import template_installed, unit_checks, unit_manager
+from tracker.service.doctor_unit import (
+    installed_state,
+    template_installed,
+    unit_checks,
+    unit_manager,
+)
 from tracker.service.doctor_webhook import outage_checks, webhook_check
 from tracker.store.late_checks import backlog_query
 from tracker.store.outbox import UNDELIVERED_BY_TARGET
@@ -139,8 +144,10 @@ def run_checks(
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
         facts = database_facts(database.path)
-        unmade = (
-            None if facts.directory_exists else unit_state_not_made(path, database.path, template)
+        unmade = (  # the state directory of the unit reading it, or of the one installed
+            None
+            if facts.directory_exists
+            else unit_state_not_made(path, database.path, template, installed_state(search))
         )
         checks.append(unmade or database_check(facts))  # the unit's state directory: made at start
         checks.extend(orphaned_wal_checks(database.path))  # a -wal kept aside beside it

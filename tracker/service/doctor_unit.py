@@ -42,6 +42,7 @@ from tracker.rules.unit_stop import (
     default_stop_timeout,
     drop_in_dirs,
     search_paths,
+    state_directories,
     stop_timeout,
 )
 from tracker.service.unit_files import (
@@ -158,6 +159,21 @@ def unit_manager(search: Sequence[Sequence[Path]]) -> str:
     return {(True, True): "both", (True, False): "system", (False, True): "user"}.get(
         (system, user), "none"
     )
+
+
+def installed_state(search: Sequence[Sequence[Path]]) -> tuple[str, tuple[str, ...]] | None:
+    """Given systemd's search paths (the system manager's first), return the
+    smm-tracker.service the system manager finds first (its file) and the
+    directories its ``StateDirectory=`` names (its drop-ins read too),
+    which systemd creates at its first start; None when none is installed,
+    or it is masked, a dangling link or a file systemd cannot read."""
+    system = search[0] if search else []
+    distinct = real_dirs(system)
+    unit, _passed = first_unit(distinct, [*system, *distinct])
+    if unit is None or masked(unit) or dangling(unit) or unreadable(unit):
+        return None
+    files = read_files([unit, *drop_ins(distinct, drop_in_dirs(UNIT))])
+    return str(unit), state_directories(files)
 
 
 def template_installed(search: Sequence[Sequence[Path]]) -> bool:
