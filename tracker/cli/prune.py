@@ -206,7 +206,7 @@ def _daemon_panels(config: Config) -> tuple[list[str], str | None]:
     from tracker.service.lock_seen import seen
 
     held = seen(config.database.path)
-    if held is None or held.command == ONCE:  # a run --once's lock file names no config
+    if held is None or held.command == ONCE:  # a run --once keeps none (the docstring says why)
         return [], None
     who = "the daemon running on" if held.command == DAEMON else "the smm-tracker run holding"
     daemon = f"{who} this database{f' (pid {held.pid})' if held.pid else ''}"
