@@ -11,19 +11,14 @@ command and each round; each returns the breaches found, as lines.
   that could speak of it (never by a failure of the whole call);
 - a refill never sent twice for one order inside ``refill.cooldown``, an
   unknown outcome's too, but by `refill --force` (:func:`refill_breaches`);
-- a cancel sent only by the `cancel` command, never twice for one order in
-  one command once an answer about it was stored or its outcome is unknown,
-  never for an order stored as ended but with ``--force``
-  (:func:`cancel_breaches`).
+- the cancels: :mod:`soak_cancels`.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections import Counter
 from collections.abc import Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -239,7 +234,8 @@ def refill_breaches(directory: Path, calls: Sequence[Any], cooldown: float) -> l
                 asked.setdefault(order_id, []).append(call)
     found = []
     for order_id, made in stamps.items():
-        for (before, _), (after, row_id) in zip(made, made[1:], strict=False):
+        for at, (after, row_id) in enumerate(made[1:], 1):
+            before = max(when for when, _ in made[:at])  # the latest of every row before
             forced = any(
                 c.forced and abs(c.at - after) <= SENT_WITHIN for c in asked.get(order_id, [])
             )
@@ -251,11 +247,11 @@ def refill_breaches(directory: Path, calls: Sequence[Any], cooldown: float) -> l
     for order_id, each in asked.items():
         each = sorted(each, key=lambda c: c.at)
         rowed = [when for when, _ in stamps.get(order_id, [])]
-        for first, then in zip(each, each[1:], strict=False):
-            if order_id not in first.done:  # the panel gave it no refill (refused, or never ran)
-                continue
-            recorded = any(abs(first.at - when) <= SENT_WITHIN for when in rowed)
-            if recorded and not then.forced and then.at - first.at < cooldown - 1:
+        # Every earlier call, not only the one before (the latest that gave a refill):
+        # a refused or forced one between leaves the cooldown of one given before running.
+        for at, then in enumerate(each):
+            first = next((c for c in reversed(each[:at]) if _gave(c, order_id, rowed)), None)
+            if first and not then.forced and then.at - first.at < cooldown - 1:
                 found.append(
                     f"order {order_id}: refill sent again {then.at - first.at:.0f} s after "
                     f"one the panel carried out ({first.mode}), inside refill.cooldown "
@@ -264,52 +260,7 @@ def refill_breaches(directory: Path, calls: Sequence[Any], cooldown: float) -> l
     return found
 
 
-def cancel_breaches(
-    directory: Path, args: list[str], before: dict[int, tuple[Any, ...]], calls: Sequence[Any],
-    seen: int,
-) -> tuple[list[str], int]:  # fmt: skip
-    """Given the soak's directory, a command's arguments, the orders before it
-    (:func:`orders_now`), the panel's calls while it ran and the last
-    ``cancels`` row before it, return the cancels it sent that the product
-    promises not to send (README, `smm-tracker cancel`), and its last row:
-
-    - any by another command (the soak's config has no automation);
-    - an order sent again by one `cancel` once an answer about it was stored
-      (two of its rows), or after a call the panel carried out whose answer
-      never came whole (``lost``, sim's 200: outcome unknown, never resent);
-    - an order stored as ended (as last polled) before it, without ``--force``.
-    """
-    rows, last = [], seen
-    if (directory / "t.db").exists():
-        with closing(sqlite3.connect(directory / "t.db")) as db:
-            rows = [r[0] for r in db.execute("SELECT order_id FROM cancels WHERE id > ?", [seen])]
-            last = db.execute("SELECT max(id) FROM cancels").fetchone()[0] or 0
-    sent = [c for c in calls if c.action == "cancel"]
-    what = " ".join(args[:2])
-    if args[0] != "cancel":
-        return [
-            f"{what}: a cancel sent ({c.ids} {c.mode}): only `cancel` sends one" for c in sent
-        ], last
-    found = [
-        f"order {o}: {n} cancels rows from one `cancel`: sent again after its answer was stored"
-        for o, n in Counter(rows).items()
-        if n > 1
-    ]
-    unknown: set[int] = set()
-    forced = "--force" in args
-    ended = {o for o, row in before.items() if row[0] in TERMINAL and not forced}
-    for call in sent:
-        found += [
-            f"order {o}: cancel sent again ({call.mode}) after one the panel carried out "
-            "whose answer was lost (outcome unknown)"
-            for o in call.ids
-            if o in unknown
-        ]
-        found += [
-            f"order {o}: cancel sent, stored as {before[o][0]!r}, no --force"
-            for o in call.ids
-            if o in ended
-        ]
-        if call.mode == "lost" and call.acted and call.code == 200:
-            unknown.update(call.ids)
-    return found, last
+def _gave(call: Any, order_id: int, rowed: list[float]) -> bool:
+    """Whether the panel gave ``order_id`` a refill in ``call`` (refused, or
+    never ran: none) that was recorded (a row stamped near it)."""
+    return order_id in call.done and any(abs(call.at - when) <= SENT_WITHIN for when in rowed)

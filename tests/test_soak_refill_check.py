@@ -60,3 +60,18 @@ def test_a_refill_sent_again_after_the_panel_refused_it_is_none(tmp_path):
     assert refill_breaches(world, [_call(T0, done=False), _call(T0 + 1)], cooldown=60) == []
     # The same call giving a refill, lost, then sent again: a breach as before.
     assert len(refill_breaches(world, [_call(T0), _call(T0 + 1, done=False)], cooldown=60)) == 1
+
+
+def test_a_refill_inside_the_cooldown_of_one_given_before_the_call_before_is_a_breach(tmp_path):
+    # Given at T0, then a `refill --force` the panel refused, then a plain
+    # refill 20 s after the one given: the cooldown of T0's is still running.
+    world = _world(tmp_path, [T0 + 1, T0 + 11])
+    calls = [_call(T0), _call(T0 + 10, forced=True, done=False), _call(T0 + 20, done=False)]
+    found = refill_breaches(world, calls, cooldown=300)
+    assert found == [
+        "order 5: refill sent again 20 s after one the panel carried out (honest), inside "
+        "refill.cooldown (300 s): refill [5] honest"
+    ]
+    # The forced one given too: the cooldown runs from it, the latest.
+    calls[1] = _call(T0 + 10, forced=True)
+    assert "sent again 10 s after" in refill_breaches(world, calls, cooldown=300)[0]
