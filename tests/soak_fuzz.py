@@ -10,11 +10,10 @@ Each seed is a world: a simulated panel behind :class:`soak_panel.SoakPanel`
 (every answer passed on, bent or replaced at random, seeded per call), a
 config and database in a directory of its own, and the real CLI run as
 processes (``add --idempotency-key``, ``track``, ``run --once``, the daemon
-``run`` stopped by SIGTERM, ``refill``, ``cancel``, ``untrack``, reads and
-``doctor``), round after round, the panel's clock moved on between rounds.
-After each command and each round the invariants of ``soak_checks`` are
-checked; the first breach ends the seed with its seed, round and command
-(exit 1); the world's directory is kept for a look.
+``run`` stopped by SIGTERM, ``refill``, ``cancel``, ``cancel --force``,
+``untrack``, reads, ``doctor``), round after round, the panel's clock moved
+on between rounds; after each command and round, the invariants of
+``soak_checks`` and ``soak_cancels``: the first breach ends the seed (exit 1).
 """
 
 from __future__ import annotations
@@ -31,9 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from fuzzing import KEY  # noqa: E402
 from ports import free_port  # noqa: E402
+from soak_cancels import cancel_breaches, forced_cancel  # noqa: E402
 from soak_checks import (  # noqa: E402
     Ran,
-    cancel_breaches,
     command_breaches,
     database_breaches,
     orders_now,
@@ -81,9 +80,9 @@ class World:
         self.panel.server.start()
         self.metrics_port = free_port()  # below the ephemeral range: no other bind(0) takes it
         # Drawn apart from self.r (each seed's other draws as they were): refill.cooldown,
-        # none or one its rounds outlast; whether a cancel names an ended order too.
+        # none or one its rounds outlast; whether a cancel names an ended order too; a --force one.
         self.cooldown = random.Random(f"{seed}:cooldown").choice([0, 60, 300])
-        self.ended = random.Random(f"{seed}:ended")
+        self.ended, self.forced = (random.Random(f"{seed}:{w}") for w in ("ended", "force"))
         (directory / "tracker.toml").write_text(
             config_text(self.panel.server.url, self.r, self.metrics_port, self.cooldown)
         )
@@ -140,7 +139,9 @@ class World:
             for call in calls:  # inside refill.cooldown by design
                 call.forced = ran.args[0] == "refill" and "--force" in ran.args
             kept.write("-- calls\n" + "".join(f"{c.action} {c.ids} {c.mode}\n" for c in calls))
-        found, self.cancel_row = cancel_breaches(self.dir, ran.args, before, calls, self.cancel_row)
+        found, self.cancel_row = cancel_breaches(
+            self.dir, ran.args, before, calls, self.cancel_row, ran.stdout
+        )
         breaches = command_breaches(ran) + found
         if ran.args[0] not in ("track", "untrack"):
             spoken = {i for c in calls if c.readable and c.action == "status" for i in c.ids}
@@ -251,6 +252,8 @@ class World:
             if done_ids and self.ended.random() < 0.3:  # an ended one too: not sent
                 chosen.append(self.ended.choice(done_ids))
             self.cli("cancel", "--yes", *map(str, chosen))
+        if forced := forced_cancel(self.forced, open_ids, done_ids):  # ended ones, on purpose
+            self.cli("cancel", "--yes", "--force", *forced)
         if open_ids and r.random() < 0.1:
             chosen_id = r.choice(open_ids)
             self.cli("untrack", str(chosen_id), "--reason", "soak")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
-from soak_checks import cancel_breaches
+from soak_cancels import cancel_breaches
 from soak_panel import Call
 
 OPEN = ("In progress",)
@@ -63,3 +63,27 @@ def test_halves_a_retried_429_and_the_users_next_cancel_are_none(tmp_path):
     with closing(sqlite3.connect(world / "t.db")) as db, db:  # the user's next `cancel` of 5
         db.execute("INSERT INTO cancels (order_id, result) VALUES (5, 'Unknown')")
     assert cancel_breaches(world, ["cancel", "--yes", "5"], {5: OPEN}, [_call([5])], 2) == ([], 3)
+
+
+def test_force_sends_every_order_named_once_and_no_other(tmp_path):
+    world = _world(tmp_path, [7, 8])
+    args = ["cancel", "--yes", "--force", "7", "8"]
+    ended = {7: ENDED, 8: ENDED}
+    assert cancel_breaches(world, args, ended, [_call([7, 8])], 0) == ([], 2)
+    found, _ = cancel_breaches(world, args, ended, [_call([7]), _call([8, 9])], 0)
+    assert found == [
+        "order 8: named to `cancel --force`, not in its first call ([7])",
+        "order 9: cancel sent (honest), not named",
+    ]
+    said = "#8  not sent: Completed (as last polled); --force sends it anyway\n"
+    found, _ = cancel_breaches(world, args, ended, [_call([7])], 0, said)
+    assert found[0] == f"cancel --force: {said.strip()!r}"
+
+
+def test_a_cancel_sent_again_after_the_panels_whole_answer_is_a_breach(tmp_path):
+    world = _world(tmp_path, [7])
+    calls = [_call([7, 8]), _call([8])]  # 8's answer came whole, not stored: sent again
+    found, _ = cancel_breaches(world, ["cancel", "--yes", "--force", "7", "8"], {}, calls, 0)
+    assert found == [
+        "order 8: cancel sent again (honest) after the panel's own answer about it came whole"
+    ]
