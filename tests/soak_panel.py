@@ -122,7 +122,9 @@ class SoakPanel:
         with self._lock:
             readable = speaks and status == 200
             done = did(action, ids, body) if acts and status == 200 else frozenset()
-            call = Call(action, ids, mode, readable, acts, form, time.time(), status, done)
+            call = Call(
+                action, ids, mode, readable, acts, form, time.time(), code=status, done=done
+            )
             self.calls.append(call)
         return self._answer(mode, r, action, ids, status, headers, body)
 

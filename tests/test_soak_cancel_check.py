@@ -9,8 +9,12 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
+from fuzzing import KEY
 from soak_cancels import cancel_breaches
-from soak_panel import Call
+from soak_panel import Call, SoakPanel
+from soak_setup import Clock
+
+from tracker.sim.server import SimulatedPanel
 
 OPEN = ("In progress",)
 ENDED = ("Completed",)
@@ -87,3 +91,15 @@ def test_a_cancel_sent_again_after_the_panels_whole_answer_is_a_breach(tmp_path)
     assert found == [
         "order 8: cancel sent again (honest) after the panel's own answer about it came whole"
     ]
+
+
+def test_the_soak_panel_records_each_calls_code_and_the_orders_it_canceled():
+    # Before, Call(...) took them by position, one field off: `forced` got the
+    # code, `code` what was done, `done` nothing; so in the soak a lost cancel
+    # was never "carried out" and a refill never "given" (both checks blind).
+    sim = SimulatedPanel(key=KEY, clock=Clock(), seed=1, speed=8.0)
+    ids = sim.seed_orders(2, status="Pending")
+    panel = SoakPanel(1, sim, 5.0, honesty=10**9)  # honest, all but surely
+    panel.respond({"action": "cancel", "key": KEY, "orders": f"{ids[0]},{ids[1]}"})
+    call = panel.calls[-1]
+    assert (call.mode, call.code, call.done, call.forced) == ("honest", 200, frozenset(ids), False)
