@@ -92,6 +92,13 @@ def test_a_reorder_answered_an_id_beside_refusing_words_is_tracked_and_said(worl
     assert told["hint"] == "check it on the panel"
     [done] = [e for e in logs if e["event"] == "reordered"]
     assert done["also_said"] == "Not enough funds"
+    # The round's alert says the words too, never a plain "#N placed".
+    said = w.cli("alerts")
+    assert said.exit_code == 0, said.output
+    also = f"#{parent} placed, but the panel also said: 'Not enough funds' - check the panel"
+    assert f"sim: automatic re-order of 1 order: {also}" in said.output, said.output
+    [line] = [x for x in said.output.splitlines() if "automation_reordered" in x]
+    assert line.split()[1] == "warning"  # a person should look, as at a refusal
 
 
 @pytest.mark.usefixtures("fresh_logs")

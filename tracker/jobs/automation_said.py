@@ -50,7 +50,7 @@ class SaysActions:
             told = told_outcomes(outcomes, "placed" if what == "re-order" else "accepted")
             orders = counted(len(order_ids), "order")
             message = f"{self.panel}: automatic {what} of {orders}: {told}"
-            if any(o["status"] in (REFUSED, UNKNOWN) for o in outcomes):
+            if any(o["status"] in (REFUSED, UNKNOWN) or o.get("also_said") for o in outcomes):
                 severity = "warning"  # not done, or maybe done: a person should look
         data = {"dry_run": dry, "orders": outcomes}
         alert = Alert(kind, message, panel=self.panel, severity=severity, data=data)
@@ -68,9 +68,11 @@ def tell_unstored(panel: str, results: list[tuple[int, str, str | None]], exc: E
 
 def told_outcomes(outcomes: list[dict[str, Any]], done: str) -> str:
     """Given what each automatic action came to, return them in a few words:
-    "#1, #2 placed; #3 refused: 'Not enough funds'; #4 outcome unknown - check
+    "#1, #2 placed; #5 placed, but the panel also said: 'Not enough funds' -
+    check the panel; #3 refused: 'Not enough funds'; #4 outcome unknown - check
     the panel: 'panel busy: Too many requests'" (the first one's words, cut:
-    a refusal's error, or what an unknown outcome's ``cause`` says was seen)."""
+    a placement's ``also_said``, a refusal's error, or what an unknown
+    outcome's ``cause`` says was seen)."""
     parts = []
     for status, word in ((REFUSED, "refused"), (UNKNOWN, "outcome unknown - check the panel")):
         ids = [o["order_id"] for o in outcomes if o["status"] == status]
@@ -79,5 +81,9 @@ def told_outcomes(outcomes: list[dict[str, Any]], done: str) -> str:
             errors = [e for e in said if e]
             why = f": {quoted(errors[0], 80)}" if errors else ""
             parts.append(f"{shown_ids(ids)} {word}{why}")
-    ok = [o["order_id"] for o in outcomes if o["status"] not in (REFUSED, UNKNOWN)]
+    sent = [o for o in outcomes if o["status"] not in (REFUSED, UNKNOWN)]
+    ok = [o["order_id"] for o in sent if not o.get("also_said")]
+    if worded := [o for o in sent if o.get("also_said")]:  # its ID beside "Not enough funds"
+        also, named = quoted(worded[0]["also_said"], 80), shown_ids([o["order_id"] for o in worded])
+        parts.insert(0, f"{named} {done}, but the panel also said: {also} - check the panel")
     return "; ".join(([f"{shown_ids(ok)} {done}"] if ok else []) + parts)
