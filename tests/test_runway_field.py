@@ -35,3 +35,23 @@ def test_the_log_and_the_cli_say_the_runway_after_their_label_alone(
     assert f"  runway: {UNKNOWN}" in balance(tmp_path, monkeypatch).splitlines()
     shown = json.loads(balance(tmp_path, monkeypatch, "--json"))["panels"][0]
     assert shown["runway"]["text"] == f"runway {UNKNOWN}"  # --json as it was
+
+
+def test_checks_a_day_apart_say_that_no_two_are_within_24h(
+    tmp_path: Path, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checks more than 24 h apart (``balance_every`` of a day, a day of
+    downtime): weeks of history, yet it said "less than 1h of balance
+    history". It says what is missing; a first check ever keeps its words."""
+    apart = "unknown (no two balance checks within 24h)"
+    with capture_logs() as logs, balance_job(tmp_path, clock, KEY) as (_, job):
+        for _ in range(3):
+            assert job.run()
+            clock.advance(25 * 3600)
+    checked = [e["runway"] for e in logs if e["event"] == "balance_checked"]
+    assert checked == [UNKNOWN, apart, apart]
+
+    assert f"  runway: {apart}" in balance(tmp_path, monkeypatch).splitlines()
+    shown = json.loads(balance(tmp_path, monkeypatch, "--json"))["panels"][0]
+    assert shown["runway"]["text"] == f"runway {apart}"
+    assert shown["runway"]["spend_per_day"] is None  # the shape as it was

@@ -11,7 +11,7 @@ from typing import Any
 from tracker.clock import read_iso
 from tracker.config.model import Config
 from tracker.rules.balance import RUNWAY_WINDOW, estimate_runway, in_currency, recover_level
-from tracker.store.alerts import balance_history, latest_balance, open_episodes
+from tracker.store.alerts import balance_before, balance_history, latest_balance, open_episodes
 from tracker.store.orders import Store
 
 
@@ -30,6 +30,8 @@ def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | N
     spent = in_currency(history, last["currency"])
     points = [(t, float(r["balance"])) for r in spent if (t := read_iso(r["at"]))]
     runway = estimate_runway(points, float(last["balance"]))
+    if runway.rate_per_day is None and start is not None:  # older checks: words of the day's
+        runway = runway._replace(older=balance_before(store, name, start))
     state = [e for e in open_episodes(store) if e["panel"] == name and e["kind"] == "balance_low"]
     configured, low, recover_above = threshold(config, name)
     return {

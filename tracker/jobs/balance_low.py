@@ -27,7 +27,7 @@ from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import currency_shown, money
 from tracker.rules.watched import watched
-from tracker.store.alerts import balance_history, last_alert_data
+from tracker.store.alerts import balance_before, balance_history, last_alert_data
 from tracker.store.orders import Store
 
 
@@ -37,11 +37,15 @@ def runway_for(
     """Given a panel and its current balance, return the runway from stored
     history: the balances in ``currency`` only (when known), as a rate of
     spending across a change of currency means nothing."""
-    rows = balance_history(store, panel, now - timedelta(seconds=RUNWAY_WINDOW))
+    since = now - timedelta(seconds=RUNWAY_WINDOW)
+    rows = balance_history(store, panel, since)
     # A check's time unreadable (a file edited by hand): left out, as `balance` leaves it.
     spent = in_currency(rows, currency)
     points = [(at, float(r["balance"])) for r in spent if (at := read_iso(r["at"])) is not None]
-    return estimate_runway(points, float(balance))
+    runway = estimate_runway(points, float(balance))
+    if runway.rate_per_day is None:  # its words say whether older checks exist
+        runway = runway._replace(older=balance_before(store, panel, since))
+    return runway
 
 
 class Judged(NamedTuple):

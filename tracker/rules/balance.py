@@ -104,7 +104,9 @@ class Runway(NamedTuple):
     """How fast the balance goes down and when it reaches zero at that pace.
 
     ``rate_per_day`` is None without ``MIN_SPAN`` of history; ``seconds_left``
-    is None then too, and when nothing was spent.
+    is None then too, and when nothing was spent. ``older``: checks stored
+    before the ``RUNWAY_WINDOW`` the rate is read over (its words then say
+    what the window lacks, not that history does).
     """
 
     balance: float
@@ -112,13 +114,20 @@ class Runway(NamedTuple):
     spent: float  # money spent over that span (top-ups ignored)
     rate_per_day: float | None
     seconds_left: float | None
+    older: bool = False
 
     def describe(self, currency: str | None = None) -> str:
         """Return one human phrase: "about 5h20m left at 12.5 RUB/day", the
         rate in the panel's ``currency`` (bare when it names none)."""
         per_day = f" {currency_shown(currency)}/day" if currency else "/day"
         if self.rate_per_day is None:
-            return f"runway unknown (less than {rough_duration(MIN_SPAN)} of balance history)"
+            day = rough_duration(RUNWAY_WINDOW)
+            if self.older and not self.span:  # checked daily, or after a day down
+                return f"runway unknown (no two balance checks within {day})"
+            within = f" in the last {day}" if self.older else ""
+            return (
+                f"runway unknown (less than {rough_duration(MIN_SPAN)} of balance history{within})"
+            )
         if self.seconds_left is None:
             return f"no spending in the last {rough_duration(self.span)}"
         if self.seconds_left <= 0:

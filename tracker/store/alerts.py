@@ -51,6 +51,17 @@ def balance_history(store: Store, panel: str, since: datetime) -> list[dict[str,
     )
 
 
+def balance_before(store: Store, panel: str, before: datetime) -> bool:
+    """Whether a panel has a balance (a number) stamped before ``before``:
+    history older than the runway's day exists."""
+    return bool(
+        store.rows(
+            f"SELECT 1 FROM balances WHERE panel = ? AND at < ? AND {NUMBER_TYPES} LIMIT 1",
+            [panel, iso(before)],
+        )
+    )
+
+
 def latest_balance(store: Store, panel: str) -> dict[str, Any] | None:
     """Return a panel's most recent balance row, or None if none was ever fetched.
 
