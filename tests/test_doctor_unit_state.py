@@ -83,10 +83,9 @@ def test_any_other_missing_directory_still_fails(tmp_path, monkeypatch):
         f"FAIL database: directory {state}/sub does not exist: create it (mkdir -p "
         f"{state}/sub), or set [database] path in the config to a file in a directory that exists"
     ]
-    # The same config anywhere else is no unit's: its directory is a typo.
+    # The same config anywhere else is no unit's: installing one comes first.
     assert _doctor(tmp_path, monkeypatch, "{state}/tracker.db", "other.toml") == [
-        f"FAIL database: directory {state} does not exist: create it (mkdir -p {state}), "
-        "or set [database] path in the config to a file in a directory that exists"
+        NO_UNIT.format(state)
     ]
 
 
@@ -136,10 +135,25 @@ def test_a_drop_in_changing_the_state_directory_is_read(tmp_path, monkeypatch):
     assert said[0].startswith("FAIL database: directory ")
 
 
-def test_no_unit_installed_a_config_elsewhere_still_fails(tmp_path, monkeypatch):
+NO_UNIT = (
+    "FAIL database: directory {0} does not exist: it is the state directory of "
+    "smm-tracker.service, which systemd creates at the service's first start, and no such "
+    "unit is installed: install it (smm-tracker unit | sudo tee "
+    "/etc/systemd/system/smm-tracker.service; README's Run as a service, step 3); or, to run "
+    "by hand, create it (sudo mkdir -p {0}), or set [database] path in the config to a file "
+    "in a directory that exists"
+)
+
+
+def test_no_unit_installed_a_config_elsewhere_fails_with_installing_the_unit_first(
+    tmp_path, monkeypatch
+):
+    # It said "create it (mkdir -p ...)" alone: the unit, which makes it, comes first.
     state = tmp_path / "var" / "lib" / "smm-tracker"
     elsewhere = str(tmp_path / "srv" / "tracker.toml")
     assert _doctor(tmp_path, monkeypatch, "{state}/tracker.db", elsewhere) == [
-        f"FAIL database: directory {state} does not exist: create it (mkdir -p {state}), "
-        "or set [database] path in the config to a file in a directory that exists"
+        NO_UNIT.format(state)
     ]
+    private = state.parent / "private" / state.name  # DynamicUser='s place
+    said = _doctor(tmp_path, monkeypatch, f"{private}/tracker.db", elsewhere)
+    assert said == [NO_UNIT.format(private)]

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from tracker.rules.doctor import INFO, WARN, Check
+from tracker.rules.doctor import FAIL, INFO, WARN, Check
 from tracker.rules.unit_runs import UNIT
 
 
@@ -160,8 +160,10 @@ def unit_state_not_made(
     that directory is a state directory systemd creates at the unit's first
     start: the shipped unit's reading the config (:func:`shipped_unit`), or
     the installed unit's, whatever the config's path. doctor run by hand
-    before it (README's step 2, then 3) said "does not exist", a FAIL. None
-    otherwise."""
+    before it (README's step 2, then 3) said "does not exist", a FAIL. With
+    no smm-tracker.service installed, the shipped unit's state directory
+    FAILs with installing the unit first (:func:`_no_unit`), as the fix:
+    "mkdir -p" alone read as all it took. None otherwise."""
     found = shipped_unit(config, template)
     if found is not None:
         unit, state = found
@@ -173,7 +175,22 @@ def unit_state_not_made(
         for name in names:
             if database.parent in (STATE_ROOT / name, STATE_ROOT / "private" / name):
                 return _made_at_start(database.parent, f"StateDirectory={name} in {path}", UNIT)
+    elif database.parent in UNIT_STATE:
+        return _no_unit(database.parent)
     return None
+
+
+def _no_unit(directory: Path) -> Check:
+    """The failure for the shipped unit's state directory, no unit installed."""
+    return Check(
+        FAIL,
+        "database",
+        f"directory {directory} does not exist: it is the state directory of {UNIT}, "
+        "which systemd creates at the service's first start, and no such unit is installed: "
+        f"install it (smm-tracker unit | sudo tee /etc/systemd/system/{UNIT}; README's Run "
+        f"as a service, step 3); or, to run by hand, create it (sudo mkdir -p {directory}), "
+        "or set [database] path in the config to a file in a directory that exists",
+    )
 
 
 def _made_at_start(directory: Path, said: str, unit: str) -> Check:
