@@ -13,6 +13,8 @@ from typing import Any
 
 from tracker.panel import refusals
 from tracker.panel.bare import is_error_word
+from tracker.panel.flags import each_given
+from tracker.panel.json_decoder import Twice
 
 # The keys that hold the answer, and those an envelope may hold beside it.
 HOLDERS = frozenset({"data", "result", "response", "payload"})
@@ -138,13 +140,25 @@ def says_alone(data: Any) -> bool:
 def says_failure(data: Any) -> bool:
     """Return True when ``data`` says it failed as JSON APIs write it,
     whatever it holds beside: its ``status`` an error word ("error",
-    "fail", "failed") or its ``success`` false (false, 0, "false", "0").
+    "fail", "failed") or its ``success`` false (false, 0, "false", "0"),
+    either given twice, differently, with either value so saying.
     An ``add`` answer so saying beside an order ID (``{"order": 77,
     "status": "error", "message": "Not enough funds"}``) is as that ID
     beside ``{"error": ...}``: placed or not, it cannot be told."""
     if not isinstance(data, dict):
         return False
     status, success = data.get("status"), data.get("success", True)
-    if type(status) is str and is_error_word(status):
-        return True
+    if isinstance(status, Twice) or isinstance(success, Twice):
+        # Given twice, differently ("status": "error", "status": "fail";
+        # "success": false, "success": true): either one failing is failure.
+        statuses, successes = each_given(status), each_given(success)
+        return any(map(_fails, statuses)) or any(map(_unsuccessful, successes))
+    return _fails(status) or _unsuccessful(success)
+
+
+def _fails(status: Any) -> bool:
+    return type(status) is str and is_error_word(status)
+
+
+def _unsuccessful(success: Any) -> bool:
     return type(success) in (bool, int, str) and success in _FALSE

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.panel.json_decoder import Twice
+
 _NO = frozenset({"0", "false", "no"})
 
 
@@ -32,3 +34,11 @@ def says_yes(value: Any) -> bool:
 def says_no(value: Any) -> bool:
     """Return True for a flag that plainly says no: false, 0, "0", "false", "no"."""
     return value is False or (type(value) in (int, str) and str(value).strip().lower() in _NO)
+
+
+def each_given(value: Any) -> tuple[Any, ...]:
+    """Return the values a field said: those of a key given twice,
+    differently (:class:`~tracker.panel.json_decoder.Twice`), each once;
+    else ``value`` alone. A yes or no given twice is read by each value:
+    either a failure is a failure, never the last one given."""
+    return value.said if isinstance(value, Twice) else (value,)

@@ -150,7 +150,7 @@ def parse_cancel(requested: Iterable[int], data: Any) -> CancelAnswer:
     if holds_nothing(data) or says_alone(data):  # {"status": "success", "message": ...}
         raise BadAnswerError(f"answered no order's result: {values.as_json(data)}")
     if says_failure(data):  # {"7": 1, "status": "error"}: as an error beside them
-        why = f"answered an error beside the orders' results: {values.as_json(data)}"
+        why = f"answered an error beside the orders' results: {said_back(data)}"
         return CancelAnswer([_unknown_cancel(o, why) for o in asked.values()], [])
     claims, ignored = _cancel_claims(asked, data)
     found: dict[int, CancelResult] = {}

@@ -1,0 +1,102 @@
+"""An order ID, a refill ID or a cancel's yes beside a failure flag given
+twice, differently (``{"refill": 55, "status": "error", "status":
+"fail"}``, ``"success": false, "success": true``), through the real CLI
+and a scripted panel on loopback: a panel contradicting itself about
+success is no success, as one failure flag beside the ID is not (outcome
+unknown, the whole answer said once, plainly, nothing tracked for
+``add``). The decoder keeps such a key as an error item (``Twice``),
+which the failure check read as no failure: "refill 55 requested", "#7
+canceled (the panel accepted)", order 77 tracked."""
+
+from __future__ import annotations
+
+import pytest
+from envelope_kit import DONE, GOING, rows
+from hostile import json_reply, text_reply
+from simconfig import add_panel, scripted_panel, tracked_ids
+
+KEY = "hostile-key-FailureTwice213Zq"
+ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
+
+ADDS = {
+    "status-error-fail": '{"order": 77, "status": "error", "status": "fail"}',
+    "status-success-error": '{"order": 77, "status": "success", "status": "error"}',
+    "success-false-true": '{"order": 77, "success": false, "success": true}',
+    "success-true-0": '{"order": "77", "success": true, "success": "0"}',
+}
+
+
+@pytest.mark.parametrize("body", ADDS.values(), ids=ADDS.keys())
+def test_an_order_id_beside_a_failure_given_twice_is_outcome_unknown(tmp_path, monkeypatch, body):
+    with add_panel(tmp_path, monkeypatch, KEY) as (server, set_reply, cli):
+        set_reply(text_reply(body))
+        placed = cli(*ADD)
+        assert server.calls("add") == 1  # never sent twice
+    assert "Traceback" not in placed.output
+    assert placed.exit_code != 0
+    assert "outcome unknown" in placed.output
+    assert "answered an order ID and an error" in placed.output
+    assert "twice, differently" in placed.output and '\\"' not in placed.output
+    assert tracked_ids(tmp_path) == []
+
+
+REFILLS = {
+    "status-error-fail": '{"refill": 55, "status": "error", "status": "fail"}',
+    "success-false-true": '{"refill": 55, "success": false, "success": true}',
+    "listed-status": '[{"order": 5, "refill": 55, "status": "fail", "status": "error"}]',
+    "listed-success": '[{"order": 5, "refill": "55", "success": true, "success": 0}]',
+}
+
+
+@pytest.mark.parametrize("body", REFILLS.values(), ids=REFILLS.keys())
+def test_a_refill_id_beside_a_failure_given_twice_is_outcome_unknown(tmp_path, monkeypatch, body):
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
+        replies["status"] = json_reply({"5": DONE})
+        assert cli("track", "5").exit_code == 0
+        replies["refill"] = text_reply(body)
+        result = cli("refill", "--force", "5")
+        assert server.calls("refill") == 1
+    assert "Traceback" not in result.output
+    assert result.exit_code != 0
+    assert "refill 55 requested" not in result.output
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("smm-tracker: order 5:")]
+    assert "may have reached the panel" in line, line
+    [(status, error)] = rows(tmp_path, "SELECT status, error FROM refills")
+    assert status == "Unknown" and "answered a refill ID and an error" in error, error
+    assert "twice, differently" in error and '\\"' not in error, error
+
+
+CANCELS = {
+    "keyed-status": '{"7": 1, "status": "error", "status": "fail"}',
+    "keyed-success": '{"7": 1, "success": true, "success": false}',
+    "item-status": '[{"order": 7, "cancel": 1, "status": "success", "status": "failed"}]',
+    "item-success": '[{"order": 7, "cancel": "1", "success": false, "success": true}]',
+    "keyed-item": '{"7": {"cancel": 1, "status": "error", "status": "fail"}}',
+}
+
+
+@pytest.mark.parametrize("body", CANCELS.values(), ids=CANCELS.keys())
+def test_a_cancel_yes_beside_a_failure_given_twice_is_outcome_unknown(tmp_path, monkeypatch, body):
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
+        replies["status"] = json_reply({"7": GOING})
+        assert cli("track", "7").exit_code == 0
+        replies["cancel"] = text_reply(body)
+        result = cli("cancel", "--yes", "--force", "7")
+        assert server.calls("cancel") == 1
+    assert "Traceback" not in result.output
+    assert result.exit_code != 0
+    [(order_id, outcome, error)] = rows(tmp_path, "SELECT order_id, result, error FROM cancels")
+    assert (order_id, outcome) == (7, "Unknown"), error  # never Accepted
+    assert "twice, differently" in error and '\\"' not in error, error
+    [line] = [x for x in result.output.splitlines() if x.startswith("#7")]
+    assert "unknown:" in line and "check the panel" in line, line
+    assert "cancel_answer_ignored" not in result.output
+
+
+def test_a_success_given_twice_saying_no_failure_stays_success(tmp_path, monkeypatch):
+    body = '{"order": 77, "status": "success", "status": "ok"}'
+    with add_panel(tmp_path, monkeypatch, KEY) as (_, set_reply, cli):
+        set_reply(text_reply(body))
+        placed = cli(*ADD)
+    assert placed.exit_code == 0, placed.output
+    assert tracked_ids(tmp_path) == [77]
