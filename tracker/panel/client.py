@@ -30,7 +30,7 @@ from tracker.panel import (
     refusals,
 )
 from tracker.panel.error_words import flag_alone
-from tracker.panel.ids import to_id
+from tracker.panel.ids import gives_id, to_id
 from tracker.panel.models import (
     Balance,
     CancelResult,
@@ -121,7 +121,7 @@ class PanelClient(StatusCalls[P]):
             return None
         if flag_alone(data):  # {"error": true}: no words to judge, the parser's unknown
             return None
-        if to_id(data.get("refill")) is not None or refusals.error_names_refill(data):
+        if gives_id(to_id, data.get("refill")) or refusals.error_names_refill(data):
             return None  # an ID beside the error, or for it: the parser's unknown outcome
         verdict = self.refusal(action, PanelAnswerError(words, status=refusals.answer_status(data)))
         if isinstance(verdict, AuthError):
@@ -152,7 +152,7 @@ class PanelClient(StatusCalls[P]):
             (verdict is None or isinstance(verdict, WholeCallRefused))
             and words is not None
             and not refusals.is_key_refusal(words)
-            and to_id(data.get("refill")) is None
+            and not gives_id(to_id, data.get("refill"))  # "refill" twice too: unknown
             and not refusals.error_names_refill(data)  # {"error": 5001}: the parser's unknown
             and not flag_alone(data)  # {"error": true}: no words to refuse in, unknown
             and not _holds_items(data, order_ids)

@@ -5,11 +5,13 @@ names, by one rule for every answer; an ID said back in a message. Pure."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from tracker.panel.json_decoder import WrittenFloat
+from tracker.panel.flags import each_given
+from tracker.panel.json_decoder import Twice, WrittenFloat
 from tracker.panel.values import INVISIBLE, shown
 
 # The largest ID the tracker takes (18 digits): below SQLite's largest
@@ -127,6 +129,22 @@ def listed_id(item: Any) -> int | None:
 
 def id_shown(value: Any) -> str:
     """Given a key or ID field, return it for a message: the ID (78) when it is
-    one, else as sent, quoted ('78.0')."""
+    one, else as sent, quoted ('78.0'); one given twice, differently, in
+    words (``<answered "order" twice, differently: 5 and 6>``)."""
+    if isinstance(value, Twice):
+        return repr(value)
     number = to_id(value)
     return str(number) if number is not None else shown(value, 40)
+
+
+def gives_id(read: Callable[[Any], int | None], value: Any) -> bool:
+    """Return True when ``value`` is an ID as ``read`` reads one, or a key
+    given twice, differently, one of whose values is (``"refill": 55,
+    "refill": 56``): no ID to use, but one maybe made, never a plain refusal."""
+    return any(read(given) is not None for given in each_given(value))
+
+
+def ids_given(value: Any) -> set[int]:
+    """Return the orders a key or ``order`` field given twice, differently,
+    names (:func:`named_id`, each value); of any other value, what it names."""
+    return {named for given in each_given(value) if (named := named_id(given))}

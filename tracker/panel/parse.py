@@ -25,7 +25,7 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     decode_json,
 )
 from tracker.panel.envelopes import says_failure
-from tracker.panel.ids import key_id, listed_id, named_id, written_id
+from tracker.panel.ids import gives_id, key_id, listed_id, named_id, written_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import OrderStatus, PlacedId
 from tracker.panel.not_found import says_order_not_found
@@ -293,15 +293,19 @@ def parse_add(data: Any) -> PlacedId:
     The panel's ``{"error": ...}`` raises PanelAnswerError (nothing placed);
     any other answer without a usable ID (:func:`~tracker.panel.ids.written_id`:
     " 23501 " and 23501.0 are 23501; in a list of that one object, ``placed_row``),
-    an error beside an order ID, or an error that may follow an order placed
-    (:func:`~tracker.panel.refusals.add_maybe_placed`) raises BadAnswerError: outcome unknown.
+    an error beside an order ID (or an ``order`` given twice, one an ID), or an error
+    that may follow an order placed (:func:`~tracker.panel.refusals.add_maybe_placed`)
+    raises BadAnswerError: outcome unknown.
     Words beside the ID that read as a refusal ride on it (``PlacedId.also_said``).
     """
     inner = wrapped("add", data)  # {"data": {"order": 77}}: read as {"order": 77}
     shown = data if inner is not data else placed_row(data)  # the whole answer said
     data = placed_row(inner)
     order_id = written_id(data.get("order")) if isinstance(data, dict) else None
-    if order_id is not None and (error_text(data) is not None or says_failure(data)):
+    given = (
+        order_id is not None or isinstance(data, dict) and gives_id(written_id, data.get("order"))
+    )
+    if given and (error_text(data) is not None or says_failure(data)):  # "order" twice too
         raise BadAnswerError(f"answered an order ID and an error: {as_sent(shown)}")
     if (words := add_maybe_placed(data)) is not None:
         raise BadAnswerError(words, status=answer_status(data))

@@ -16,7 +16,7 @@ from tracker.panel.add_shapes import said_back
 from tracker.panel.envelopes import holds_nothing, says_alone, says_failure, says_only_no
 from tracker.panel.error_words import flag_alone, no_words_said, says_no_words
 from tracker.panel.flags import says_no, says_yes, to_bool
-from tracker.panel.ids import NOT_AN_ID, id_shown, named_id
+from tracker.panel.ids import NOT_AN_ID, id_shown, ids_given, named_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import CancelAnswer, CancelResult
 from tracker.panel.parse import came_back
@@ -86,7 +86,12 @@ def _cancel_claims(
         keyed = _cancel_key(asked, key)
         if isinstance(value, dict) and "order" in value:  # an item, as in a list
             order_id = named_id(value.get("order"))
-            if keyed is not None and keyed != order_id:  # filed under another order
+            if keyed is None and isinstance(value["order"], Twice):  # "order": 7, "order": 8
+                why = f"answered for order {id_shown(value['order'])}: {said_back(value)}"
+                claims += [(o, why) for o in ids_given(value["order"])]
+                if not ids_given(value["order"]):
+                    ignored.append(said_back(value, 40))
+            elif keyed is not None and keyed != order_id:  # filed under another order
                 why = f"answered under order {id_shown(key)} for order {id_shown(value['order'])}"
                 named = [o for o in (keyed, order_id) if o]  # NOT_AN_ID names none
                 claims += [(o, why) for o in named]

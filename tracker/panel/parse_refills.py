@@ -18,7 +18,7 @@ from tracker.panel import values
 from tracker.panel.add_shapes import said_back
 from tracker.panel.envelopes import holds_nothing, says_failure
 from tracker.panel.error_words import flag_alone, no_words_said, says_no_words
-from tracker.panel.ids import NOT_AN_ID, id_shown, named_id, to_id
+from tracker.panel.ids import NOT_AN_ID, gives_id, id_shown, ids_given, named_id, to_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import RefillRequest
 from tracker.panel.parse import _expect_dict, _expect_list, one_row
@@ -45,7 +45,10 @@ def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
     for the error: ``{"error": 5001}``), as the refill may exist all the same."""
     value = answer.get("refill")
     if isinstance(value, Twice):  # "refill": 7, "refill": 8: either, or both, may exist
-        return RefillRequest(order_id=order_id, error=value["error"], unknown=True)
+        if error_text(answer) is None and not says_failure(answer):
+            return RefillRequest(order_id=order_id, error=value["error"], unknown=True)
+        why = f"answered a refill ID and an error: {said_back(answer)}"  # the error said too
+        return RefillRequest(order_id=order_id, error=why, unknown=True)
     # As the panel wrote it: "007" is asked for as "007", never as 7 (its text
     # may be all the panel matches; see _asked_as for answers naming it 7).
     refill_id = str(value) if to_id(value) is not None else None
@@ -90,7 +93,7 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
     """
     data = one_row(data)
     message = error_text(data)
-    if message is not None and is_key_refusal(message) and to_id(data.get("refill")) is None:
+    if message is not None and is_key_refusal(message) and not gives_id(to_id, data.get("refill")):
         raise AuthError(message)
     if isinstance(data, list) or (isinstance(data, dict) and not {"refill", "error"} & set(data)):
         listed = _many_shaped(order_id, data)
@@ -168,6 +171,11 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
         keyed = named_id(key)
         said = item.get("order") if isinstance(item, dict) else None
         order_id = named_id(said)
+        if isinstance(said, Twice) and keyed is None:  # "order": 5, "order": 6: whose refill?
+            why = f"answered for order {id_shown(said)}: {said_back(item)}"
+            for either in ids_given(said):
+                found[either] = RefillRequest(order_id=either, error=why, unknown=True)
+            continue
         if keyed is not None and order_id is not None and keyed != order_id:
             why = f"answered under order {id_shown(key)} for order {id_shown(said)}"
             for either in (keyed, order_id):  # which order was refilled cannot be told
@@ -257,7 +265,10 @@ def _names_an_order(asked: set[int], data: Any) -> None:
 
 def _carries_refill(value: Any) -> bool:
     """Return True when ``value`` may be a refill ID: a number or text, never
-    words that plainly refuse ("Refill is disabled for this service")."""
+    words that plainly refuse ("Refill is disabled for this service"); a key
+    given twice, differently, when either value may be."""
+    if isinstance(value, Twice):  # "refill": 55, "refill": 56: either may be made
+        return any(map(_carries_refill, value.said))
     if isinstance(value, str):
         return value != "" and not refuses(value)
     return isinstance(value, (int, float)) and not isinstance(value, bool)
