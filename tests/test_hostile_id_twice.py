@@ -15,6 +15,8 @@ from envelope_kit import DONE, GOING, rows
 from hostile import json_reply, text_reply
 from simconfig import add_panel, request_refills_once, scripted_panel, tracked_ids
 
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # a 429 sent again waits no time
+
 KEY = "hostile-key-IdTwice213Zq"
 ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
 
@@ -109,3 +111,35 @@ def test_a_cancel_giving_an_id_key_twice_is_outcome_unknown(tmp_path, monkeypatc
     assert "twice, differently" in error and '\\"' not in error, error
     [line] = [x for x in result.output.splitlines() if x.startswith("#7")]
     assert "unknown:" in line and "check the panel" in line, line
+
+
+ACTED_429 = {
+    "add-order": ("add", '{"order": 77, "order": 78}'),
+    "refill-id": ("refill", '{"refill": 55, "refill": 56}'),
+    "cancel-keyed-yes": ("cancel", '{"7": 1, "7": 0}'),
+    "cancel-item-yes": ("cancel", '[{"order": 7, "cancel": 1, "cancel": "0"}]'),
+}
+
+
+@pytest.mark.parametrize(("action", "body"), ACTED_429.values(), ids=ACTED_429.keys())
+def test_a_429_giving_an_id_or_a_yes_twice_is_read_never_sent_again(
+    tmp_path, monkeypatch, action, body
+):
+    # The panel's script ran and said something was done, twice, differently:
+    # it was "never reached the panel", sent again (a second order placed).
+    command = {
+        "add": ADD,
+        "refill": ["refill", "--force", "5"],
+        "cancel": ["cancel", "--yes", "--force", "7"],
+    }[action]
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
+        replies["status"] = json_reply({"5": DONE, "7": GOING})
+        if action != "add":
+            assert cli("track", "5" if action == "refill" else "7").exit_code == 0
+        replies[action] = text_reply(body, 429)
+        result = cli(*command)
+        assert server.calls(action) == 1, result.output  # never sent again
+    assert "Traceback" not in result.output
+    assert result.exit_code != 0
+    assert "twice, differently" in result.output, result.output
+    assert "rate limit" not in result.output.lower(), result.output

@@ -28,8 +28,9 @@ from collections.abc import Callable
 from typing import Any
 
 from tracker.panel.bare import is_status_word
-from tracker.panel.flags import says_yes
-from tracker.panel.ids import named_id, to_id, written_id
+from tracker.panel.flags import each_given, says_yes
+from tracker.panel.ids import gives_id, ids_given, named_id, to_id, written_id
+from tracker.panel.json_decoder import Twice
 from tracker.panel.refusals import error_names_order, error_names_refill, error_text, refuses
 from tracker.panel.values import sentence
 
@@ -127,7 +128,7 @@ def acted(action: str, data: Any) -> bool:
     nothing done, sent again."""
     if action in ("add", "refill") and type(data) is dict:
         name, read = ("order", written_id) if action == "add" else ("refill", to_id)
-        if read(data.get(name)) is not None:
+        if gives_id(read, data.get(name)):  # given twice, differently, too
             return True
         if (error_names_order if action == "add" else error_names_refill)(data):
             return True  # {"error": 23501}: the order (the refill) made, maybe
@@ -160,7 +161,7 @@ def _a_status(pair: Item) -> bool:
 def _named(pair: Item) -> bool:
     """Whether an item is an order's: under its ID, or naming it (``order``)."""
     key, item = pair
-    return isinstance(item, dict) and (key is not None or bool(named_id(item.get("order"))))
+    return isinstance(item, dict) and (key is not None or bool(ids_given(item.get("order"))))
 
 
 def _a_refill_given(pair: Item) -> bool:
@@ -195,7 +196,7 @@ def _an_id(pair: Item) -> bool:
     error (``{"order": 5, "error": 71}``)."""
     if not _named(pair):
         return False
-    return to_id(pair[1].get("refill")) is not None or error_names_refill(pair[1])
+    return gives_id(to_id, pair[1].get("refill")) or error_names_refill(pair[1])
 
 
 def _a_yes(pair: Item) -> bool:
@@ -204,7 +205,9 @@ def _a_yes(pair: Item) -> bool:
     key, item = pair
     if key is not None and not isinstance(item, dict):
         return says_yes(item)
-    return _named(pair) and says_yes(item.get("cancel"))
+    if key is not None and isinstance(item, Twice):  # "5": 1, "5": 0 under its ID
+        return any(map(says_yes, item.said))
+    return _named(pair) and any(map(says_yes, each_given(item.get("cancel"))))
 
 
 # What a 429's item may say was done, beside an error or not (:func:`acted`).
