@@ -143,3 +143,18 @@ def test_a_429_giving_an_id_or_a_yes_twice_is_read_never_sent_again(
     assert result.exit_code != 0
     assert "twice, differently" in result.output, result.output
     assert "rate limit" not in result.output.lower(), result.output
+
+
+def test_an_order_id_beside_refusing_words_given_twice_is_said_with_them(tmp_path, monkeypatch):
+    # Words are no yes or no: the order is tracked, as beside the words once,
+    # but never said a plain placement (the refusing value was dropped).
+    body = '{"order": 77, "message": "Order placed", "message": "Not enough funds"}'
+    with add_panel(tmp_path, monkeypatch, KEY) as (server, set_reply, cli):
+        set_reply(text_reply(body))
+        placed = cli(*ADD)
+        assert server.calls("add") == 1
+    assert placed.exit_code == 0, placed.output
+    assert placed.stdout == "77\n"
+    also = "#77 placed by the panel's answer, but it also said: Not enough funds"
+    assert any(line.startswith(f"smm-tracker: sim: {also}") for line in placed.stderr.splitlines())
+    assert tracked_ids(tmp_path) == [77]

@@ -9,6 +9,7 @@ from typing import Any
 
 from tracker.panel import refusals, values
 from tracker.panel.error_words import WORDS_AT
+from tracker.panel.flags import each_given
 from tracker.panel.ids import written_id
 from tracker.panel.json_decoder import Twice, WrittenFloat
 from tracker.panel.models import PlacedId
@@ -46,11 +47,13 @@ def refusing_words(answer: Any) -> str | None:
     first sentence refuses (:func:`~tracker.panel.refusals.refuses`), or says
     the key refused, the panel busy or failing, as an error's words are read.
     Words leading with the placement ("Your order has been placed. Not
-    refundable.") or refusing nothing ("Order placed"): None."""
+    refundable.") or refusing nothing ("Order placed"): None. Words given
+    twice, differently (``"message": "Order placed", "message": "Not
+    enough funds"``): each read, the first refusing said."""
     if type(answer) is not dict:
         return None
-    for key in _BESIDE:
-        words = answer.get(key)
+    said = (words for key in _BESIDE for words in each_given(answer.get(key)))  # twice: each
+    for words in said:
         if type(words) is not str or not words.strip():
             continue
         first = _SENTENCE_END.split(words.strip(), maxsplit=1)[0]
