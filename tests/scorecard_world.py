@@ -3,7 +3,9 @@ dashboard tests.
 
 Three days ago (real time: the views measure against SQLite's 'now'), orders
 were tracked at known offsets and all polled at hour 10, so each Completed
-order's time from first seen to Completed is known exactly. A day later one
+order's time from first seen to Completed is known exactly (each seen In
+progress by a poll at hour 10 first, then Completed by another at that same
+moment: an order first seen already Completed is no sample of it). A day later one
 followers order had dropped and the refill job asked for every eligible order:
 the dropped one is refilled, the others are Rejected. An order 40 days old
 sits outside the 30-day window; one placed an hour ago is open but not stuck.
@@ -78,6 +80,12 @@ def build(tmp_path: Path) -> tuple[World, Known]:
         charge = float(w.panel.order(order_id).charge)
         known.orders.append(Placed(order_id, service, status, clock.now, charge))
     clock.now = start + timedelta(seconds=POLL_AT)
+    done = [p.order_id for p in known.orders if p.status == "Completed"]
+    for order_id in done:  # seen In progress first: one first seen Completed is no sample
+        w.panel.pin(order_id, "In progress")
+    w.poll()
+    for order_id in done:  # and Completed at the same moment
+        w.panel.pin(order_id, "Completed")
     w.poll()
     for placed in known.orders:
         if placed.status in ("Completed", "Partial", "Canceled"):

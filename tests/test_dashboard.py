@@ -175,7 +175,8 @@ def test_canned_order_history(served):
     base, _, known = served
     rows = get(base, f"/{DB}/order_history.json", _shape="array", order_id=known.refilled, panel="")
     assert [(r["what"], r["from_status"], r["to_status"]) for r in rows] == [
-        ("order", None, "Completed"),
+        ("order", None, "In progress"),
+        ("order", "In progress", "Completed"),
         ("refill", "Requesting", "Pending"),
         ("refill", "Pending", "Completed"),
     ]

@@ -339,7 +339,7 @@ def test_m035_upgrades_a_database_at_m034_keeping_every_row(tmp_path):
         "m037_late_checks",
     ]
     # tables of their own (job_runs: m038; child_orders, child_runs: m046),
-    # and m047's index of child_orders
+    # m047's index of child_orders and m051's of transitions
     added = (
         "prune_runs",
         "late_checks",
@@ -347,6 +347,7 @@ def test_m035_upgrades_a_database_at_m034_keeping_every_row(tmp_path):
         "child_orders",
         "child_runs",
         "child_orders_by_child",
+        "transitions_first_completed",
     )
     kept = [line for line in after if not any(table in line for table in added)]
     # m043's transitions.currency: NULL on every row recorded before it.
@@ -358,7 +359,7 @@ def test_m035_upgrades_a_database_at_m034_keeping_every_row(tmp_path):
     # CREATE statement alone differs; so does m043's to transitions. m041 and
     # m042 re-create the service_scorecard view, m042 and m045 daily_activity
     # (row-less texts of their own); m045 adds a column to automation_actions;
-    # m044 an index of orders; m049 re-creates order_overview.
+    # m044 an index of orders; m049 and m051 re-create order_overview.
     changed = (
         "CREATE INDEX orders_untracked",
         "CREATE VIEW order_overview",

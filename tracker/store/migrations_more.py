@@ -15,7 +15,7 @@ from tracker.store.daily import (
     recreate_daily_activity_m048,
     recreate_daily_activity_m050,
 )
-from tracker.store.order_overview import recreate_order_overview_m049
+from tracker.store.order_overview import recreate_order_overview_m049, recreate_order_overview_m051
 from tracker.store.scorecard import (
     recreate_service_scorecard_m041,
     recreate_service_scorecard_m042,
@@ -294,3 +294,13 @@ def m050_views_odd_stored_values(db: Database) -> None:
     # columns; orders keeps what it holds.
     recreate_service_scorecard_m050(db)
     recreate_daily_activity_m050(db)
+
+
+def m051_first_seen_completed_no_sample(db: Database) -> None:
+    # An order first seen already Completed (a backlog given to `track`, old
+    # IDs tracked) is no sample of a time to complete: its completed_at is
+    # its first poll, seconds after it was tracked. order_overview's
+    # completion_seconds is NULL for it, so service_scorecard's and report's
+    # MEDIAN and P90 leave it out (they read it by name); the stall watch's
+    # medians leave it out by the same partial index. Same rows, same columns.
+    recreate_order_overview_m051(db)

@@ -176,3 +176,41 @@ def recreate_order_overview_m049(db: Database) -> None:
     no finite number (same rows, same columns)."""
     db.execute("DROP VIEW order_overview")
     db.execute(ORDER_OVERVIEW_M049)
+
+
+# m051: completion_seconds is NULL for an order first seen already Completed
+# (a backlog given to `track`): its first transition is from no status to
+# Completed, and its completed_at is the first poll, seconds after it was
+# tracked: no time to complete. It counted in report's and the dashboard's
+# MEDIAN and P90 ("10s" for a service that takes hours); the stall watch's
+# medians leave it out by the same rule (store/watch.py). Read from the
+# partial index m051 creates, one probe a completed order, no row read: only
+# such a first transition writes to it; the statuses in it too, or SQLite
+# reads each row to check what it is there for (as m023).
+FIRST_SEEN_COMPLETED = "t.from_status IS NULL AND t.to_status = 'Completed'"
+FIRST_SEEN_COMPLETED_INDEX = (
+    "CREATE INDEX transitions_first_completed "
+    "ON transitions (panel, order_id, from_status, to_status) "
+    "WHERE from_status IS NULL AND to_status = 'Completed'"
+)
+_M049_COMPLETION = (
+    "    CAST(round((julianday(o.completed_at) - julianday(o.created_at)) * 86400) AS INTEGER)\n"
+    "        AS completion_seconds,\n"
+)
+assert _M049_COMPLETION in ORDER_OVERVIEW_M049
+ORDER_OVERVIEW_M051 = ORDER_OVERVIEW_M049.replace(
+    _M049_COMPLETION,
+    "    CASE WHEN o.completed_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM transitions AS t\n"
+    "        WHERE t.panel = o.panel AND t.order_id = o.order_id\n"
+    f"          AND {FIRST_SEEN_COMPLETED})\n"
+    "    THEN CAST(round((julianday(o.completed_at) - julianday(o.created_at)) * 86400)\n"
+    "              AS INTEGER) END AS completion_seconds,\n",
+)
+
+
+def recreate_order_overview_m051(db: Database) -> None:
+    """Migration m051: order_overview's completion_seconds NULL for an order
+    first seen already Completed (same rows, same columns)."""
+    db.execute(FIRST_SEEN_COMPLETED_INDEX)
+    db.execute("DROP VIEW order_overview")
+    db.execute(ORDER_OVERVIEW_M051)

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from tracker.clock import iso
 from tracker.panel.statuses import COMPLETED, TERMINAL
 from tracker.store.connection import Connection
+from tracker.store.order_overview import FIRST_SEEN_COMPLETED
 from tracker.store.sql import bound, chunks
 from tracker.store.sql import placeholders as _marks
 
@@ -203,15 +204,22 @@ def completed_durations(store: Connection, panel: str, since: datetime) -> list[
     Worked out by SQLite from the m023 index alone (the literal status is what
     lets it use that partial index); the timestamps are whole seconds, so the
     rounding gives what subtracting them in Python would. A timestamp it
-    cannot read, or a completion before first seen, is no sample."""
+    cannot read, or a completion before first seen, is no sample; nor is an
+    order first seen already Completed (a backlog given to `track`: its
+    completion is its first poll), as in order_overview (m051): the rowids of
+    those, read once from m051's partial index of their first transitions and
+    the primary key's, are left out (the m023 index holds each row's rowid)."""
     return store.tuples(
         f"""
         SELECT service, d FROM (
             SELECT service,
                    round((julianday(completed_at) - julianday(created_at)) * 86400.0) AS d
             FROM orders
-            WHERE status = '{COMPLETED}' AND panel = ? AND completed_at >= ?
+            WHERE status = '{COMPLETED}' AND panel = ?1 AND completed_at >= ?2
               AND service IS NOT NULL
+              AND rowid NOT IN (SELECT o.rowid FROM transitions AS t
+                                JOIN orders AS o ON o.panel = t.panel AND o.order_id = t.order_id
+                                WHERE t.panel = ?1 AND {FIRST_SEEN_COMPLETED})
         ) WHERE d >= 0
         """,
         [panel, iso(since)],
