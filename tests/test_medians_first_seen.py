@@ -98,3 +98,26 @@ def test_report_and_the_scorecard_view_count_only_orders_seen_open_first(tmp_pat
     ).fetchall()
     store.close()
     assert tuple(view) == (15, 3.5 * 3600)
+
+
+def test_both_reads_of_the_rule_stay_on_indexes_alone(tmp_path):
+    # The stall watch's medians: the m023 index, and the rowids of the orders
+    # first seen Completed read once from m051's; order_overview: one probe of
+    # m051's index a completed order. No row of either table read.
+    store = backlog(tmp_path)
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    service_medians(store, "main", NOW)
+    store.conn.set_trace_callback(None)
+    [read] = [s for s in statements if "julianday" in s]
+    medians = " ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + read))
+    overview = " ".join(
+        r[3]
+        for r in store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT completion_seconds FROM order_overview"
+        )
+    )
+    store.close()
+    assert "COVERING INDEX orders_completed_durations" in medians, medians
+    assert "COVERING INDEX transitions_first_completed" in medians, medians
+    assert "COVERING INDEX transitions_first_completed" in overview, overview
