@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from hostile import json_reply
+from hostile import json_reply, text_reply
 from simconfig import scripted_panel
 
 DONE = {"status": "Completed", "remains": "0", "charge": "0.5", "start_count": "10"}
@@ -66,3 +66,25 @@ def cancelled(directory: Path, monkeypatch: Any, key: str, answer: Any, code: in
     """Order 7 (In progress) tracked, then `cancel --yes --force 7` answered
     ``answer``: its exit code, what it said, the cancels rows."""
     return _acted(directory, monkeypatch, key, (7, GOING), ("cancel", answer, code))
+
+
+def answered_once(directory: Path, monkeypatch: Any, key: str, name: str, body: str) -> Any:
+    """Order 5 (Completed) tracked, then `refill --force 5`, or order 7 (In
+    progress), then `cancel --yes --force 7`, the panel answering the text
+    ``body`` (a key given twice: no object Python writes), sent once: the
+    run's result and its action's rows (refills: refill_id, status, error;
+    cancels: order_id, result, error)."""
+    order_id, going = (5, DONE) if name == "refill" else (7, GOING)
+    command = {"refill": ["refill", "--force"], "cancel": ["cancel", "--yes", "--force"]}[name]
+    with scripted_panel(directory, monkeypatch, key) as (server, replies, cli):
+        replies["status"] = json_reply({str(order_id): going})
+        assert cli("track", str(order_id)).exit_code == 0
+        replies[name] = text_reply(body)
+        result = cli(*command, str(order_id))
+        assert server.calls(name) == 1  # never sent again
+    assert "Traceback" not in result.output
+    sql = {
+        "refill": "SELECT refill_id, status, error FROM refills",
+        "cancel": "SELECT order_id, result, error FROM cancels",
+    }[name]
+    return result, rows(directory, sql)

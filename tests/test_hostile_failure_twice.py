@@ -11,9 +11,9 @@ canceled (the panel accepted)", order 77 tracked."""
 from __future__ import annotations
 
 import pytest
-from envelope_kit import DONE, GOING, rows
-from hostile import json_reply, text_reply
-from simconfig import add_panel, scripted_panel, tracked_ids
+from envelope_kit import answered_once
+from hostile import text_reply
+from simconfig import add_panel, tracked_ids
 
 KEY = "hostile-key-FailureTwice213Zq"
 ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
@@ -50,18 +50,11 @@ REFILLS = {
 
 @pytest.mark.parametrize("body", REFILLS.values(), ids=REFILLS.keys())
 def test_a_refill_id_beside_a_failure_given_twice_is_outcome_unknown(tmp_path, monkeypatch, body):
-    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
-        replies["status"] = json_reply({"5": DONE})
-        assert cli("track", "5").exit_code == 0
-        replies["refill"] = text_reply(body)
-        result = cli("refill", "--force", "5")
-        assert server.calls("refill") == 1
-    assert "Traceback" not in result.output
+    result, [(_, status, error)] = answered_once(tmp_path, monkeypatch, KEY, "refill", body)
     assert result.exit_code != 0
     assert "refill 55 requested" not in result.output
     [line] = [x for x in result.stderr.splitlines() if x.startswith("smm-tracker: order 5:")]
     assert "may have reached the panel" in line, line
-    [(status, error)] = rows(tmp_path, "SELECT status, error FROM refills")
     assert status == "Unknown" and "answered a refill ID and an error" in error, error
     assert "twice, differently" in error and '\\"' not in error, error
 
@@ -77,15 +70,8 @@ CANCELS = {
 
 @pytest.mark.parametrize("body", CANCELS.values(), ids=CANCELS.keys())
 def test_a_cancel_yes_beside_a_failure_given_twice_is_outcome_unknown(tmp_path, monkeypatch, body):
-    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
-        replies["status"] = json_reply({"7": GOING})
-        assert cli("track", "7").exit_code == 0
-        replies["cancel"] = text_reply(body)
-        result = cli("cancel", "--yes", "--force", "7")
-        assert server.calls("cancel") == 1
-    assert "Traceback" not in result.output
+    result, [(order_id, outcome, error)] = answered_once(tmp_path, monkeypatch, KEY, "cancel", body)
     assert result.exit_code != 0
-    [(order_id, outcome, error)] = rows(tmp_path, "SELECT order_id, result, error FROM cancels")
     assert (order_id, outcome) == (7, "Unknown"), error  # never Accepted
     assert "twice, differently" in error and '\\"' not in error, error
     [line] = [x for x in result.output.splitlines() if x.startswith("#7")]

@@ -11,7 +11,7 @@ call refused) and never success (a yes beside it kept)."""
 from __future__ import annotations
 
 import pytest
-from envelope_kit import DONE, GOING, rows
+from envelope_kit import DONE, GOING, answered_once, rows
 from hostile import json_reply, text_reply
 from simconfig import add_panel, request_refills_once, scripted_panel, tracked_ids
 
@@ -98,15 +98,8 @@ CANCELS = {
 
 @pytest.mark.parametrize("body", CANCELS.values(), ids=CANCELS.keys())
 def test_a_cancel_giving_an_id_key_twice_is_outcome_unknown(tmp_path, monkeypatch, body):
-    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
-        replies["status"] = json_reply({"7": GOING})
-        assert cli("track", "7").exit_code == 0
-        replies["cancel"] = text_reply(body)
-        result = cli("cancel", "--yes", "--force", "7")
-        assert server.calls("cancel") == 1
-    assert "Traceback" not in result.output
+    result, [(order_id, outcome, error)] = answered_once(tmp_path, monkeypatch, KEY, "cancel", body)
     assert result.exit_code != 0
-    [(order_id, outcome, error)] = rows(tmp_path, "SELECT order_id, result, error FROM cancels")
     assert (order_id, outcome) == (7, "Unknown"), error  # never Accepted
     assert "twice, differently" in error and '\\"' not in error, error
     [line] = [x for x in result.output.splitlines() if x.startswith("#7")]

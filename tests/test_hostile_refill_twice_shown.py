@@ -12,7 +12,7 @@ before its values."""
 from __future__ import annotations
 
 import pytest
-from envelope_kit import DONE, GOING, rows
+from envelope_kit import DONE, answered_once, rows
 from hostile import json_reply, text_reply
 from simconfig import follow_refills_once, scripted_panel
 
@@ -47,19 +47,12 @@ CASES = {
 def test_a_key_given_twice_in_a_refill_answer_is_said_once_plainly(
     tmp_path, monkeypatch, body, said
 ):
-    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
-        replies["status"] = json_reply({"5": DONE})
-        assert cli("track", "5").exit_code == 0
-        replies["refill"] = text_reply(body)
-        result = cli("refill", "--force", "5")
-        assert server.calls("refill") == 1
-    assert "Traceback" not in result.output
+    result, [(_, status, error)] = answered_once(tmp_path, monkeypatch, KEY, "refill", body)
     [line] = [x for x in result.stderr.splitlines() if x.startswith("smm-tracker: order 5:")]
     assert "may have reached the panel" in line  # unknown, as before
     # The line cuts the panel's part at render.PANEL_WORDS; the row keeps it.
     assert said.partition(" twice, ")[0] in line, line
     assert '\\"' not in line and "{'" not in line, line
-    [(status, error)] = rows(tmp_path, "SELECT status, error FROM refills")
     assert status == "Unknown" and said in error and '\\"' not in error, error
 
 
@@ -68,17 +61,11 @@ def test_a_key_given_twice_in_a_cancel_item_is_said_once_plainly(tmp_path, monke
         'answered a cancel and an error: {"order": 7, "cancel": 1, "error": '
         '<answered "error" twice, differently: "x" and "y">}'
     )
-    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
-        replies["status"] = json_reply({"7": GOING})
-        assert cli("track", "7").exit_code == 0
-        replies["cancel"] = text_reply('[{"order": 7, "cancel": 1, "error": "x", "error": "y"}]')
-        result = cli("cancel", "--yes", "--force", "7")
-        assert server.calls("cancel") == 1
-    assert "Traceback" not in result.output
+    body = '[{"order": 7, "cancel": 1, "error": "x", "error": "y"}]'
+    result, [(_, outcome, error)] = answered_once(tmp_path, monkeypatch, KEY, "cancel", body)
     [line] = [x for x in result.output.splitlines() if x.startswith("#7")]
     assert "unknown" in line and said.partition(" twice, ")[0] in line, line
     assert '\\"' not in line and "{'" not in line, line
-    [(outcome, error)] = rows(tmp_path, "SELECT result, error FROM cancels")
     assert outcome == "Unknown" and said in error and '\\"' not in error, error
 
 
