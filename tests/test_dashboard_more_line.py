@@ -6,15 +6,10 @@ as headless Chromium lays it out on the served dashboard (test_dashboard_pages'
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
-from ports import free_port
 from test_dashboard_many_services import many_services
-from test_dashboard_pages import found, pytestmark  # noqa: F401 (skipped without chromium)
+from test_dashboard_pages import found, pytestmark, served  # noqa: F401 (skipped without chromium)
 
 
 @pytest.fixture(scope="module")
@@ -26,32 +21,7 @@ def base(tmp_path_factory):
     with conn:
         conn.execute("UPDATE orders SET currency = 'USDT' WHERE order_id % 2 = 0")
     conn.close()
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "dashboard", "--database", str(db)]
-        + ["--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:  # whatever ends the wait, the dashboard started for it does not outlive it
-        deadline = time.monotonic() + 120  # Datasette's start on a loaded 2-core host
-        while True:
-            try:
-                urllib.request.urlopen(url + "/-/versions.json", timeout=5).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    pytest.fail("the dashboard did not start")
-                time.sleep(0.2)
-    except BaseException:
-        proc.kill()
-        proc.wait(timeout=30)
-        raise
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    yield from served(db)
 
 
 # Once the scorecard table is drawn: the lines its last row's words take

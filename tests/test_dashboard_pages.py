@@ -15,8 +15,10 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from datetime import timedelta
 from importlib.util import find_spec
+from pathlib import Path
 
 import pytest
 from ports import free_port
@@ -55,9 +57,15 @@ def base(tmp_path_factory):
         # A link as a person pastes it: 99 characters, not one space.
         db.execute("UPDATE orders SET link = ? WHERE order_id = 101", [LONG_LINK])
     store.close()
+    yield from served(tmp / "t.db")
+
+
+def served(db: Path) -> Iterator[str]:
+    """`smm-tracker dashboard --database db` on a free port, once it answers:
+    its URL; the process ended after (a module fixture's ``yield from``)."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "dashboard", "--database", str(tmp / "t.db")]
+        [sys.executable, "-m", "tracker", "dashboard", "--database", str(db)]
         + ["--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
