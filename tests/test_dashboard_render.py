@@ -234,8 +234,11 @@ def test_a_thresholds_name_is_at_the_right_end_of_its_line_inside_the_plot(tmp_p
     # "low: main" sat at the dashed line's start, against the y axis's figures
     # (and, for a low above every balance, above the plot's top edge): read
     # as one more tick label. It is at the line's right end, by the latest
-    # balance; under its line when the line is the plot's top edge.
-    now = utcnow().replace(microsecond=0)
+    # balance; under its line when the line is the plot's top edge. The checks
+    # on whole hours: with the latest check a minute past midnight the time
+    # axis ends past it, and so the line, at 378 px of 400 (CI51, run at 01:01
+    # UTC; at 01:00:00 and every other moment tried, 396-398 px).
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
     checks = [
         ("main", (now - timedelta(hours=h)).isoformat(), b)
         for h, b in [(3, 150.0), (2, 120.0), (1, 110.0)]
