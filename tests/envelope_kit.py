@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from hostile import json_reply, text_reply
-from simconfig import scripted_panel
+from simconfig import add_panel, scripted_panel
 
 DONE = {"status": "Completed", "remains": "0", "charge": "0.5", "start_count": "10"}
 GOING = {"status": "In progress", "remains": "5", "charge": "0.5", "start_count": "10"}
+ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
 
 
 def rows(directory: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -88,3 +89,14 @@ def answered_once(directory: Path, monkeypatch: Any, key: str, name: str, body: 
         "cancel": "SELECT order_id, result, error FROM cancels",
     }[name]
     return result, rows(directory, sql)
+
+
+def added_once(directory: Path, monkeypatch: Any, key: str, reply: Any) -> Any:
+    """`add` (ADD) on a scripted loopback panel answering ``reply`` (a
+    json_reply or a text_reply), sent once: the run's result."""
+    with add_panel(directory, monkeypatch, key) as (server, set_reply, cli):
+        set_reply(reply)
+        placed = cli(*ADD)
+        assert server.calls("add") == 1  # never sent twice
+    assert "Traceback" not in placed.output
+    return placed

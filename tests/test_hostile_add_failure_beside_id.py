@@ -11,20 +11,15 @@ stays the order placed."""
 from __future__ import annotations
 
 import pytest
+from envelope_kit import added_once
 from hostile import json_reply
-from simconfig import add_panel, tracked_ids
+from simconfig import tracked_ids
 
 KEY = "hostile-key-AddFailure193Zq"
-ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
 
 
 def _placed(tmp_path, monkeypatch, answer):
-    with add_panel(tmp_path, monkeypatch, KEY) as (server, set_reply, cli):
-        set_reply(json_reply(answer))
-        placed = cli(*ADD)
-        assert server.calls("add") == 1  # never sent twice
-    assert "Traceback" not in placed.output
-    return placed
+    return added_once(tmp_path, monkeypatch, KEY, json_reply(answer))
 
 
 @pytest.mark.parametrize(

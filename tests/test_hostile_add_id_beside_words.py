@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import pytest
 from automation_kit import REORDER, cli_today, run  # noqa: F401  (fixture)
+from envelope_kit import added_once
 from hostile import json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import World
-from simconfig import add_panel, tracked_ids
+from simconfig import tracked_ids
 from structlog.testing import capture_logs
 
 from tracker.sim.server import SERVICE_FOLLOWERS
 from tracker.store import automation as automation_sql
 
 KEY = "hostile-key-BesideWords205"
-ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
 ALSO = "#77 placed by the panel's answer, but it also said: {}; check it on the panel"
 
 REFUSING = {
@@ -40,11 +40,7 @@ PLAIN = {
 
 
 def _added(tmp_path, monkeypatch, answer):
-    with add_panel(tmp_path, monkeypatch, KEY) as (server, set_reply, cli):
-        set_reply(json_reply(answer))
-        placed = cli(*ADD)
-        assert server.calls("add") == 1  # never sent twice
-    assert "Traceback" not in placed.output
+    placed = added_once(tmp_path, monkeypatch, KEY, json_reply(answer))
     assert placed.exit_code == 0, placed.output
     assert placed.stdout == "77\n"  # the ID a script reads: it exists, maybe
     assert tracked_ids(tmp_path) == [77]  # tracked: the status checks tell

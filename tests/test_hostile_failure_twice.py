@@ -11,12 +11,11 @@ canceled (the panel accepted)", order 77 tracked."""
 from __future__ import annotations
 
 import pytest
-from envelope_kit import answered_once
+from envelope_kit import added_once, answered_once
 from hostile import text_reply
-from simconfig import add_panel, tracked_ids
+from simconfig import tracked_ids
 
 KEY = "hostile-key-FailureTwice213Zq"
-ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
 
 ADDS = {
     "status-error-fail": '{"order": 77, "status": "error", "status": "fail"}',
@@ -28,11 +27,7 @@ ADDS = {
 
 @pytest.mark.parametrize("body", ADDS.values(), ids=ADDS.keys())
 def test_an_order_id_beside_a_failure_given_twice_is_outcome_unknown(tmp_path, monkeypatch, body):
-    with add_panel(tmp_path, monkeypatch, KEY) as (server, set_reply, cli):
-        set_reply(text_reply(body))
-        placed = cli(*ADD)
-        assert server.calls("add") == 1  # never sent twice
-    assert "Traceback" not in placed.output
+    placed = added_once(tmp_path, monkeypatch, KEY, text_reply(body))
     assert placed.exit_code != 0
     assert "outcome unknown" in placed.output
     assert "answered an order ID and an error" in placed.output
@@ -81,8 +76,6 @@ def test_a_cancel_yes_beside_a_failure_given_twice_is_outcome_unknown(tmp_path, 
 
 def test_a_success_given_twice_saying_no_failure_stays_success(tmp_path, monkeypatch):
     body = '{"order": 77, "status": "success", "status": "ok"}'
-    with add_panel(tmp_path, monkeypatch, KEY) as (_, set_reply, cli):
-        set_reply(text_reply(body))
-        placed = cli(*ADD)
+    placed = added_once(tmp_path, monkeypatch, KEY, text_reply(body))
     assert placed.exit_code == 0, placed.output
     assert tracked_ids(tmp_path) == [77]

@@ -11,14 +11,13 @@ call refused) and never success (a yes beside it kept)."""
 from __future__ import annotations
 
 import pytest
-from envelope_kit import DONE, GOING, answered_once, rows
+from envelope_kit import ADD, DONE, GOING, added_once, answered_once, rows
 from hostile import json_reply, text_reply
-from simconfig import add_panel, request_refills_once, scripted_panel, tracked_ids
+from simconfig import request_refills_once, scripted_panel, tracked_ids
 
 pytestmark = pytest.mark.usefixtures("quick_backoff")  # a 429 sent again waits no time
 
 KEY = "hostile-key-IdTwice213Zq"
-ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
 
 ADDS = {
     "order-twice-refused": '{"order": 77, "order": 78, "error": "Not enough funds"}',
@@ -30,11 +29,7 @@ ADDS = {
 
 @pytest.mark.parametrize("body", ADDS.values(), ids=ADDS.keys())
 def test_an_add_giving_a_key_twice_beside_an_id_is_outcome_unknown(tmp_path, monkeypatch, body):
-    with add_panel(tmp_path, monkeypatch, KEY) as (server, set_reply, cli):
-        set_reply(text_reply(body))
-        placed = cli(*ADD)
-        assert server.calls("add") == 1  # never sent twice
-    assert "Traceback" not in placed.output
+    placed = added_once(tmp_path, monkeypatch, KEY, text_reply(body))
     assert placed.exit_code != 0
     assert "outcome unknown" in placed.output, placed.output
     assert "twice, differently" in placed.output and '\\"' not in placed.output
@@ -142,10 +137,7 @@ def test_an_order_id_beside_refusing_words_given_twice_is_said_with_them(tmp_pat
     # Words are no yes or no: the order is tracked, as beside the words once,
     # but never said a plain placement (the refusing value was dropped).
     body = '{"order": 77, "message": "Order placed", "message": "Not enough funds"}'
-    with add_panel(tmp_path, monkeypatch, KEY) as (server, set_reply, cli):
-        set_reply(text_reply(body))
-        placed = cli(*ADD)
-        assert server.calls("add") == 1
+    placed = added_once(tmp_path, monkeypatch, KEY, text_reply(body))
     assert placed.exit_code == 0, placed.output
     assert placed.stdout == "77\n"
     also = "#77 placed by the panel's answer, but it also said: Not enough funds"
