@@ -100,3 +100,16 @@ def added_once(directory: Path, monkeypatch: Any, key: str, reply: Any) -> Any:
         assert server.calls("add") == 1  # never sent twice
     assert "Traceback" not in placed.output
     return placed
+
+
+def cancel_unknown(result: Any, row: tuple[Any, ...]) -> None:
+    """What a user checks of `cancel 7` whose answer left the outcome
+    unknown: exit non-zero, its row Unknown (never Accepted) with the answer
+    said plainly (a key given twice in words, never escaped JSON), and its
+    line saying to check the panel."""
+    order_id, outcome, error = row
+    assert result.exit_code != 0
+    assert (order_id, outcome) == (7, "Unknown"), error  # never Accepted
+    assert "twice, differently" in error and '\\"' not in error, error
+    [line] = [x for x in result.output.splitlines() if x.startswith("#7")]
+    assert "unknown:" in line and "check the panel" in line, line

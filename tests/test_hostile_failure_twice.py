@@ -11,7 +11,7 @@ canceled (the panel accepted)", order 77 tracked."""
 from __future__ import annotations
 
 import pytest
-from envelope_kit import added_once, answered_once
+from envelope_kit import added_once, answered_once, cancel_unknown
 from hostile import text_reply
 from simconfig import tracked_ids
 
@@ -65,12 +65,8 @@ CANCELS = {
 
 @pytest.mark.parametrize("body", CANCELS.values(), ids=CANCELS.keys())
 def test_a_cancel_yes_beside_a_failure_given_twice_is_outcome_unknown(tmp_path, monkeypatch, body):
-    result, [(order_id, outcome, error)] = answered_once(tmp_path, monkeypatch, KEY, "cancel", body)
-    assert result.exit_code != 0
-    assert (order_id, outcome) == (7, "Unknown"), error  # never Accepted
-    assert "twice, differently" in error and '\\"' not in error, error
-    [line] = [x for x in result.output.splitlines() if x.startswith("#7")]
-    assert "unknown:" in line and "check the panel" in line, line
+    result, [row] = answered_once(tmp_path, monkeypatch, KEY, "cancel", body)
+    cancel_unknown(result, row)
     assert "cancel_answer_ignored" not in result.output
 
 
